@@ -1,0 +1,557 @@
+//! The view model handed to templates: flat, serialisable, documented field by field.
+//!
+//! Templates read only these structs (never the inventory types), so a template
+//! author can print them with `gen context` and rely on every field below.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::inventory::{BootLoader, CheckType, Profile, Role};
+use crate::model::{self, Cluster, Host, Placement, Service};
+
+/// Everything one template sees. `host` is set for host templates, `service`
+/// for job templates; cluster-wide templates get only `cluster`.
+#[derive(Debug, Serialize)]
+pub struct RenderContext<'a> {
+    pub cluster: &'a ClusterView,
+    pub host: Option<&'a HostView>,
+    pub service: Option<&'a ServiceView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClusterView {
+    /// Cluster name, as in the inventory.
+    pub name: String,
+    /// DNS domain; hosts without an address are reached as `<host>.<domain>`.
+    pub domain: String,
+    /// Consul and Nomad datacenter.
+    pub datacenter: String,
+    /// `system.stateVersion` of every host.
+    pub state_version: String,
+    /// Flake URL of the nixpkgs input.
+    pub nixpkgs: String,
+    /// `time.timeZone`, when set.
+    pub time_zone: Option<String>,
+    /// Persistent storage root kept across reboots.
+    pub persist: String,
+    /// The admin account present on every host.
+    pub admin: AdminView,
+    /// Managed hosts, sorted by name.
+    pub hosts: Vec<HostView>,
+    /// Quorum members (hosts with `nomad-server`), sorted by name.
+    pub quorum: Vec<PeerView>,
+    /// Number of quorum members: Consul and Nomad `bootstrap_expect`.
+    pub quorum_size: usize,
+    /// Addresses of the quorum members: Consul and Nomad join lists.
+    pub retry_join: Vec<String>,
+    /// The replicated NFS services share, when configured.
+    pub nfs: Option<NfsView>,
+    /// CIFS shares mounted on every cluster member, when configured.
+    pub cifs: Option<CifsView>,
+    /// Kopia backup of every host, when configured.
+    pub kopia: Option<KopiaView>,
+    /// Nomad jobs, sorted by name.
+    pub services: Vec<ServiceView>,
+    /// Nomad host volumes offered by every worker: one per service that keeps data.
+    pub host_volumes: Vec<HostVolumeView>,
+    /// Static ports of all services, opened on every worker.
+    pub service_ports: Vec<u16>,
+    /// Nix systems of the managed hosts, sorted.
+    pub systems: Vec<&'static str>,
+    /// Role module files in use (under `common/`), besides `minimal-node.nix`.
+    pub role_modules: Vec<String>,
+    /// Nomad client meta key that marks the NFS primary.
+    pub nfs_primary_meta: &'static str,
+    /// Nomad client meta key listing a node's roles.
+    pub roles_meta: &'static str,
+    /// Consul DNS port the local resolver forwards `.consul` to.
+    pub consul_dns_port: u16,
+    /// sops secret name of the CIFS credentials file.
+    pub cifs_credentials_secret: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AdminView {
+    /// User name.
+    pub user: String,
+    /// Public SSH keys allowed to log in as the admin.
+    pub ssh_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerView {
+    /// Host name.
+    pub name: String,
+    /// Address other hosts use to reach it.
+    pub address: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NfsView {
+    /// The host serving the share.
+    pub primary: PeerView,
+    /// Hosts receiving its replication, in inventory order.
+    pub standbys: Vec<PeerView>,
+    /// Their addresses, in the same order.
+    pub standby_addresses: Vec<String>,
+    /// Exported btrfs subvolume on the primary.
+    pub export: String,
+    /// Directory holding the export and its snapshots.
+    pub export_parent: String,
+    /// Last path component of the export; snapshots are `<name>@<time>`.
+    pub export_name: String,
+    /// Where a standby receives snapshots.
+    pub standby_dir: String,
+    /// Mount point on cluster members.
+    pub mount: String,
+    /// Consul service name that follows the primary.
+    pub consul_service: String,
+    /// Replication interval in minutes.
+    pub every_minutes: u32,
+    /// Keys allowed to replicate into a standby.
+    pub replication_keys: Vec<String>,
+    /// Addresses allowed to mount the export.
+    pub clients: Vec<String>,
+    /// Directories under the export, one per service that keeps data.
+    pub data_dirs: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CifsView {
+    /// The storage box serving the shares.
+    pub server: PeerView,
+    /// Shares and their mount points, sorted by share name.
+    pub shares: Vec<CifsShareView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CifsShareView {
+    /// Share name on the server.
+    pub name: String,
+    /// Mount point on cluster members.
+    pub mount: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KopiaView {
+    /// The Kopia repository server.
+    pub server: PeerView,
+    /// Its URL.
+    pub url: String,
+    /// SHA-256 fingerprint of its TLS certificate.
+    pub server_cert_fingerprint: String,
+    /// systemd calendar expression of the backup timer.
+    pub every: String,
+    /// Paths backed up, each through a read-only btrfs snapshot.
+    pub paths: Vec<String>,
+    /// Ignore patterns (gitignore syntax, relative to each path).
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HostVolumeView {
+    /// Volume name, the service's name.
+    pub name: String,
+    /// Directory on the services share.
+    pub path: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HostView {
+    /// Host name: `networking.hostName`, the flake attribute and the deploy node.
+    pub name: String,
+    /// Nix system, e.g. `x86_64-linux`.
+    pub system: &'static str,
+    /// Address other hosts and deploy-rs use.
+    pub address: String,
+    /// The address when it is an IP literal.
+    pub bind_ip: Option<String>,
+    /// `workstation`, `desktop` or null.
+    pub profile: Option<&'static str>,
+    /// Roles after resolution (declared, plus NFS roles from `storage.services`).
+    pub roles: Vec<&'static str>,
+    /// `systemd-boot` or `extlinux`.
+    pub boot_loader: &'static str,
+    pub is_member: bool,
+    pub is_worker: bool,
+    pub is_server: bool,
+    pub is_cli: bool,
+    pub is_nfs_primary: bool,
+    pub is_nfs_standby: bool,
+    /// Role and profile modules the host imports, relative to its directory.
+    pub imports: Vec<String>,
+    /// Hand-written modules, relative to the host's directory.
+    pub extra_modules: Vec<String>,
+    /// Plain option values: option path → value.
+    pub nix: BTreeMap<String, serde_json::Value>,
+    /// deploy-rs node settings, with deploy-rs key names.
+    pub deploy: BTreeMap<&'static str, serde_json::Value>,
+    /// Systems a workstation builds for through binfmt emulation.
+    pub emulated_systems: Vec<&'static str>,
+    /// Shared storage mounts, sorted by mount point.
+    pub mounts: Vec<MountView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MountView {
+    pub mount_point: String,
+    pub device: String,
+    pub fs_type: String,
+    pub options: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServiceView {
+    /// Job, group, task and Consul service name.
+    pub name: String,
+    /// Docker image reference.
+    pub image: String,
+    /// Number of instances.
+    pub count: u32,
+    /// Static host ports by label, sorted by label.
+    pub ports: Vec<PortView>,
+    /// The port labels alone, for the task's `ports` list.
+    pub port_labels: Vec<String>,
+    /// Consul health check, when the service has a port.
+    pub check: Option<CheckView>,
+    /// CPU in MHz.
+    pub cpu: u32,
+    /// Memory in MB.
+    pub memory: u32,
+    /// Host volume holding the service's data, when it keeps data.
+    pub volume: Option<VolumeView>,
+    /// Soft placement preference, when asked.
+    pub affinity: Option<AffinityView>,
+    /// Environment of the task.
+    pub env: BTreeMap<String, String>,
+    /// Arguments of the container.
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PortView {
+    pub label: String,
+    pub number: u16,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckView {
+    /// `tcp` or `http`.
+    pub kind: &'static str,
+    /// Port label checked.
+    pub port: String,
+    /// HTTP path (http checks only).
+    pub path: Option<String>,
+    pub interval: String,
+    pub timeout: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VolumeView {
+    /// Host volume name offered by the workers.
+    pub source: String,
+    /// Mount point inside the container.
+    pub destination: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AffinityView {
+    /// Node attribute, a Nomad runtime interpolation such as `${meta.roles}`.
+    pub attribute: String,
+    pub operator: &'static str,
+    pub value: String,
+    pub weight: i8,
+}
+
+/// Builds the view of the whole cluster.
+pub fn build(cluster: &Cluster) -> ClusterView {
+    let services: Vec<ServiceView> = cluster.services.iter().map(service_view).collect();
+    let mut service_ports: Vec<u16> = services
+        .iter()
+        .flat_map(|service| service.ports.iter().map(|port| port.number))
+        .collect();
+    service_ports.sort_unstable();
+    service_ports.dedup();
+    ClusterView {
+        name: cluster.name.clone(),
+        domain: cluster.domain.clone(),
+        datacenter: cluster.datacenter.clone(),
+        state_version: cluster.state_version.clone(),
+        nixpkgs: cluster.nixpkgs.clone(),
+        time_zone: cluster.time_zone.clone(),
+        persist: cluster.persist.clone(),
+        admin: AdminView {
+            user: cluster.admin_user.clone(),
+            ssh_keys: cluster.admin_ssh_keys.clone(),
+        },
+        hosts: cluster.hosts.iter().map(host_view).collect(),
+        quorum: cluster.quorum.iter().map(peer_view).collect(),
+        quorum_size: cluster.quorum.len(),
+        retry_join: cluster
+            .quorum
+            .iter()
+            .map(|peer| peer.address.clone())
+            .collect(),
+        nfs: cluster
+            .nfs
+            .as_ref()
+            .map(|nfs| nfs_view(nfs, &cluster.services)),
+        cifs: cluster.cifs.as_ref().map(|cifs| CifsView {
+            server: peer_view(&cifs.server),
+            shares: cifs
+                .shares
+                .iter()
+                .map(|(name, mount)| CifsShareView {
+                    name: name.clone(),
+                    mount: mount.clone(),
+                })
+                .collect(),
+        }),
+        kopia: cluster.kopia.as_ref().map(|kopia| KopiaView {
+            server: peer_view(&kopia.server),
+            url: kopia.url.clone(),
+            server_cert_fingerprint: kopia.server_cert_fingerprint.clone(),
+            every: kopia.every.clone(),
+            paths: kopia.paths.clone(),
+            exclude: kopia.exclude.clone(),
+        }),
+        host_volumes: cluster
+            .services
+            .iter()
+            .filter_map(|service| {
+                let data = service.data.as_ref()?;
+                Some(HostVolumeView {
+                    name: service.name.clone(),
+                    path: data.host_path.clone(),
+                })
+            })
+            .collect(),
+        service_ports,
+        services,
+        systems: cluster
+            .systems
+            .iter()
+            .map(|system| system.as_str())
+            .collect(),
+        role_modules: role_modules(cluster),
+        nfs_primary_meta: model::NFS_PRIMARY_META,
+        roles_meta: model::ROLES_META,
+        consul_dns_port: model::CONSUL_DNS_PORT,
+        cifs_credentials_secret: model::CIFS_CREDENTIALS_SECRET,
+    }
+}
+
+fn peer_view(peer: &model::Peer) -> PeerView {
+    PeerView {
+        name: peer.name.clone(),
+        address: peer.address.clone(),
+    }
+}
+
+fn nfs_view(nfs: &model::Nfs, services: &[Service]) -> NfsView {
+    let (parent, name) = nfs.export.rsplit_once('/').unwrap_or(("", &nfs.export));
+    NfsView {
+        primary: peer_view(&nfs.primary),
+        standbys: nfs.standbys.iter().map(peer_view).collect(),
+        standby_addresses: nfs
+            .standbys
+            .iter()
+            .map(|peer| peer.address.clone())
+            .collect(),
+        export: nfs.export.clone(),
+        export_parent: if parent.is_empty() {
+            "/".to_owned()
+        } else {
+            parent.to_owned()
+        },
+        export_name: name.to_owned(),
+        standby_dir: nfs.standby_dir(),
+        mount: nfs.mount.clone(),
+        consul_service: nfs.consul_service.clone(),
+        every_minutes: nfs.every_minutes,
+        replication_keys: nfs.replication_keys.clone(),
+        clients: nfs.clients.clone(),
+        data_dirs: services
+            .iter()
+            .filter(|service| service.data.is_some())
+            .map(|service| service.name.clone())
+            .collect(),
+    }
+}
+
+/// The module file of each role or profile.
+pub fn module_file(role: Role) -> &'static str {
+    match role {
+        Role::ClusterMember => "cluster-member.nix",
+        Role::NomadWorker => "nomad-worker.nix",
+        Role::NomadServer => "nomad-server.nix",
+        Role::ClusterTools => "cluster-tools.nix",
+        Role::NfsServicesServer => "nfs-services-server.nix",
+        Role::NfsServicesStandby => "nfs-services-standby.nix",
+    }
+}
+
+fn profile_file(profile: Profile) -> &'static str {
+    match profile {
+        Profile::Workstation => "workstation-node.nix",
+        Profile::Desktop => "desktop-node.nix",
+    }
+}
+
+/// Module files of a host, besides `minimal-node.nix`. A desktop also needs the
+/// workstation module, which `desktop-node.nix` imports.
+fn host_module_files(host: &Host) -> Vec<&'static str> {
+    let mut files: Vec<&'static str> = host.roles.iter().map(|role| module_file(*role)).collect();
+    files.extend(host.profile.map(profile_file));
+    files
+}
+
+fn role_modules(cluster: &Cluster) -> Vec<String> {
+    let mut files: Vec<&'static str> = cluster.hosts.iter().flat_map(host_module_files).collect();
+    if files.contains(&profile_file(Profile::Desktop)) {
+        files.push(profile_file(Profile::Workstation));
+    }
+    files.sort_unstable();
+    files.dedup();
+    files.into_iter().map(str::to_owned).collect()
+}
+
+fn host_view(host: &Host) -> HostView {
+    let mut imports = vec![
+        "../../common/global".to_owned(),
+        "../../common/minimal-node.nix".to_owned(),
+    ];
+    imports.extend(
+        host_module_files(host)
+            .into_iter()
+            .map(|file| format!("../../common/{file}")),
+    );
+    HostView {
+        name: host.name.clone(),
+        system: host.system.as_str(),
+        address: host.address.clone(),
+        bind_ip: host.bind_ip.clone(),
+        profile: host.profile.map(|profile| match profile {
+            Profile::Workstation => "workstation",
+            Profile::Desktop => "desktop",
+        }),
+        roles: host.roles.iter().map(|role| role.as_str()).collect(),
+        boot_loader: match host.boot_loader {
+            BootLoader::SystemdBoot => "systemd-boot",
+            BootLoader::Extlinux => "extlinux",
+        },
+        is_member: host.has(Role::ClusterMember),
+        is_worker: host.has(Role::NomadWorker),
+        is_server: host.has(Role::NomadServer),
+        is_cli: host.has(Role::ClusterTools),
+        is_nfs_primary: host.has(Role::NfsServicesServer),
+        is_nfs_standby: host.has(Role::NfsServicesStandby),
+        imports,
+        extra_modules: host.modules.clone(),
+        nix: host.nix.clone(),
+        deploy: deploy_view(&host.deploy),
+        emulated_systems: host
+            .emulated_systems
+            .iter()
+            .map(|system| system.as_str())
+            .collect(),
+        mounts: host
+            .mounts
+            .iter()
+            .map(|mount| MountView {
+                mount_point: mount.mount_point.clone(),
+                device: mount.device.clone(),
+                fs_type: mount.fs_type.clone(),
+                options: mount.options.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn deploy_view(deploy: &model::Deploy) -> BTreeMap<&'static str, serde_json::Value> {
+    use serde_json::Value;
+    let mut settings = BTreeMap::new();
+    settings.insert("hostname", Value::from(deploy.hostname.clone()));
+    settings.insert("sshUser", Value::from(deploy.ssh_user.clone()));
+    let optional = [
+        ("sshOpts", deploy.ssh_opts.clone().map(Value::from)),
+        ("remoteBuild", deploy.remote_build.map(Value::from)),
+        ("magicRollback", deploy.magic_rollback.map(Value::from)),
+        ("autoRollback", deploy.auto_rollback.map(Value::from)),
+        ("fastConnection", deploy.fast_connection.map(Value::from)),
+        ("confirmTimeout", deploy.confirm_timeout.map(Value::from)),
+        (
+            "activationTimeout",
+            deploy.activation_timeout.map(Value::from),
+        ),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            settings.insert(key, value);
+        }
+    }
+    settings
+}
+
+fn service_view(service: &Service) -> ServiceView {
+    ServiceView {
+        name: service.name.clone(),
+        image: service.image.clone(),
+        count: service.count,
+        ports: service
+            .ports
+            .iter()
+            .map(|(label, number)| PortView {
+                label: label.clone(),
+                number: *number,
+            })
+            .collect(),
+        port_labels: service
+            .ports
+            .iter()
+            .map(|(label, _)| label.clone())
+            .collect(),
+        check: service.check.as_ref().map(|check| CheckView {
+            kind: match check.kind {
+                CheckType::Tcp => "tcp",
+                CheckType::Http => "http",
+            },
+            port: check.port.clone(),
+            path: check.path.clone(),
+            interval: check.interval.clone(),
+            timeout: check.timeout.clone(),
+        }),
+        cpu: service.cpu,
+        memory: service.memory,
+        volume: service.data.as_ref().map(|data| VolumeView {
+            source: service.name.clone(),
+            destination: data.destination.clone(),
+        }),
+        affinity: service.placement.as_ref().map(affinity_view),
+        env: service.env.clone(),
+        args: service.args.clone(),
+    }
+}
+
+fn affinity_view(placement: &Placement) -> AffinityView {
+    let (attribute, operator, value) = match placement {
+        Placement::NfsPrimary => (
+            format!("${{meta.{}}}", model::NFS_PRIMARY_META),
+            "=",
+            "true".to_owned(),
+        ),
+        Placement::Role(role) => (
+            format!("${{meta.{}}}", model::ROLES_META),
+            "set_contains",
+            role.as_str().to_owned(),
+        ),
+        Placement::Host(name) => ("${node.unique.name}".to_owned(), "=", name.clone()),
+    };
+    AffinityView {
+        attribute,
+        operator,
+        value,
+        weight: 100,
+    }
+}

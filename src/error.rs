@@ -1,0 +1,59 @@
+//! The errors a run can end with. Each names the file, template or inventory
+//! place it is about; the CLI renders them with miette.
+
+use std::path::PathBuf;
+
+use crate::diagnostic::{Diagnostic, Source};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("Cannot read `{}`", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("`{}` is not valid UTF-8", path.display())]
+    NotUtf8 { path: PathBuf },
+
+    #[error("Cannot load the inventory")]
+    Load {
+        source_text: Source,
+        error: Box<serde_saphyr::Error>,
+    },
+
+    #[error("The inventory has {} problem(s)", problems.len())]
+    Invalid {
+        source_text: Source,
+        problems: Vec<Diagnostic>,
+    },
+
+    #[error("Template `{template}` failed for {target}: {message}")]
+    Template {
+        template: &'static str,
+        target: String,
+        message: String,
+    },
+
+    #[error("Template `{template}` produced invalid output `{path}` for {target}: {message}")]
+    InvalidOutput {
+        path: String,
+        template: &'static str,
+        target: String,
+        message: String,
+        /// The text that failed to parse, to show around the reported line.
+        excerpt: String,
+    },
+
+    #[error("Refusing to write `{path}`: {reason}")]
+    UnsafePath { path: String, reason: &'static str },
+
+    #[error("Cannot write `{}`", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("No {kind} named `{name}` in the inventory")]
+    UnknownTarget { kind: &'static str, name: String },
+}

@@ -1,0 +1,547 @@
+//! The resolved cluster: every fact the templates need, computed once from the inventory.
+//!
+//! Resolving is where references are followed (a primary that names a host, a
+//! placement that names a role), so an unresolvable reference becomes a diagnostic
+//! here; the rule checks that need no resolution live in `validate`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use crate::diagnostic::Diagnostic;
+use crate::inventory::{self, BootLoader, CheckType, Profile, Role, System};
+
+/// Nomad client meta key set on the NFS primary; jobs that prefer it match on it.
+pub const NFS_PRIMARY_META: &str = "nfs_services_primary";
+/// Nomad client meta key listing a node's roles, for placement by role.
+pub const ROLES_META: &str = "roles";
+/// Consul's DNS port, which the local resolver forwards `.consul` names to.
+pub const CONSUL_DNS_PORT: u16 = 8600;
+/// sops secret holding the CIFS credentials file.
+pub const CIFS_CREDENTIALS_SECRET: &str = "cifs-credentials";
+
+#[derive(Debug)]
+pub struct Cluster {
+    pub name: String,
+    pub domain: String,
+    pub datacenter: String,
+    pub state_version: String,
+    pub nixpkgs: String,
+    pub time_zone: Option<String>,
+    pub persist: String,
+    pub admin_user: String,
+    pub admin_ssh_keys: Vec<String>,
+    /// Managed hosts, by name.
+    pub hosts: Vec<Host>,
+    /// Hosts with nomad-server: Consul and Nomad servers.
+    pub quorum: Vec<Peer>,
+    pub nfs: Option<Nfs>,
+    pub cifs: Option<CifsShares>,
+    pub kopia: Option<Kopia>,
+    pub services: Vec<Service>,
+    /// Systems of the managed hosts.
+    pub systems: BTreeSet<System>,
+}
+
+/// A host as other hosts reach it.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    pub name: String,
+    pub address: String,
+}
+
+#[derive(Debug)]
+pub struct Host {
+    pub name: String,
+    pub system: System,
+    pub address: String,
+    /// The address when it is an IP literal: agents bind to it.
+    pub bind_ip: Option<String>,
+    pub roles: BTreeSet<Role>,
+    pub profile: Option<Profile>,
+    pub boot_loader: BootLoader,
+    pub deploy: Deploy,
+    pub modules: Vec<String>,
+    pub nix: BTreeMap<String, serde_json::Value>,
+    /// Other systems in the cluster a workstation builds for through binfmt.
+    pub emulated_systems: Vec<System>,
+    pub mounts: Vec<Mount>,
+}
+
+impl Host {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// deploy-rs node settings after cluster defaults and host overrides are merged.
+#[derive(Debug)]
+pub struct Deploy {
+    pub hostname: String,
+    pub ssh_user: String,
+    pub ssh_opts: Option<Vec<String>>,
+    pub remote_build: Option<bool>,
+    pub magic_rollback: Option<bool>,
+    pub auto_rollback: Option<bool>,
+    pub fast_connection: Option<bool>,
+    pub confirm_timeout: Option<u32>,
+    pub activation_timeout: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mount {
+    pub mount_point: String,
+    pub device: String,
+    pub fs_type: String,
+    pub options: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Nfs {
+    pub primary: Peer,
+    pub standbys: Vec<Peer>,
+    pub export: String,
+    pub mount: String,
+    pub consul_service: String,
+    pub every_minutes: u32,
+    pub replication_keys: Vec<String>,
+    /// Addresses allowed to mount the export: every other cluster member.
+    pub clients: Vec<String>,
+}
+
+impl Nfs {
+    /// Where a standby receives the replicated snapshots: beside the export.
+    pub fn standby_dir(&self) -> String {
+        format!("{}-standby", self.export)
+    }
+}
+
+#[derive(Debug)]
+pub struct CifsShares {
+    pub server: Peer,
+    pub shares: Vec<(String, String)>,
+}
+
+#[derive(Debug)]
+pub struct Kopia {
+    pub server: Peer,
+    pub url: String,
+    pub server_cert_fingerprint: String,
+    pub every: String,
+    pub paths: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Service {
+    pub name: String,
+    pub image: String,
+    pub count: u32,
+    pub ports: Vec<(String, u16)>,
+    pub check: Option<Check>,
+    pub data: Option<DataVolume>,
+    pub placement: Option<Placement>,
+    pub cpu: u32,
+    pub memory: u32,
+    pub env: BTreeMap<String, String>,
+    pub args: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Check {
+    pub kind: CheckType,
+    pub port: String,
+    pub path: Option<String>,
+    pub interval: String,
+    pub timeout: String,
+}
+
+/// A Nomad host volume backed by the services share.
+#[derive(Debug)]
+pub struct DataVolume {
+    pub host_path: String,
+    pub destination: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    NfsPrimary,
+    Role(Role),
+    Host(String),
+}
+
+/// Resolves the inventory, or returns every reference that could not be resolved.
+pub fn resolve(inv: &inventory::Inventory) -> Result<Cluster, Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let nfs = inv
+        .storage
+        .services
+        .as_ref()
+        .and_then(|share| resolve_nfs(inv, share, &mut problems));
+    let cifs = inv.storage.cifs.as_ref().and_then(|cifs| {
+        let server = peer(inv, &cifs.value.server, &mut problems)?;
+        let shares = cifs
+            .value
+            .shares
+            .iter()
+            .map(|(share, mount)| (share.clone(), mount.clone()))
+            .collect();
+        Some(CifsShares { server, shares })
+    });
+    let kopia = inv.backup.kopia.as_ref().and_then(|kopia| {
+        let kopia = &kopia.value;
+        let server = peer(inv, &kopia.server, &mut problems)?;
+        Some(Kopia {
+            url: format!("https://{}:{}", server.address, kopia.port),
+            server,
+            server_cert_fingerprint: kopia.server_cert_fingerprint.clone(),
+            every: kopia.every.clone(),
+            paths: kopia.paths.clone(),
+            exclude: kopia.exclude.clone(),
+        })
+    });
+    let systems: BTreeSet<System> = managed(inv).map(|(_, host)| host.value.system).collect();
+    let hosts: Vec<Host> = managed(inv)
+        .map(|(name, host)| {
+            resolve_host(
+                inv,
+                name,
+                &host.value,
+                &systems,
+                nfs.as_ref(),
+                cifs.as_ref(),
+            )
+        })
+        .collect();
+    let quorum = hosts
+        .iter()
+        .filter(|host| host.has(Role::NomadServer))
+        .map(|host| Peer {
+            name: host.name.clone(),
+            address: host.address.clone(),
+        })
+        .collect();
+    let services = inv
+        .services
+        .iter()
+        .filter_map(|(name, service)| {
+            resolve_service(inv, name, &service.value, nfs.as_ref(), &mut problems)
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let cluster = &inv.cluster;
+    Ok(Cluster {
+        name: cluster.name.clone(),
+        domain: cluster.domain.clone(),
+        datacenter: cluster
+            .datacenter
+            .clone()
+            .unwrap_or_else(|| cluster.name.clone()),
+        state_version: cluster.state_version.clone(),
+        nixpkgs: cluster.nixpkgs.clone(),
+        time_zone: cluster.time_zone.clone(),
+        persist: cluster.persist.clone(),
+        admin_user: cluster.admin.user.clone(),
+        admin_ssh_keys: cluster.admin.ssh_keys.clone(),
+        hosts,
+        quorum,
+        nfs,
+        cifs,
+        kopia,
+        services,
+        systems,
+    })
+}
+
+fn managed(
+    inv: &inventory::Inventory,
+) -> impl Iterator<Item = (&String, &inventory::Located<inventory::Host>)> {
+    inv.hosts.iter().filter(|(_, host)| host.value.managed)
+}
+
+/// The address other hosts use: the declared one, or `<host>.<domain>`.
+pub fn address_of(inv: &inventory::Inventory, name: &str, host: &inventory::Host) -> String {
+    host.address
+        .clone()
+        .unwrap_or_else(|| format!("{name}.{}", inv.cluster.domain))
+}
+
+fn peer(
+    inv: &inventory::Inventory,
+    name: &inventory::Located<String>,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Peer> {
+    let Some(host) = inv.hosts.get(&name.value) else {
+        problems.push(unknown_host(inv, name));
+        return None;
+    };
+    Some(Peer {
+        name: name.value.clone(),
+        address: address_of(inv, &name.value, &host.value),
+    })
+}
+
+fn unknown_host(inv: &inventory::Inventory, name: &inventory::Located<String>) -> Diagnostic {
+    let known: Vec<&str> = inv.hosts.keys().map(String::as_str).collect();
+    Diagnostic::error(
+        "reference::unknown-host",
+        format!("Unknown host `{}`", name.value),
+    )
+    .at(name.referenced, "not a host of this inventory")
+    .help(format!("known hosts: {}", known.join(", ")))
+}
+
+fn resolve_nfs(
+    inv: &inventory::Inventory,
+    share: &inventory::Located<inventory::ServicesShare>,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Nfs> {
+    let share = &share.value;
+    let primary = peer(inv, &share.primary, problems);
+    let standbys: Vec<Peer> = share
+        .standbys
+        .iter()
+        .filter_map(|standby| peer(inv, standby, problems))
+        .collect();
+    let primary = primary?;
+    let clients = managed(inv)
+        .filter(|(name, host)| {
+            **name != primary.name
+                && host
+                    .value
+                    .roles
+                    .iter()
+                    .any(|role| role.value == Role::ClusterMember)
+        })
+        .map(|(name, host)| address_of(inv, name, &host.value))
+        .collect();
+    Some(Nfs {
+        primary,
+        standbys,
+        export: share.export.clone(),
+        mount: share.mount.clone(),
+        consul_service: share.consul_service.clone(),
+        every_minutes: share.every_minutes,
+        replication_keys: share.replication_keys.clone(),
+        clients,
+    })
+}
+
+fn resolve_host(
+    inv: &inventory::Inventory,
+    name: &str,
+    host: &inventory::Host,
+    systems: &BTreeSet<System>,
+    nfs: Option<&Nfs>,
+    cifs: Option<&CifsShares>,
+) -> Host {
+    let mut roles: BTreeSet<Role> = host.roles.iter().map(|role| role.value).collect();
+    if let Some(nfs) = nfs {
+        if nfs.primary.name == name {
+            roles.insert(Role::NfsServicesServer);
+        }
+        if nfs.standbys.iter().any(|standby| standby.name == name) {
+            roles.insert(Role::NfsServicesStandby);
+        }
+    }
+    let address = address_of(inv, name, host);
+    let is_member = roles.contains(&Role::ClusterMember);
+    let is_workstation = host.profile.is_some();
+    Host {
+        name: name.to_owned(),
+        system: host.system,
+        bind_ip: address.parse::<IpAddr>().ok().map(|ip| ip.to_string()),
+        deploy: resolve_deploy(&inv.cluster, host, &address),
+        address,
+        profile: host.profile,
+        boot_loader: host.boot_loader,
+        modules: host.modules.clone(),
+        nix: host.nix.clone(),
+        emulated_systems: if is_workstation {
+            systems
+                .iter()
+                .copied()
+                .filter(|system| *system != host.system)
+                .collect()
+        } else {
+            Vec::new()
+        },
+        mounts: if is_member {
+            mounts(name, nfs, cifs)
+        } else {
+            Vec::new()
+        },
+        roles,
+    }
+}
+
+fn resolve_deploy(cluster: &inventory::Cluster, host: &inventory::Host, address: &str) -> Deploy {
+    let defaults = &cluster.deploy;
+    let own = &host.deploy;
+    Deploy {
+        hostname: address.to_owned(),
+        ssh_user: own
+            .ssh_user
+            .clone()
+            .or_else(|| defaults.ssh_user.clone())
+            .unwrap_or_else(|| cluster.admin.user.clone()),
+        ssh_opts: own.ssh_opts.clone().or_else(|| defaults.ssh_opts.clone()),
+        remote_build: own.remote_build.or(defaults.remote_build),
+        magic_rollback: own.magic_rollback.or(defaults.magic_rollback),
+        auto_rollback: own.auto_rollback.or(defaults.auto_rollback),
+        fast_connection: own.fast_connection.or(defaults.fast_connection),
+        confirm_timeout: own.confirm_timeout.or(defaults.confirm_timeout),
+        activation_timeout: own.activation_timeout.or(defaults.activation_timeout),
+    }
+}
+
+/// Shared storage as one cluster member sees it. The NFS primary serves the share
+/// from its own disk, so it bind-mounts the export instead of mounting itself.
+fn mounts(name: &str, nfs: Option<&Nfs>, cifs: Option<&CifsShares>) -> Vec<Mount> {
+    let on_demand = |first: &str| {
+        [
+            first,
+            "x-systemd.automount",
+            "noauto",
+            "x-systemd.idle-timeout=600",
+            "_netdev",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let mut mounts = Vec::new();
+    if let Some(nfs) = nfs {
+        mounts.push(if nfs.primary.name == name {
+            Mount {
+                mount_point: nfs.mount.clone(),
+                device: nfs.export.clone(),
+                fs_type: "none".to_owned(),
+                options: vec!["bind".to_owned()],
+            }
+        } else {
+            Mount {
+                mount_point: nfs.mount.clone(),
+                device: format!("{}.service.consul:{}", nfs.consul_service, nfs.export),
+                fs_type: "nfs".to_owned(),
+                options: on_demand("nfsvers=4.2"),
+            }
+        });
+    }
+    if let Some(cifs) = cifs {
+        for (share, mount_point) in &cifs.shares {
+            mounts.push(Mount {
+                mount_point: mount_point.clone(),
+                device: format!("//{}/{share}", cifs.server.address),
+                fs_type: "cifs".to_owned(),
+                options: on_demand(&format!(
+                    "credentials=/run/secrets/{CIFS_CREDENTIALS_SECRET}"
+                )),
+            });
+        }
+    }
+    mounts.sort_by(|a, b| a.mount_point.cmp(&b.mount_point));
+    mounts
+}
+
+fn resolve_service(
+    inv: &inventory::Inventory,
+    name: &str,
+    service: &inventory::Service,
+    nfs: Option<&Nfs>,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Service> {
+    let placement = match &service.prefer {
+        None => None,
+        Some(prefer) => {
+            let Some(placement) = resolve_placement(inv, &prefer.value) else {
+                problems.push(
+                    Diagnostic::error(
+                        "reference::unknown-placement",
+                        format!(
+                            "Placement preference `{}` names no host or role",
+                            prefer.value
+                        ),
+                    )
+                    .at(prefer.referenced, "unknown placement")
+                    .help("use `nfs-primary`, a role such as `nomad-server`, or a host name"),
+                );
+                return None;
+            };
+            Some(placement)
+        }
+    };
+    let data = match (service.data, nfs) {
+        (false, _) => None,
+        (true, Some(nfs)) => Some(DataVolume {
+            host_path: format!("{}/{name}", nfs.mount),
+            destination: service.data_path.clone(),
+        }),
+        (true, None) => {
+            problems.push(
+                Diagnostic::error(
+                    "service::data-without-share",
+                    format!("Service `{name}` keeps data but no services share is configured"),
+                )
+                .help("configure `storage.services` or remove `data: true`"),
+            );
+            return None;
+        }
+    };
+    let ports: Vec<(String, u16)> = service
+        .ports
+        .iter()
+        .map(|(label, port)| (label.clone(), *port))
+        .collect();
+    Some(Service {
+        name: name.to_owned(),
+        image: service.image.clone(),
+        count: service.count,
+        check: check_of(service, &ports),
+        ports,
+        data,
+        placement,
+        cpu: service.resources.cpu,
+        memory: service.resources.memory,
+        env: service.env.clone(),
+        args: service.args.clone(),
+    })
+}
+
+fn resolve_placement(inv: &inventory::Inventory, prefer: &str) -> Option<Placement> {
+    if prefer == "nfs-primary" {
+        return Some(Placement::NfsPrimary);
+    }
+    if inv.hosts.contains_key(prefer) {
+        return Some(Placement::Host(prefer.to_owned()));
+    }
+    serde_json::from_value::<Role>(serde_json::Value::String(prefer.to_owned()))
+        .ok()
+        .map(Placement::Role)
+}
+
+/// The health check Consul runs: the declared one, or a TCP check on the main port.
+/// The main port is `http` when there is one, else the first by name.
+fn check_of(service: &inventory::Service, ports: &[(String, u16)]) -> Option<Check> {
+    let main_port = ports
+        .iter()
+        .find(|(label, _)| label == "http")
+        .or_else(|| ports.first())
+        .map(|(label, _)| label.clone())?;
+    Some(match &service.check {
+        Some(check) => Check {
+            kind: check.r#type,
+            port: check.port.clone().unwrap_or(main_port),
+            path: check.path.clone(),
+            interval: check.interval.clone(),
+            timeout: check.timeout.clone(),
+        },
+        None => Check {
+            kind: CheckType::Tcp,
+            port: main_port,
+            path: None,
+            interval: "10s".to_owned(),
+            timeout: "2s".to_owned(),
+        },
+    })
+}

@@ -1,0 +1,228 @@
+//! Serialising filters: the only way a value reaches Nix or HCL output.
+//!
+//! Each filter turns a value into a literal of the target language, quoting and
+//! escaping it, so no inventory text can end a string early or start an
+//! interpolation. Attribute maps are written with sorted keys.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+/// A value as a Nix literal.
+pub fn nix(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Number(number) => {
+            let text = number.to_string();
+            if text.starts_with('-') {
+                format!("({text})")
+            } else {
+                text
+            }
+        }
+        Value::String(text) => nix_string(text),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(nix).collect();
+            format!("[ {} ]", items.join(" "))
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let body: Vec<String> = entries
+                .into_iter()
+                .map(|(key, value)| format!("{} = {};", nix_attr_name(key), nix(value)))
+                .collect();
+            format!("{{ {} }}", body.join(" "))
+        }
+    }
+}
+
+/// A double-quoted Nix string whose value is exactly `text`.
+pub fn nix_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+const NIX_KEYWORDS: [&str; 9] = [
+    "assert", "else", "if", "in", "inherit", "let", "or", "rec", "then",
+];
+
+/// An attribute name: a bare identifier when Nix reads it as one, else a string.
+pub fn nix_attr_name(name: &str) -> String {
+    let mut chars = name.chars();
+    let is_identifier = chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-'))
+        && !NIX_KEYWORDS.contains(&name);
+    if is_identifier {
+        name.to_owned()
+    } else {
+        nix_string(name)
+    }
+}
+
+/// An option path such as `services.tailscale.enable`, split on dots.
+pub fn nix_attr_path(path: &str) -> String {
+    path.split('.')
+        .map(nix_attr_name)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A relative Nix path literal (`./x.nix`, `../modules/y.nix`), or why it cannot be one.
+pub fn nix_path(path: &str) -> Result<String, String> {
+    let relative = path.starts_with("./") || path.starts_with("../");
+    let literal_chars = path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '/'));
+    let well_formed = !path.ends_with('/') && !path.contains("//");
+    if relative && literal_chars && well_formed {
+        Ok(path.to_owned())
+    } else {
+        Err(format!(
+            "`{path}` is not a relative Nix path: start it with `./` or `../` and use only letters, digits, `.`, `_`, `-`, `+` and `/`"
+        ))
+    }
+}
+
+/// A value as an HCL literal.
+pub fn hcl(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Number(number) => number.to_string(),
+        Value::String(text) => hcl_string(text),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(hcl).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let body: Vec<String> = entries
+                .into_iter()
+                .map(|(key, value)| format!("{} = {}", hcl_key(key), hcl(value)))
+                .collect();
+            format!("{{ {} }}", body.join(", "))
+        }
+    }
+}
+
+/// A quoted HCL string whose value is exactly `text`: template introducers are doubled.
+pub fn hcl_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A name that must be written bare, such as an attribute in a block, or why it cannot be.
+pub fn hcl_ident(name: &str) -> Result<String, String> {
+    if hcl_key(name) == name {
+        Ok(name.to_owned())
+    } else {
+        Err(format!(
+            "`{name}` is not an HCL identifier: use letters, digits, `_` and `-`, starting with a letter or `_`"
+        ))
+    }
+}
+
+/// An object key: a bare identifier when HCL reads it as one, else a string.
+pub fn hcl_key(key: &str) -> String {
+    let mut chars = key.chars();
+    let is_identifier = chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
+    if is_identifier {
+        key.to_owned()
+    } else {
+        hcl_string(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nix_strings_cannot_break_out() {
+        assert_eq!(nix_string(r#"a"b\c${d}$e"#), r#""a\"b\\c\${d}$e""#);
+        assert_eq!(nix_string("l1\nl2\t"), r#""l1\nl2\t""#);
+    }
+
+    #[test]
+    fn nix_attribute_names_are_quoted_when_needed() {
+        assert_eq!(nix_attr_name("enable"), "enable");
+        assert_eq!(nix_attr_name("foo.conf"), "\"foo.conf\"");
+        assert_eq!(nix_attr_name("in"), "\"in\"");
+        assert_eq!(
+            nix_attr_path("services.tailscale.enable"),
+            "services.tailscale.enable"
+        );
+    }
+
+    #[test]
+    fn nix_values_nest_with_sorted_keys() {
+        let value = json!({"b": [1, -2, true, null], "a": {"x y": "z"}});
+        assert_eq!(
+            nix(&value),
+            r#"{ a = { "x y" = "z"; }; b = [ 1 (-2) true null ]; }"#
+        );
+    }
+
+    #[test]
+    fn nix_paths_are_relative_literals_only() {
+        assert_eq!(nix_path("./extra.nix").as_deref(), Ok("./extra.nix"));
+        assert!(nix_path("/etc/passwd").is_err());
+        assert!(nix_path("./a b.nix").is_err());
+        assert!(nix_path("./x\"; y").is_err());
+    }
+
+    #[test]
+    fn hcl_strings_escape_template_introducers() {
+        assert_eq!(hcl_string("${x} %{y} $z"), r#""$${x} %%{y} $z""#);
+        assert_eq!(hcl_string("a\"\\\u{1}"), r#""a\"\\\u0001""#);
+    }
+
+    #[test]
+    fn hcl_values_nest() {
+        let value = json!({"b": ["x", 2], "a-b": true, "1": null});
+        assert_eq!(hcl(&value), r#"{ "1" = null, a-b = true, b = ["x", 2] }"#);
+    }
+}

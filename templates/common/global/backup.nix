@@ -1,0 +1,70 @@
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
+let
+  url = {{ cluster.kopia.url | nix }};
+  fingerprint = {{ cluster.kopia.server_cert_fingerprint | nix }};
+  paths = {{ cluster.kopia.paths | nix }};
+  # Gitignore-style patterns, relative to each backed-up path. The snapshot taken
+  # for the backup is excluded from the next one.
+  exclude = {{ cluster.kopia.exclude | nix }} ++ [ ".kopia-snapshot" ];
+in
+{
+  sops.secrets.kopia-password.sopsFile = ../../secrets/common.yaml;
+
+  systemd.services.kopia-backup = {
+    description = {{ ("Kopia backup to " ~ cluster.kopia.server.name) | nix }};
+    startAt = {{ cluster.kopia.every | nix }};
+    after = [ "network-online.target" ];
+    wants = [ "network-online.target" ];
+    path = [
+      pkgs.kopia
+      pkgs.btrfs-progs
+    ];
+    environment = {
+      KOPIA_CONFIG_PATH = "/var/lib/kopia/repository.config";
+      KOPIA_CACHE_DIRECTORY = "/var/cache/kopia";
+      KOPIA_CHECK_FOR_UPDATES = "false";
+    };
+    serviceConfig = {
+      Type = "oneshot";
+      StateDirectory = "kopia";
+      CacheDirectory = "kopia";
+    };
+    # Each path is backed up from a read-only btrfs snapshot, so the backup sees
+    # one instant of the file system; it is recorded under the real path.
+    script = ''
+      set -euo pipefail
+      KOPIA_PASSWORD=$(cat ${config.sops.secrets.kopia-password.path})
+      export KOPIA_PASSWORD
+      if ! kopia repository status >/dev/null 2>&1; then
+        kopia repository connect server \
+          --url=${lib.escapeShellArg url} \
+          --server-cert-fingerprint=${lib.escapeShellArg fingerprint} \
+          --override-hostname=${lib.escapeShellArg config.networking.hostName} \
+          --override-username=root
+      fi
+      status=0
+      for source_dir in ${lib.escapeShellArgs paths}; do
+        snapshot="$source_dir/.kopia-snapshot"
+        printf '%s\n' ${lib.escapeShellArgs exclude} > "$source_dir/.kopiaignore"
+        if [ -e "$snapshot" ]; then
+          btrfs subvolume delete "$snapshot"
+        fi
+        btrfs subvolume snapshot -r "$source_dir" "$snapshot"
+        kopia snapshot create "$snapshot" \
+          --override-source="root@${config.networking.hostName}:$source_dir" || status=1
+        btrfs subvolume delete "$snapshot"
+      done
+      exit "$status"
+    '';
+  };
+
+  systemd.timers.kopia-backup.timerConfig = {
+    Persistent = true;
+    RandomizedDelaySec = "10m";
+  };
+}

@@ -1,0 +1,70 @@
+# Runs Nomad jobs: Nomad client with Docker, host volumes on the services share.
+{ config, lib, ... }:
+let
+  cfg = config.cluster.worker;
+in
+{
+  options.cluster.worker.roles = lib.mkOption {
+    type = lib.types.listOf lib.types.str;
+    default = [ ];
+    description = "Roles of this host, published as Nomad client meta for placement by role.";
+  };
+
+  config = {
+    services.nomad = {
+      enable = true;
+      enableDocker = true;
+      # The Docker driver needs a root agent (nixpkgs PR #308703); Nomad
+      # recommends running clients as root.
+      dropPrivileges = false;
+      settings = {
+        datacenter = {{ cluster.datacenter | nix }};
+        client = {
+          enabled = true;
+          server_join.retry_join = {{ cluster.retry_join | nix }};
+          meta.{{ cluster.roles_meta | nix_attr }} = lib.concatStringsSep "," cfg.roles;
+          host_volume = {
+{%- for volume in cluster.host_volumes %}
+            {{ volume.name | nix_attr }} = {
+              path = {{ volume.path | nix }};
+              read_only = false;
+            };
+{%- endfor %}
+          };
+        };
+      };
+    };
+
+    # Host volumes live on the services share: start once it can be mounted.
+    systemd.services.nomad = {
+      after = [
+        "consul.service"
+        "remote-fs.target"
+      ];
+      wants = [ "consul.service" ];
+    };
+
+    networking.firewall = {
+      # Nomad HTTP (logs, exec) and RPC, and the static ports of the services.
+      allowedTCPPorts = [
+        4646
+        4647
+      ]
+      ++ {{ cluster.service_ports | nix }};
+      allowedUDPPorts = {{ cluster.service_ports | nix }};
+      # Nomad's dynamic port range.
+      allowedTCPPortRanges = [
+        {
+          from = 20000;
+          to = 32000;
+        }
+      ];
+      allowedUDPPortRanges = [
+        {
+          from = 20000;
+          to = 32000;
+        }
+      ];
+    };
+  };
+}

@@ -1,0 +1,34 @@
+# A machine people work at: deployment and development tools.
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
+let
+  cfg = config.cluster.workstation;
+in
+{
+  options.cluster.workstation.emulatedSystems = lib.mkOption {
+    type = lib.types.listOf lib.types.str;
+    default = [ ];
+    description = "Systems of other cluster hosts this workstation builds for through QEMU emulation.";
+  };
+
+  config = {
+    environment.systemPackages = [
+      pkgs.deploy-rs
+      pkgs.sops
+      pkgs.age
+      pkgs.git
+    ];
+
+    virtualisation.docker.enable = true;
+    users.users.{{ cluster.admin.user | nix_attr }}.extraGroups = [ "docker" ];
+
+    # Runs binaries built for other distributions.
+    programs.nix-ld.enable = true;
+
+    boot.binfmt.emulatedSystems = cfg.emulatedSystems;
+  };
+}

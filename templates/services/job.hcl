@@ -1,0 +1,75 @@
+job {{ service.name | hcl }} {
+datacenters = {{ [cluster.datacenter] | hcl }}
+type = "service"
+{%- if service.affinity %}
+affinity {
+attribute = {{ service.affinity.attribute | hcl }}
+operator = {{ service.affinity.operator | hcl }}
+value = {{ service.affinity.value | hcl }}
+weight = {{ service.affinity.weight | hcl }}
+}
+{%- endif %}
+group {{ service.name | hcl }} {
+count = {{ service.count | hcl }}
+{%- if service.ports %}
+network {
+{%- for port in service.ports %}
+port {{ port.label | hcl }} {
+static = {{ port.number | hcl }}
+}
+{%- endfor %}
+}
+{%- endif %}
+{%- if service.volume %}
+volume "data" {
+type = "host"
+source = {{ service.volume.source | hcl }}
+read_only = false
+}
+{%- endif %}
+{%- if service.check %}
+service {
+name = {{ service.name | hcl }}
+port = {{ service.check.port | hcl }}
+provider = "consul"
+check {
+type = {{ service.check.kind | hcl }}
+{%- if service.check.path %}
+path = {{ service.check.path | hcl }}
+{%- endif %}
+interval = {{ service.check.interval | hcl }}
+timeout = {{ service.check.timeout | hcl }}
+}
+}
+{%- endif %}
+task {{ service.name | hcl }} {
+driver = "docker"
+config {
+image = {{ service.image | hcl }}
+{%- if service.ports %}
+ports = {{ service.port_labels | hcl }}
+{%- endif %}
+{%- if service.args %}
+args = {{ service.args | hcl }}
+{%- endif %}
+}
+{%- if service.env %}
+env {
+{%- for key, value in service.env %}
+{{ key | hcl_ident }} = {{ value | hcl }}
+{%- endfor %}
+}
+{%- endif %}
+{%- if service.volume %}
+volume_mount {
+volume = "data"
+destination = {{ service.volume.destination | hcl }}
+}
+{%- endif %}
+resources {
+cpu = {{ service.cpu | hcl }}
+memory = {{ service.memory | hcl }}
+}
+}
+}
+}

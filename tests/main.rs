@@ -1,0 +1,4 @@
+//! Integration tests, linked once.
+
+mod golden;
+mod support;

@@ -1,4 +1,5 @@
 //! Integration tests, linked once.
 
 mod golden;
+mod render_errors;
 mod support;

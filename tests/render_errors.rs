@@ -1,0 +1,89 @@
+//! A render that fails names the template and what it rendered for, and writes nothing.
+
+use flakegen::error::Error;
+use flakegen::render::{RenderedFile, Target};
+
+use crate::support::{inventory_in_tempdir, root};
+
+fn example_with(from: &str, to: &str) -> String {
+    let example =
+        std::fs::read_to_string(root().join("inventory.yaml")).expect("example inventory");
+    assert!(
+        example.contains(from),
+        "the example inventory contains {from:?}"
+    );
+    example.replacen(from, to, 1)
+}
+
+#[test]
+fn a_value_a_filter_refuses_names_template_and_host_and_writes_nothing() {
+    let (dir, inventory) =
+        inventory_in_tempdir(&example_with("[./monitoring.nix]", "[\"/etc/x.nix\"]"));
+    let out = dir.path().join("out");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+        .args(["render", "--inventory"])
+        .arg(&inventory)
+        .arg("--out")
+        .arg(&out)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run gen");
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    // miette wraps long lines; compare words, not layout.
+    let flat = stderr
+        .split_whitespace()
+        .filter(|word| *word != "│")
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(status.status.code(), Some(1), "{stderr}");
+    assert!(flat.contains("hosts/default.nix"), "{stderr}");
+    assert!(flat.contains("host `lab`"), "{stderr}");
+    assert!(flat.contains("is not a relative Nix path"), "{stderr}");
+    assert!(
+        !out.exists(),
+        "a failed render created the output directory"
+    );
+}
+
+#[test]
+fn an_env_name_hcl_cannot_hold_names_the_service() {
+    let (_dir, inventory) = inventory_in_tempdir(&example_with("PGDATA:", "\"PG DATA\":"));
+    match flakegen::render_inventory(&inventory) {
+        Err(Error::Template {
+            template, target, ..
+        }) => {
+            assert_eq!(template, "services/job.hcl");
+            assert_eq!(target, "service `postgres`");
+        }
+        other => panic!("expected a template error, got {other:?}"),
+    }
+}
+
+#[test]
+fn output_that_does_not_parse_is_refused_with_its_template_and_target() {
+    let broken = |path: &str, contents: &str| RenderedFile {
+        path: path.to_owned(),
+        contents: contents.to_owned(),
+        template: "hosts/default.nix",
+        target: Target::Host("c1".to_owned()),
+    };
+    for file in [
+        broken("hosts/c1/default.nix", "{ a = ; }\n"),
+        broken("services/x.hcl", "job \"x\" {\n"),
+    ] {
+        match flakegen::check::check(std::slice::from_ref(&file)) {
+            Err(Error::InvalidOutput {
+                path,
+                template,
+                target,
+                ..
+            }) => {
+                assert_eq!(
+                    (path.as_str(), template, target.as_str()),
+                    (file.path.as_str(), "hosts/default.nix", "host `c1`")
+                );
+            }
+            other => panic!("expected invalid output for {}, got {other:?}", file.path),
+        }
+    }
+}

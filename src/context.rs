@@ -4,6 +4,7 @@
 //! author can print them with `gen context` and rely on every field below.
 
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 use serde::Serialize;
 
@@ -53,8 +54,6 @@ pub struct ClusterView {
     pub kopia: Option<KopiaView>,
     /// Nomad jobs, sorted by name.
     pub services: Vec<ServiceView>,
-    /// Nomad host volumes offered by every worker: one per service that keeps data.
-    pub host_volumes: Vec<HostVolumeView>,
     /// Static ports of all services, opened on every worker.
     pub service_ports: Vec<u16>,
     /// Nix systems of the managed hosts, sorted.
@@ -114,7 +113,15 @@ pub struct NfsView {
     /// Addresses allowed to mount the export.
     pub clients: Vec<String>,
     /// Directories under the export, one per service that keeps data.
-    pub data_dirs: Vec<String>,
+    pub data_dirs: Vec<DataDirView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DataDirView {
+    /// Directory name under the export: the service's name.
+    pub name: String,
+    /// Owner for `systemd-tmpfiles`: a numeric id or `root`.
+    pub owner: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -147,14 +154,6 @@ pub struct KopiaView {
     pub paths: Vec<String>,
     /// Ignore patterns (gitignore syntax, relative to each path).
     pub exclude: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct HostVolumeView {
-    /// Volume name, the service's name.
-    pub name: String,
-    /// Directory on the services share.
-    pub path: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -209,7 +208,7 @@ pub struct ServiceView {
     pub image: String,
     /// Number of instances.
     pub count: u32,
-    /// Static host ports by label, sorted by label.
+    /// Ports by label, sorted by label.
     pub ports: Vec<PortView>,
     /// The port labels alone, for the task's `ports` list.
     pub port_labels: Vec<String>,
@@ -219,12 +218,15 @@ pub struct ServiceView {
     pub cpu: u32,
     /// Memory in MB.
     pub memory: u32,
-    /// Host volume holding the service's data, when it keeps data.
+    /// Directory on the services share holding the service's data, when it keeps data.
     pub volume: Option<VolumeView>,
     /// Soft placement preference, when asked.
     pub affinity: Option<AffinityView>,
     /// Environment of the task.
     pub env: BTreeMap<String, String>,
+    /// Nomad template that exports the secret environment from the job's Nomad
+    /// variable, when the service has one.
+    pub secret_env_template: Option<String>,
     /// Arguments of the container.
     pub args: Vec<String>,
 }
@@ -232,7 +234,10 @@ pub struct ServiceView {
 #[derive(Debug, Serialize)]
 pub struct PortView {
     pub label: String,
-    pub number: u16,
+    /// Static host port; null for a dynamic one.
+    pub number: Option<u16>,
+    /// Container port, when it differs from the host port.
+    pub to: Option<u16>,
 }
 
 #[derive(Debug, Serialize)]
@@ -249,10 +254,12 @@ pub struct CheckView {
 
 #[derive(Debug, Serialize)]
 pub struct VolumeView {
-    /// Host volume name offered by the workers.
+    /// Directory on the host (under the services mount).
     pub source: String,
     /// Mount point inside the container.
     pub destination: String,
+    /// The Docker `volumes` entry, `source:destination`.
+    pub docker: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -269,7 +276,7 @@ pub fn build(cluster: &Cluster) -> ClusterView {
     let services: Vec<ServiceView> = cluster.services.iter().map(service_view).collect();
     let mut service_ports: Vec<u16> = services
         .iter()
-        .flat_map(|service| service.ports.iter().map(|port| port.number))
+        .flat_map(|service| service.ports.iter().filter_map(|port| port.number))
         .collect();
     service_ports.sort_unstable();
     service_ports.dedup();
@@ -316,17 +323,6 @@ pub fn build(cluster: &Cluster) -> ClusterView {
             paths: kopia.paths.clone(),
             exclude: kopia.exclude.clone(),
         }),
-        host_volumes: cluster
-            .services
-            .iter()
-            .filter_map(|service| {
-                let data = service.data.as_ref()?;
-                Some(HostVolumeView {
-                    name: service.name.clone(),
-                    path: data.host_path.clone(),
-                })
-            })
-            .collect(),
         service_ports,
         services,
         systems: cluster
@@ -374,8 +370,15 @@ fn nfs_view(nfs: &model::Nfs, services: &[Service]) -> NfsView {
         clients: nfs.clients.clone(),
         data_dirs: services
             .iter()
-            .filter(|service| service.data.is_some())
-            .map(|service| service.name.clone())
+            .filter_map(|service| {
+                let data = service.data.as_ref()?;
+                Some(DataDirView {
+                    name: service.name.clone(),
+                    owner: data
+                        .owner
+                        .map_or_else(|| "root".to_owned(), |uid| uid.to_string()),
+                })
+            })
             .collect(),
     }
 }
@@ -502,15 +505,16 @@ fn service_view(service: &Service) -> ServiceView {
         ports: service
             .ports
             .iter()
-            .map(|(label, number)| PortView {
-                label: label.clone(),
-                number: *number,
+            .map(|port| PortView {
+                label: port.label.clone(),
+                number: port.host,
+                to: port.container,
             })
             .collect(),
         port_labels: service
             .ports
             .iter()
-            .map(|(label, _)| label.clone())
+            .map(|port| port.label.clone())
             .collect(),
         check: service.check.as_ref().map(|check| CheckView {
             kind: match check.kind {
@@ -525,13 +529,29 @@ fn service_view(service: &Service) -> ServiceView {
         cpu: service.cpu,
         memory: service.memory,
         volume: service.data.as_ref().map(|data| VolumeView {
-            source: service.name.clone(),
+            source: data.host_path.clone(),
             destination: data.destination.clone(),
+            docker: format!("{}:{}", data.host_path, data.destination),
         }),
         affinity: service.placement.as_ref().map(affinity_view),
         env: service.env.clone(),
+        secret_env_template: secret_env_template(service),
         args: service.args.clone(),
     }
+}
+
+/// A consul-template body that writes `NAME=value` lines from the job's Nomad
+/// variable, which Nomad lets every job read at `nomad/jobs/<job>`.
+fn secret_env_template(service: &Service) -> Option<String> {
+    if service.secret_env.is_empty() {
+        return None;
+    }
+    let mut body = format!("{{{{ with nomadVar \"nomad/jobs/{}\" }}}}\n", service.name);
+    for name in &service.secret_env {
+        let _ = writeln!(body, "{name}={{{{ .{name} }}}}");
+    }
+    body.push_str("{{ end }}\n");
+    Some(body)
 }
 
 fn affinity_view(placement: &Placement) -> AffinityView {

@@ -249,9 +249,9 @@ pub struct Service {
     pub image: String,
     #[serde(default = "default_count")]
     pub count: u32,
-    /// Port label → static host port.
+    /// Port label → static host port, or `{ static, to }`.
     #[serde(default)]
-    pub ports: BTreeMap<String, u16>,
+    pub ports: BTreeMap<String, Port>,
     #[serde(default)]
     pub check: Option<Check>,
     /// Keep data at `<services mount>/<job>`.
@@ -260,6 +260,12 @@ pub struct Service {
     /// Where the data volume appears inside the container.
     #[serde(default = "default_data_path")]
     pub data_path: String,
+    /// Numeric owner (uid, also used as gid) of the data directory, for images
+    /// that do not run as root.
+    pub data_owner: Option<u32>,
+    /// Environment variables read from the Nomad variable `nomad/jobs/<job>`.
+    #[serde(default)]
+    pub secret_env: Vec<String>,
     /// `nfs-primary`, a role name or a host name.
     pub prefer: Option<Located<String>>,
     #[serde(default)]
@@ -268,6 +274,39 @@ pub struct Service {
     pub env: BTreeMap<String, String>,
     #[serde(default)]
     pub args: Vec<String>,
+}
+
+/// A port: a static host port that the container also listens on, or a mapping.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(untagged)]
+pub enum Port {
+    Static(u16),
+    Mapped(MappedPort),
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MappedPort {
+    /// Host port; a dynamic one when absent.
+    pub r#static: Option<u16>,
+    /// Container port; the host port when absent.
+    pub to: Option<u16>,
+}
+
+impl Port {
+    pub fn host(self) -> Option<u16> {
+        match self {
+            Self::Static(port) => Some(port),
+            Self::Mapped(mapped) => mapped.r#static,
+        }
+    }
+
+    pub fn container(self) -> Option<u16> {
+        match self {
+            Self::Static(_) => None,
+            Self::Mapped(mapped) => mapped.to,
+        }
+    }
 }
 
 fn default_count() -> u32 {
@@ -291,11 +330,11 @@ pub struct Check {
     pub timeout: String,
 }
 
-fn default_check_interval() -> String {
+pub fn default_check_interval() -> String {
     "10s".to_owned()
 }
 
-fn default_check_timeout() -> String {
+pub fn default_check_timeout() -> String {
     "2s".to_owned()
 }
 

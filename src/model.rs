@@ -136,14 +136,25 @@ pub struct Service {
     pub name: String,
     pub image: String,
     pub count: u32,
-    pub ports: Vec<(String, u16)>,
+    pub ports: Vec<Port>,
     pub check: Option<Check>,
     pub data: Option<DataVolume>,
     pub placement: Option<Placement>,
     pub cpu: u32,
     pub memory: u32,
     pub env: BTreeMap<String, String>,
+    /// Environment read from the Nomad variable `nomad/jobs/<job>`.
+    pub secret_env: Vec<String>,
     pub args: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Port {
+    pub label: String,
+    /// Host port; dynamic when absent.
+    pub host: Option<u16>,
+    /// Container port, when it differs from the host port.
+    pub container: Option<u16>,
 }
 
 #[derive(Debug)]
@@ -155,11 +166,13 @@ pub struct Check {
     pub timeout: String,
 }
 
-/// A Nomad host volume backed by the services share.
+/// A directory on the services share, bind-mounted into the task.
 #[derive(Debug)]
 pub struct DataVolume {
     pub host_path: String,
     pub destination: String,
+    /// Numeric owner of the directory; root when absent.
+    pub owner: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -476,6 +489,7 @@ fn resolve_service(
         (true, Some(nfs)) => Some(DataVolume {
             host_path: format!("{}/{name}", nfs.mount),
             destination: service.data_path.clone(),
+            owner: service.data_owner,
         }),
         (true, None) => {
             problems.push(
@@ -488,10 +502,14 @@ fn resolve_service(
             return None;
         }
     };
-    let ports: Vec<(String, u16)> = service
+    let ports: Vec<Port> = service
         .ports
         .iter()
-        .map(|(label, port)| (label.clone(), *port))
+        .map(|(label, port)| Port {
+            label: label.clone(),
+            host: port.host(),
+            container: port.container(),
+        })
         .collect();
     Some(Service {
         name: name.to_owned(),
@@ -504,6 +522,7 @@ fn resolve_service(
         cpu: service.resources.cpu,
         memory: service.resources.memory,
         env: service.env.clone(),
+        secret_env: service.secret_env.clone(),
         args: service.args.clone(),
     })
 }
@@ -522,12 +541,12 @@ fn resolve_placement(inv: &inventory::Inventory, prefer: &str) -> Option<Placeme
 
 /// The health check Consul runs: the declared one, or a TCP check on the main port.
 /// The main port is `http` when there is one, else the first by name.
-fn check_of(service: &inventory::Service, ports: &[(String, u16)]) -> Option<Check> {
+fn check_of(service: &inventory::Service, ports: &[Port]) -> Option<Check> {
     let main_port = ports
         .iter()
-        .find(|(label, _)| label == "http")
+        .find(|port| port.label == "http")
         .or_else(|| ports.first())
-        .map(|(label, _)| label.clone())?;
+        .map(|port| port.label.clone())?;
     Some(match &service.check {
         Some(check) => Check {
             kind: check.r#type,
@@ -540,8 +559,8 @@ fn check_of(service: &inventory::Service, ports: &[(String, u16)]) -> Option<Che
             kind: CheckType::Tcp,
             port: main_port,
             path: None,
-            interval: "10s".to_owned(),
-            timeout: "2s".to_owned(),
+            interval: inventory::default_check_interval(),
+            timeout: inventory::default_check_timeout(),
         },
     })
 }

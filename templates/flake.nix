@@ -11,8 +11,12 @@
       url = "github:Mic92/sops-nix";
       inputs.nixpkgs.follows = "nixpkgs";
     };
-    # impermanence has no inputs of its own, so there is nothing to follow.
-    impermanence.url = "github:nix-community/impermanence";
+    impermanence = {
+      url = "github:nix-community/impermanence";
+      inputs.nixpkgs.follows = "nixpkgs";
+      # Only its own tests use home-manager.
+      inputs.home-manager.follows = "";
+    };
   };
 
   outputs =

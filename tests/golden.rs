@@ -8,8 +8,10 @@ use crate::support::{inventory_in_tempdir, render, root};
 
 fn snapshot_tree(inventory: &Path, snapshot_dir: &str) {
     let files = render(inventory);
+    let snapshots = root().join("tests/snapshots").join(snapshot_dir);
+    refuse_unreferenced_snapshots(&snapshots, &files);
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(root().join("tests/snapshots").join(snapshot_dir));
+    settings.set_snapshot_path(snapshots);
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.bind(|| {
@@ -17,6 +19,30 @@ fn snapshot_tree(inventory: &Path, snapshot_dir: &str) {
             insta::assert_snapshot!(file.path.replace('/', "__"), file.contents);
         }
     });
+}
+
+/// A snapshot of a file that is no longer generated would pass silently forever.
+fn refuse_unreferenced_snapshots(snapshots: &Path, files: &[flakegen::render::RenderedFile]) {
+    let Ok(entries) = std::fs::read_dir(snapshots) else {
+        return;
+    };
+    for entry in entries {
+        let name = entry
+            .expect("snapshot entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let Some(stem) = name.strip_suffix(".snap") else {
+            continue;
+        };
+        assert!(
+            files
+                .iter()
+                .any(|file| file.path.replace('/', "__") == stem),
+            "{} is not generated any more: delete {name}",
+            snapshots.display()
+        );
+    }
 }
 
 #[test]

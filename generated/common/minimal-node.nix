@@ -51,6 +51,8 @@ in
           "/var/log"
           "/var/lib/nixos"
           "/var/lib/systemd/coredump"
+          # Last run of each timer, so `Persistent = true` catches up after a reboot.
+          "/var/lib/systemd/timers"
         ]
         ++ lib.optional config.services.consul.enable "/var/lib/consul"
         ++ lib.optional config.services.nomad.enable "/var/lib/nomad"

@@ -9,6 +9,7 @@
 }:
 let
   cfg = config.cluster.nfsServer;
+  persist = "/persist";
   export = "/persist/services";
   # Snapshots are siblings of the export, named `<export name>@<UTC time>`.
   snapshotDir = "/persist";
@@ -24,11 +25,26 @@ let
     "10.0.0.22"
   ];
   dataDirs = [
-    "grafana"
-    "immich"
-    "jellyfin"
-    "postgres"
-    "uptime-kuma"
+    {
+      name = "grafana";
+      owner = "472";
+    }
+    {
+      name = "jellyfin";
+      owner = "root";
+    }
+    {
+      name = "postgres";
+      owner = "root";
+    }
+    {
+      name = "uptime-kuma";
+      owner = "root";
+    }
+    {
+      name = "vaultwarden";
+      owner = "root";
+    }
   ];
   # The last snapshot each standby received, the parent of its next incremental send.
   stateDir = "/var/lib/nfs-services-replication";
@@ -49,14 +65,48 @@ in
       '';
     };
 
+    # The export is a btrfs subvolume, so it can be snapshotted for replication.
+    # A promoted standby starts from the newest snapshot it received.
+    systemd.services.nfs-services-export = {
+      description = "Prepare the services share ${export}";
+      wantedBy = [ "multi-user.target" ];
+      requiredBy = [ "nfs-server.service" ];
+      before = [
+        "nfs-server.service"
+        "nfs-services-replicate.service"
+      ];
+      path = [ pkgs.btrfs-progs ];
+      serviceConfig = {
+        Type = "oneshot";
+        RemainAfterExit = true;
+      };
+      script = ''
+        set -euo pipefail
+        if [ ! -e ${export} ]; then
+          latest=$(ls -1d "${standbyDir}/${snapshotPrefix}"* 2>/dev/null | tail -n 1 || true)
+          if [ -n "$latest" ]; then
+            btrfs subvolume snapshot "$latest" ${export}
+          else
+            btrfs subvolume create ${export}
+          fi
+        fi
+        ${lib.concatMapStrings (dir: ''
+          install -d -m 0750 -o ${dir.owner} -g ${dir.owner} ${lib.escapeShellArg "${export}/${dir.name}"}
+        '') dataDirs}
+      '';
+    };
+
     # Serve only when Consul lists no other node for the share, so that two
     # primaries never serve at once (a failover moves the primary in the inventory).
+    # At a cold start Consul may have no leader yet: stale reads and retries wait it out.
     systemd.services.nfs-server = {
       after = [ "consul.service" ];
       wants = [ "consul.service" ];
+      serviceConfig.TimeoutStartSec = "6min";
       preStart = ''
-        others=$(${pkgs.curl}/bin/curl --fail --silent --show-error --retry 10 --retry-connrefused \
-          "http://127.0.0.1:8500/v1/health/service/${consulService}?passing" \
+        others=$(${pkgs.curl}/bin/curl --fail --silent --show-error \
+          --retry 60 --retry-delay 5 --retry-all-errors --max-time 5 \
+          "http://127.0.0.1:8500/v1/health/service/${consulService}?passing&stale" \
           | ${pkgs.jq}/bin/jq -r --arg self ${lib.escapeShellArg config.networking.hostName} \
             '[.[].Node.Node | select(. != $self)] | join(" ")')
         if [ -n "$others" ]; then
@@ -80,8 +130,14 @@ in
     # Nomad jobs that prefer the disk's host match on this.
     services.nomad.settings.client.meta.nfs_services_primary = "true";
 
-    # One directory per service that keeps data, offered to jobs as a host volume.
-    systemd.tmpfiles.rules = map (dir: "d ${export}/${dir} 0755 root root -") dataDirs;
+    environment.persistence.${persist}.directories = [
+      # NFSv4 client recovery state.
+      "/var/lib/nfs"
+      stateDir
+    ];
+
+    # The export is a subvolume of its own: a snapshot of the persist root has it empty.
+    cluster.backup.extraPaths = [ export ];
 
     sops.secrets.nfs-replication-key.sopsFile = ../secrets/common.yaml;
 

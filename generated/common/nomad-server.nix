@@ -31,12 +31,12 @@
   };
 
   networking.firewall = {
-    # Nomad HTTP, RPC and gossip; Consul HTTP for its UI.
+    # Nomad HTTP, RPC and gossip. Consul's HTTP API and UI stay on localhost
+    # (reach them through an SSH tunnel): Consul has no ACLs here.
     allowedTCPPorts = [
       4646
       4647
       4648
-      8500
     ];
     allowedUDPPorts = [ 4648 ];
   };

@@ -20,12 +20,6 @@ job "grafana" {
       }
     }
 
-    volume "data" {
-      type      = "host"
-      source    = "grafana"
-      read_only = false
-    }
-
     service {
       name     = "grafana"
       port     = "http"
@@ -43,13 +37,9 @@ job "grafana" {
       driver = "docker"
 
       config {
-        image = "grafana/grafana:11.3.0"
-        ports = ["http"]
-      }
-
-      volume_mount {
-        volume      = "data"
-        destination = "/var/lib/grafana"
+        image   = "grafana/grafana:11.3.0"
+        ports   = ["http"]
+        volumes = ["/data/services/grafana:/var/lib/grafana"]
       }
 
       resources {

@@ -13,12 +13,6 @@ job "jellyfin" {
       }
     }
 
-    volume "data" {
-      type      = "host"
-      source    = "jellyfin"
-      read_only = false
-    }
-
     service {
       name     = "jellyfin"
       port     = "http"
@@ -36,13 +30,9 @@ job "jellyfin" {
       driver = "docker"
 
       config {
-        image = "jellyfin/jellyfin:10.9.11"
-        ports = ["http"]
-      }
-
-      volume_mount {
-        volume      = "data"
-        destination = "/config"
+        image   = "jellyfin/jellyfin:10.9.11"
+        ports   = ["http"]
+        volumes = ["/data/services/jellyfin:/config"]
       }
 
       resources {

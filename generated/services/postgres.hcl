@@ -20,12 +20,6 @@ job "postgres" {
       }
     }
 
-    volume "data" {
-      type      = "host"
-      source    = "postgres"
-      read_only = false
-    }
-
     service {
       name     = "postgres"
       port     = "db"
@@ -42,17 +36,19 @@ job "postgres" {
       driver = "docker"
 
       config {
-        image = "postgres:16.4"
-        ports = ["db"]
+        image   = "postgres:16.4"
+        ports   = ["db"]
+        volumes = ["/data/services/postgres:/var/lib/postgresql/data"]
       }
 
       env {
         PGDATA = "/var/lib/postgresql/data/pgdata"
       }
 
-      volume_mount {
-        volume      = "data"
-        destination = "/var/lib/postgresql/data"
+      template {
+        destination = "secrets/env"
+        env         = true
+        data        = "{{ with nomadVar \"nomad/jobs/postgres\" }}\nPOSTGRES_PASSWORD={{ .POSTGRES_PASSWORD }}\n{{ end }}\n"
       }
 
       resources {

@@ -13,12 +13,6 @@ job "uptime-kuma" {
       }
     }
 
-    volume "data" {
-      type      = "host"
-      source    = "uptime-kuma"
-      read_only = false
-    }
-
     service {
       name     = "uptime-kuma"
       port     = "http"
@@ -35,13 +29,9 @@ job "uptime-kuma" {
       driver = "docker"
 
       config {
-        image = "louislam/uptime-kuma:1.23.15"
-        ports = ["http"]
-      }
-
-      volume_mount {
-        volume      = "data"
-        destination = "/app/data"
+        image   = "louislam/uptime-kuma:1.23.15"
+        ports   = ["http"]
+        volumes = ["/data/services/uptime-kuma:/app/data"]
       }
 
       resources {

@@ -1,4 +1,4 @@
-# Runs Nomad jobs: Nomad client with Docker, host volumes on the services share.
+# Runs Nomad jobs: Nomad client with Docker; service data on the services share.
 { config, lib, ... }:
 let
   cfg = config.cluster.worker;
@@ -23,19 +23,14 @@ in
           enabled = true;
           server_join.retry_join = {{ cluster.retry_join | nix }};
           meta.{{ cluster.roles_meta | nix_attr }} = lib.concatStringsSep "," cfg.roles;
-          host_volume = {
-{%- for volume in cluster.host_volumes %}
-            {{ volume.name | nix_attr }} = {
-              path = {{ volume.path | nix }};
-              read_only = false;
-            };
-{%- endfor %}
-          };
         };
+        # Jobs bind-mount their data from the services share. Unlike host volumes,
+        # a share that cannot be reached fails those tasks, not the agent (and with
+        # it the Nomad server on quorum members).
+        plugin.docker.config.volumes.enabled = true;
       };
     };
 
-    # Host volumes live on the services share: start once it can be mounted.
     systemd.services.nomad = {
       after = [
         "consul.service"

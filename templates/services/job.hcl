@@ -15,16 +15,14 @@ count = {{ service.count | hcl }}
 network {
 {%- for port in service.ports %}
 port {{ port.label | hcl }} {
+{%- if port.number %}
 static = {{ port.number | hcl }}
+{%- endif %}
+{%- if port.to %}
+to = {{ port.to | hcl }}
+{%- endif %}
 }
 {%- endfor %}
-}
-{%- endif %}
-{%- if service.volume %}
-volume "data" {
-type = "host"
-source = {{ service.volume.source | hcl }}
-read_only = false
 }
 {%- endif %}
 {%- if service.check %}
@@ -52,6 +50,9 @@ ports = {{ service.port_labels | hcl }}
 {%- if service.args %}
 args = {{ service.args | hcl }}
 {%- endif %}
+{%- if service.volume %}
+volumes = {{ [service.volume.docker] | hcl }}
+{%- endif %}
 }
 {%- if service.env %}
 env {
@@ -60,10 +61,11 @@ env {
 {%- endfor %}
 }
 {%- endif %}
-{%- if service.volume %}
-volume_mount {
-volume = "data"
-destination = {{ service.volume.destination | hcl }}
+{%- if service.secret_env_template %}
+template {
+destination = "secrets/env"
+env = true
+data = {{ service.secret_env_template | hcl }}
 }
 {%- endif %}
 resources {

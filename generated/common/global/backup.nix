@@ -19,58 +19,67 @@ let
   ++ [ ".kopia-snapshot" ];
 in
 {
-  sops.secrets.kopia-password.sopsFile = ../../secrets/common.yaml;
-
-  systemd.services.kopia-backup = {
-    description = "Kopia backup to fractal";
-    startAt = "hourly";
-    after = [ "network-online.target" ];
-    wants = [ "network-online.target" ];
-    path = [
-      pkgs.kopia
-      pkgs.btrfs-progs
-    ];
-    environment = {
-      KOPIA_CONFIG_PATH = "/var/lib/kopia/repository.config";
-      KOPIA_CACHE_DIRECTORY = "/var/cache/kopia";
-      KOPIA_CHECK_FOR_UPDATES = "false";
-    };
-    serviceConfig = {
-      Type = "oneshot";
-      StateDirectory = "kopia";
-      CacheDirectory = "kopia";
-    };
-    # Each path is backed up from a read-only btrfs snapshot, so the backup sees
-    # one instant of the file system; it is recorded under the real path.
-    script = ''
-      set -euo pipefail
-      KOPIA_PASSWORD=$(cat ${config.sops.secrets.kopia-password.path})
-      export KOPIA_PASSWORD
-      if ! kopia repository status >/dev/null 2>&1; then
-        kopia repository connect server \
-          --url=${lib.escapeShellArg url} \
-          --server-cert-fingerprint=${lib.escapeShellArg fingerprint} \
-          --override-hostname=${lib.escapeShellArg config.networking.hostName} \
-          --override-username=root
-      fi
-      status=0
-      for source_dir in ${lib.escapeShellArgs paths}; do
-        snapshot="$source_dir/.kopia-snapshot"
-        printf '%s\n' ${lib.escapeShellArgs exclude} > "$source_dir/.kopiaignore"
-        if [ -e "$snapshot" ]; then
-          btrfs subvolume delete "$snapshot"
-        fi
-        btrfs subvolume snapshot -r "$source_dir" "$snapshot"
-        kopia snapshot create "$snapshot" \
-          --override-source="root@${config.networking.hostName}:$source_dir" || status=1
-        btrfs subvolume delete "$snapshot"
-      done
-      exit "$status"
-    '';
+  options.cluster.backup.extraPaths = lib.mkOption {
+    type = lib.types.listOf lib.types.str;
+    default = [ ];
+    description = "Btrfs subvolumes backed up besides the cluster's backup paths; a snapshot of a parent does not include them.";
   };
 
-  systemd.timers.kopia-backup.timerConfig = {
-    Persistent = true;
-    RandomizedDelaySec = "10m";
+  config = {
+    sops.secrets.kopia-password.sopsFile = ../../secrets/common.yaml;
+
+    systemd.services.kopia-backup = {
+      description = "Kopia backup to fractal";
+      startAt = "hourly";
+      after = [ "network-online.target" ];
+      wants = [ "network-online.target" ];
+      path = [
+        pkgs.kopia
+        pkgs.btrfs-progs
+      ];
+      environment = {
+        HOME = "/var/lib/kopia";
+        KOPIA_CONFIG_PATH = "/var/lib/kopia/repository.config";
+        KOPIA_CACHE_DIRECTORY = "/var/cache/kopia";
+        KOPIA_CHECK_FOR_UPDATES = "false";
+      };
+      serviceConfig = {
+        Type = "oneshot";
+        StateDirectory = "kopia";
+        CacheDirectory = "kopia";
+      };
+      # Each path is backed up from a read-only btrfs snapshot, so the backup sees
+      # one instant of the file system; it is recorded under the real path.
+      script = ''
+        set -euo pipefail
+        KOPIA_PASSWORD=$(cat ${config.sops.secrets.kopia-password.path})
+        export KOPIA_PASSWORD
+        if ! kopia repository status >/dev/null 2>&1; then
+          kopia repository connect server \
+            --url=${lib.escapeShellArg url} \
+            --server-cert-fingerprint=${lib.escapeShellArg fingerprint} \
+            --override-hostname=${lib.escapeShellArg config.networking.hostName} \
+            --override-username=root
+        fi
+        status=0
+        for source_dir in ${lib.escapeShellArgs (paths ++ config.cluster.backup.extraPaths)}; do
+          snapshot="$source_dir/.kopia-snapshot"
+          printf '%s\n' ${lib.escapeShellArgs exclude} > "$source_dir/.kopiaignore"
+          if [ -e "$snapshot" ]; then
+            btrfs subvolume delete "$snapshot"
+          fi
+          btrfs subvolume snapshot -r "$source_dir" "$snapshot"
+          kopia snapshot create "$snapshot" \
+            --override-source="root@${config.networking.hostName}:$source_dir" || status=1
+          btrfs subvolume delete "$snapshot"
+        done
+        exit "$status"
+      '';
+    };
+
+    systemd.timers.kopia-backup.timerConfig = {
+      Persistent = true;
+      RandomizedDelaySec = "10m";
+    };
   };
 }

@@ -13,6 +13,13 @@ let
   exclude = {{ cluster.kopia.exclude | nix }} ++ [ ".kopia-snapshot" ];
 in
 {
+  options.cluster.backup.extraPaths = lib.mkOption {
+    type = lib.types.listOf lib.types.str;
+    default = [ ];
+    description = "Btrfs subvolumes backed up besides the cluster's backup paths; a snapshot of a parent does not include them.";
+  };
+
+  config = {
   sops.secrets.kopia-password.sopsFile = ../../secrets/common.yaml;
 
   systemd.services.kopia-backup = {
@@ -25,6 +32,7 @@ in
       pkgs.btrfs-progs
     ];
     environment = {
+      HOME = "/var/lib/kopia";
       KOPIA_CONFIG_PATH = "/var/lib/kopia/repository.config";
       KOPIA_CACHE_DIRECTORY = "/var/cache/kopia";
       KOPIA_CHECK_FOR_UPDATES = "false";
@@ -48,7 +56,7 @@ in
           --override-username=root
       fi
       status=0
-      for source_dir in ${lib.escapeShellArgs paths}; do
+      for source_dir in ${lib.escapeShellArgs (paths ++ config.cluster.backup.extraPaths)}; do
         snapshot="$source_dir/.kopia-snapshot"
         printf '%s\n' ${lib.escapeShellArgs exclude} > "$source_dir/.kopiaignore"
         if [ -e "$snapshot" ]; then
@@ -66,5 +74,6 @@ in
   systemd.timers.kopia-backup.timerConfig = {
     Persistent = true;
     RandomizedDelaySec = "10m";
+  };
   };
 }

@@ -140,3 +140,54 @@ fn moving_the_nfs_primary() {
     settings.set_omit_expression(true);
     settings.bind(|| insta::assert_snapshot!("moving_the_nfs_primary", review));
 }
+
+/// The same inventory with every map's keys in reverse order renders to the same bytes.
+#[test]
+fn rendering_ignores_key_order() {
+    let example =
+        std::fs::read_to_string(root().join("inventory.yaml")).expect("example inventory");
+    let value: serde_json::Value =
+        serde_saphyr::from_str(&example).expect("example inventory parses");
+    let mut reversed = String::new();
+    write_reversed(&value, &mut reversed);
+    let (_dir, reversed_path) = inventory_in_tempdir(&reversed);
+    let contents = |path: &Path| -> Vec<(String, String)> {
+        render(path)
+            .into_iter()
+            .map(|file| (file.path, file.contents))
+            .collect()
+    };
+    assert_eq!(
+        contents(&root().join("inventory.yaml")),
+        contents(&reversed_path)
+    );
+}
+
+/// JSON (which is YAML) with the keys of every object in reverse order.
+fn write_reversed(value: &serde_json::Value, out: &mut String) {
+    match value {
+        serde_json::Value::Object(map) => {
+            out.push('{');
+            for (index, (key, item)) in map.iter().rev().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                out.push(':');
+                write_reversed(item, out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_reversed(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}

@@ -23,10 +23,28 @@ pub enum Command {
     )]
     Render {
         #[command(flatten)]
-        inventory: InventoryArg,
-        /// Output directory.
-        #[arg(long, default_value = "generated")]
-        out: PathBuf,
+        target: Target,
+        /// Overwrite or remove files gen wrote that were edited by hand since, and
+        /// files at generated paths that gen did not write.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Exit 0 when the output directory is what the inventory renders to, 1 otherwise.
+    ///
+    /// Lists the files that would be created, changed or removed, and those edited
+    /// by hand. For CI and pre-commit hooks.
+    #[command(
+        after_help = "Examples:\n  gen check\n  gen check --inventory cluster.yaml --out flake"
+    )]
+    Check {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Show what `gen render` would change, as a unified diff.
+    #[command(after_help = "Examples:\n  gen diff\n  gen diff | less -R")]
+    Diff {
+        #[command(flatten)]
+        target: Target,
     },
     /// Print the template context as JSON, for template authors.
     #[command(
@@ -42,6 +60,15 @@ pub enum Command {
         #[arg(long)]
         service: Option<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct Target {
+    #[command(flatten)]
+    pub inventory: InventoryArg,
+    /// Output directory.
+    #[arg(long, default_value = "generated")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

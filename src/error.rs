@@ -54,6 +54,14 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("Refusing to overwrite or remove {} file(s) gen does not own: {}", files.len(), files.iter().map(|(path, reason)| format!("`{path}` {reason}")).collect::<Vec<_>>().join("; "))]
+    Conflicts {
+        /// Path and why it is refused.
+        files: Vec<(String, &'static str)>,
+        /// What rendering would change in them.
+        diff: String,
+    },
+
     #[error("No {kind} named `{name}` in the inventory")]
     UnknownTarget { kind: &'static str, name: String },
 }

@@ -17,6 +17,7 @@ pub mod render;
 mod report;
 pub mod validate;
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -31,7 +32,7 @@ use crate::render::RenderedFile;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli.command) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             report::print(&error);
             ExitCode::FAILURE
@@ -39,19 +40,53 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<(), Error> {
+fn run(command: Command) -> Result<ExitCode, Error> {
     match command {
-        Command::Render { inventory, out } => {
-            let files = render_inventory(&inventory.inventory)?;
-            let written = output::write(&out, &files)?;
+        Command::Render { target, force } => {
+            let plan = plan(&target)?;
+            let applied = output::apply(&plan, force, &mut output::RealDisk)?;
             eprintln!(
-                "Rendered {} files into {} ({} changed, {} unchanged)",
-                files.len(),
-                out.display(),
-                written.changed.len(),
-                written.unchanged.len()
+                "Rendered {}: {} written, {} removed, {} unchanged",
+                target.out.display(),
+                applied.written.len(),
+                applied.removed.len(),
+                applied.kept
             );
-            Ok(())
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { target } => {
+            let plan = plan(&target)?;
+            for entry in plan.changes() {
+                println!("{}: {}", describe(entry.action), entry.path);
+            }
+            if plan.is_current() {
+                eprintln!("{} is up to date", target.out.display());
+                Ok(ExitCode::SUCCESS)
+            } else {
+                if plan.changes().next().is_none() {
+                    println!("out of date: {}", output::manifest::MANIFEST);
+                }
+                eprintln!(
+                    "{} is not what the inventory renders to: run `gen render`",
+                    target.out.display()
+                );
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        Command::Diff { target } => {
+            let plan = plan(&target)?;
+            let diff = output::diff::unified(plan.changes());
+            let coloured =
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            print!(
+                "{}",
+                if coloured {
+                    output::diff::colour(&diff)
+                } else {
+                    diff
+                }
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Context {
             inventory,
@@ -63,8 +98,27 @@ fn run(command: Command) -> Result<(), Error> {
                 "{}",
                 context_json(&cluster, host.as_deref(), service.as_deref())?
             );
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// What rendering would do to the output directory.
+fn plan(target: &cli::Target) -> Result<output::plan::Plan, Error> {
+    let files = render_inventory(&target.inventory.inventory)?;
+    output::plan::Plan::build(&target.out, &files)
+}
+
+fn describe(action: output::plan::Action) -> &'static str {
+    use output::plan::{Action, Conflict};
+    match action {
+        Action::Create => "missing",
+        Action::Update => "changed",
+        Action::Remove => "stale",
+        Action::Keep => "unchanged",
+        Action::Refuse(Conflict::EditedByHand) => "edited by hand",
+        Action::Refuse(Conflict::NotWrittenByGen) => "not written by gen",
+        Action::Refuse(Conflict::NotAFile) => "not a file",
     }
 }
 

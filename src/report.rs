@@ -34,6 +34,14 @@ fn reports(error: &Error) -> Vec<Report> {
                 .with_code("render::invalid-output")
                 .with_help("the template is at fault, not the inventory: fix the template or report it"),
         )],
+        Error::Conflicts { diff, .. } => vec![Report::new(
+            MietteDiagnostic::new(error.to_string())
+                .with_code("output::not-owned")
+                .with_help(format!(
+                    "keep your change by moving it into the inventory or a hand-written module, \
+                     or discard it with `gen render --force`. What gen would write:\n{diff}"
+                )),
+        )],
         Error::UnknownTarget { .. } => vec![Report::new(
             MietteDiagnostic::new(error.to_string())
                 .with_code("cli::unknown-target")

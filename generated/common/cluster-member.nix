@@ -25,8 +25,8 @@ in
               description = "File system type.";
             };
             options = lib.mkOption {
-              type = lib.types.listOf lib.types.str;
-              default = [ ];
+              type = lib.types.nonEmptyListOf lib.types.str;
+              default = [ "defaults" ];
               description = "Mount options.";
             };
           };

@@ -8,9 +8,9 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-/// A value as a Nix literal.
-pub fn nix(value: &Value) -> String {
-    match value {
+/// A value as a Nix literal, or why it has none: Nix strings cannot hold NUL.
+pub fn nix(value: &Value) -> Result<String, String> {
+    Ok(match value {
         Value::Null => "null".to_owned(),
         Value::Bool(flag) => flag.to_string(),
         Value::Number(number) => {
@@ -21,9 +21,9 @@ pub fn nix(value: &Value) -> String {
                 text
             }
         }
-        Value::String(text) => nix_string(text),
+        Value::String(text) => checked_nix_string(text)?,
         Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(nix).collect();
+            let items: Vec<String> = items.iter().map(nix).collect::<Result<_, _>>()?;
             format!("[ {} ]", items.join(" "))
         }
         Value::Object(map) => {
@@ -31,11 +31,25 @@ pub fn nix(value: &Value) -> String {
             entries.sort_by(|a, b| a.0.cmp(b.0));
             let body: Vec<String> = entries
                 .into_iter()
-                .map(|(key, value)| format!("{} = {};", nix_attr_name(key), nix(value)))
-                .collect();
+                .map(|(key, value)| Ok(format!("{} = {};", checked_attr_name(key)?, nix(value)?)))
+                .collect::<Result<_, String>>()?;
             format!("{{ {} }}", body.join(" "))
         }
+    })
+}
+
+fn checked_nix_string(text: &str) -> Result<String, String> {
+    if text.contains('\0') {
+        Err(format!(
+            "{text:?} contains a NUL character, which a Nix string cannot hold"
+        ))
+    } else {
+        Ok(nix_string(text))
     }
+}
+
+fn checked_attr_name(name: &str) -> Result<String, String> {
+    checked_nix_string(name).map(|_| nix_attr_name(name))
 }
 
 /// A double-quoted Nix string whose value is exactly `text`.
@@ -201,9 +215,10 @@ mod tests {
     fn nix_values_nest_with_sorted_keys() {
         let value = json!({"b": [1, -2, true, null], "a": {"x y": "z"}});
         assert_eq!(
-            nix(&value),
-            r#"{ a = { "x y" = "z"; }; b = [ 1 (-2) true null ]; }"#
+            nix(&value).as_deref(),
+            Ok(r#"{ a = { "x y" = "z"; }; b = [ 1 (-2) true null ]; }"#)
         );
+        assert!(nix(&json!(["a\u{0}b"])).is_err());
     }
 
     #[test]

@@ -159,7 +159,9 @@ pub fn engine() -> Result<Tera, Error> {
     tera.register_filter(
         "nix",
         |value: &Value, _: Kwargs, _: &State| -> TeraResult<Value> {
-            Ok(Value::safe_string(&filters::nix(&to_json(value)?)))
+            filters::nix(&to_json(value)?)
+                .map(|literal| Value::safe_string(&literal))
+                .map_err(tera::Error::message)
         },
     );
     tera.register_filter("nix_attrpath", |path: &str, _: Kwargs, _: &State| {

@@ -7,6 +7,7 @@
   ...
 }:
 let
+  persist = "/persist";
   url = "https://10.0.0.5:51515";
   fingerprint = "3f2a9c1e7b8d4f6a0c5e2b9d7a1f3c8e6b4d2a0f9e7c5b3a1d8f6e4c2b0a9d7e";
   paths = [ "/persist" ];
@@ -26,6 +27,9 @@ in
   };
 
   config = {
+    # The repository connection, so it is made once, not after every boot.
+    environment.persistence.${persist}.directories = [ "/var/lib/kopia" ];
+
     sops.secrets.kopia-password.sopsFile = ../../secrets/common.yaml;
 
     systemd.services.kopia-backup = {

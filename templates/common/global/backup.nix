@@ -5,6 +5,7 @@
   ...
 }:
 let
+  persist = {{ cluster.persist | nix }};
   url = {{ cluster.kopia.url | nix }};
   fingerprint = {{ cluster.kopia.server_cert_fingerprint | nix }};
   paths = {{ cluster.kopia.paths | nix }};
@@ -20,7 +21,10 @@ in
   };
 
   config = {
-  sops.secrets.kopia-password.sopsFile = ../../secrets/common.yaml;
+    # The repository connection, so it is made once, not after every boot.
+    environment.persistence.${persist}.directories = [ "/var/lib/kopia" ];
+
+    sops.secrets.kopia-password.sopsFile = ../../secrets/common.yaml;
 
   systemd.services.kopia-backup = {
     description = {{ ("Kopia backup to " ~ cluster.kopia.server.name) | nix }};

@@ -1,0 +1,345 @@
+//! The output directory: check, diff, render, ownership, pruning and crash safety.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use flakegen::output::plan::Plan;
+use flakegen::output::{Disk, RealDisk, apply};
+
+use crate::support::root;
+
+/// A copy of the example inventory in a temporary directory, rendered into `generated/`.
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn rendered() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::copy(
+            root().join("inventory.yaml"),
+            dir.path().join("inventory.yaml"),
+        )
+        .expect("copy inventory");
+        let workspace = Self { dir };
+        let run = workspace.run(&["render"]);
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+        workspace
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    fn out(&self) -> PathBuf {
+        self.path("generated")
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run gen")
+    }
+
+    fn edit_inventory(&self, from: &str, to: &str) {
+        let path = self.path("inventory.yaml");
+        let text = std::fs::read_to_string(&path).expect("inventory");
+        assert!(text.contains(from), "inventory contains {from:?}");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("write inventory");
+    }
+
+    fn plan(&self) -> Plan {
+        let files = flakegen::render_inventory(&self.path("inventory.yaml")).expect("renders");
+        Plan::build(&self.out(), &files).expect("plan")
+    }
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Every file under `dir`, relative path → contents.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|entry| entry.expect("walk"))
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| {
+            let relative = entry
+                .path()
+                .strip_prefix(dir)
+                .expect("under dir")
+                .to_string_lossy()
+                .into_owned();
+            (relative, std::fs::read(entry.path()).expect("read"))
+        })
+        .collect()
+}
+
+#[test]
+fn check_passes_on_a_fresh_render_and_lists_drift() {
+    let workspace = Workspace::rendered();
+    assert_eq!(workspace.run(&["check"]).status.code(), Some(0));
+
+    workspace.edit_inventory("whoami:", "hello:");
+    std::fs::remove_file(workspace.out().join("services/grafana.hcl")).expect("remove");
+    let check = workspace.run(&["check"]);
+    assert_eq!(check.status.code(), Some(1));
+    let listed = stdout(&check);
+    assert!(listed.contains("missing: services/hello.hcl"), "{listed}");
+    assert!(listed.contains("missing: services/grafana.hcl"), "{listed}");
+    assert!(listed.contains("stale: services/whoami.hcl"), "{listed}");
+}
+
+#[test]
+fn diff_shows_new_changed_and_removed_files_without_touching_disk() {
+    let workspace = Workspace::rendered();
+    let before = tree(&workspace.out());
+    workspace.edit_inventory("whoami:", "hello:");
+    workspace.edit_inventory("cpu: 1000", "cpu: 1500");
+    let diff = workspace.run(&["diff"]);
+    assert_eq!(diff.status.code(), Some(0), "{}", stderr(&diff));
+    let text = stdout(&diff);
+    assert!(
+        text.contains("--- /dev/null\n+++ b/services/hello.hcl"),
+        "{text}"
+    );
+    assert!(
+        text.contains("--- a/services/whoami.hcl\n+++ /dev/null"),
+        "{text}"
+    );
+    assert!(
+        text.contains("-        cpu    = 1000\n+        cpu    = 1500"),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
+    assert_eq!(
+        before,
+        tree(&workspace.out()),
+        "diff changed the output directory"
+    );
+}
+
+#[test]
+fn render_prunes_what_it_no_longer_generates() {
+    let workspace = Workspace::rendered();
+    workspace.edit_inventory("  whoami:", "  hello:");
+    workspace.edit_inventory("  lab:", "  lab2:");
+    assert_eq!(workspace.run(&["render"]).status.code(), Some(0));
+    assert!(!workspace.out().join("services/whoami.hcl").exists());
+    assert!(workspace.out().join("services/hello.hcl").exists());
+    assert!(
+        !workspace.out().join("hosts/lab").exists(),
+        "an emptied directory is removed"
+    );
+    assert_eq!(workspace.run(&["check"]).status.code(), Some(0));
+}
+
+#[test]
+fn a_hand_edited_file_stops_render_until_forced() {
+    let workspace = Workspace::rendered();
+    let edited = workspace.out().join("hosts/c1/default.nix");
+    let mut text = std::fs::read_to_string(&edited).expect("host file");
+    text.push_str("# a change made by hand\n");
+    std::fs::write(&edited, &text).expect("edit");
+    workspace.edit_inventory("cpu: 1000", "cpu: 1500");
+    let before = tree(&workspace.out());
+
+    let refused = workspace.run(&["render"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("hosts/c1/default.nix") && message.contains("edited by hand"),
+        "{message}"
+    );
+    assert!(
+        message.contains("-# a change made by hand"),
+        "the refusal shows the difference: {message}"
+    );
+    assert_eq!(
+        before,
+        tree(&workspace.out()),
+        "a refused render changed files"
+    );
+
+    assert_eq!(workspace.run(&["render", "--force"]).status.code(), Some(0));
+    assert!(
+        !std::fs::read_to_string(&edited)
+            .expect("host file")
+            .contains("a change made by hand")
+    );
+    assert_eq!(workspace.run(&["check"]).status.code(), Some(0));
+}
+
+#[test]
+fn files_gen_did_not_write_are_left_alone() {
+    let workspace = Workspace::rendered();
+    let hardware = workspace
+        .out()
+        .join("hosts/bastion/hardware-configuration.nix");
+    std::fs::write(&hardware, "{ }\n").expect("hardware configuration");
+    std::fs::write(workspace.out().join("NOTES.md"), "mine\n").expect("notes");
+    workspace.edit_inventory("  bastion:", "  bastion2:");
+    let render = workspace.run(&["render"]);
+    assert_eq!(render.status.code(), Some(0), "{}", stderr(&render));
+    assert_eq!(std::fs::read_to_string(&hardware).expect("kept"), "{ }\n");
+    assert!(workspace.out().join("NOTES.md").exists());
+    assert!(
+        !workspace.out().join("hosts/bastion/default.nix").exists(),
+        "the owned file was pruned"
+    );
+
+    // A file of its own at a path gen wants to write is refused, not overwritten.
+    std::fs::remove_file(workspace.out().join(".gen-manifest.json")).expect("forget ownership");
+    workspace.edit_inventory("cpu: 1000", "cpu: 1500");
+    let refused = workspace.run(&["render"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("not written by gen"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn unchanged_files_keep_their_modification_time() {
+    let workspace = Workspace::rendered();
+    let past = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    for path in tree(&workspace.out()).keys() {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(workspace.out().join(path))
+            .expect("open");
+        file.set_modified(past).expect("set mtime");
+    }
+    workspace.edit_inventory("cpu: 1000", "cpu: 1500");
+    assert_eq!(workspace.run(&["render"]).status.code(), Some(0));
+    let touched: Vec<String> = tree(&workspace.out())
+        .keys()
+        .filter(|path| {
+            let modified =
+                std::fs::metadata(workspace.out().join(path)).and_then(|meta| meta.modified());
+            modified.is_ok_and(|time| time != past)
+        })
+        .cloned()
+        .collect();
+    assert_eq!(touched, [".gen-manifest.json", "services/postgres.hcl"]);
+}
+
+#[test]
+fn no_path_leaves_the_output_directory() {
+    let unsafe_paths = ["../escape.nix", "/etc/passwd", "hosts/../../x", ""];
+    for path in unsafe_paths {
+        assert!(
+            flakegen::output::plan::destination(Path::new("out"), path).is_err(),
+            "{path:?} accepted"
+        );
+    }
+    let workspace = Workspace::rendered();
+    let elsewhere = tempfile::tempdir().expect("another directory");
+    let services = workspace.out().join("services");
+    std::fs::remove_dir_all(&services).expect("remove services");
+    std::os::unix::fs::symlink(elsewhere.path(), &services).expect("symlink");
+    let refused = workspace.run(&["render"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("symbolic link"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(
+        tree(elsewhere.path()).is_empty(),
+        "gen wrote through a symbolic link"
+    );
+}
+
+/// A disk that fails at its `fail_at`-th operation, as a crash would stop a render there.
+struct FailingDisk {
+    operations: usize,
+    fail_at: usize,
+}
+
+impl Disk for FailingDisk {
+    fn write(&mut self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+        self.step()?;
+        RealDisk.write(path, contents)
+    }
+
+    fn remove(&mut self, path: &Path) -> std::io::Result<()> {
+        self.step()?;
+        RealDisk.remove(path)
+    }
+}
+
+impl FailingDisk {
+    fn step(&mut self) -> std::io::Result<()> {
+        self.operations += 1;
+        if self.operations == self.fail_at {
+            Err(std::io::Error::other("injected failure"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A render stopped after any number of operations leaves every file old or new,
+/// and the next render finishes the job without refusing anything.
+#[test]
+fn an_interrupted_render_leaves_old_or_new_files_and_the_next_one_converges() {
+    let mut runs = 0;
+    for fail_at in 1.. {
+        let workspace = Workspace::rendered();
+        let old = tree(&workspace.out());
+        workspace.edit_inventory("  whoami:", "  hello:");
+        workspace.edit_inventory("  lab:", "  lab2:");
+        workspace.edit_inventory("cpu: 1000", "cpu: 1500");
+        let plan = workspace.plan();
+        let new: BTreeMap<String, Vec<u8>> = plan
+            .entries
+            .iter()
+            .filter_map(|entry| Some((entry.path.clone(), entry.new.clone()?)))
+            .collect();
+        let mut disk = FailingDisk {
+            operations: 0,
+            fail_at,
+        };
+        let finished = apply(&plan, false, &mut disk).is_ok();
+        runs += 1;
+
+        for (path, contents) in tree(&workspace.out()) {
+            let is_old = old.get(&path) == Some(&contents);
+            let is_new = new.get(&path) == Some(&contents) || path == ".gen-manifest.json";
+            assert!(
+                is_old || is_new,
+                "after {fail_at} operations, {path} is neither old nor new"
+            );
+        }
+        let rerun = workspace.run(&["render"]);
+        assert_eq!(
+            rerun.status.code(),
+            Some(0),
+            "after {fail_at} operations: {}",
+            stderr(&rerun)
+        );
+        assert!(
+            workspace.plan().is_current(),
+            "after {fail_at} operations the tree did not converge"
+        );
+        if finished {
+            break;
+        }
+    }
+    assert!(runs > 5, "the plan has several operations to interrupt");
+    eprintln!("interrupted renders tried: {runs}");
+}

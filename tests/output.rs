@@ -343,3 +343,70 @@ fn an_interrupted_render_leaves_old_or_new_files_and_the_next_one_converges() {
     assert!(runs > 5, "the plan has several operations to interrupt");
     eprintln!("interrupted renders tried: {runs}");
 }
+
+/// The same with a real SIGKILL at spread-out moments of a render that rewrites
+/// every file: whatever the moment, files are old or new and the next render converges.
+#[test]
+fn a_killed_render_leaves_old_or_new_files_and_the_next_one_converges() {
+    const RUNS: u32 = 40;
+    let timed = Workspace::rendered();
+    timed.edit_inventory("homelab", "homelab2");
+    let started = std::time::Instant::now();
+    assert_eq!(timed.run(&["render"]).status.code(), Some(0));
+    let duration = started.elapsed();
+
+    for run in 0..RUNS {
+        let workspace = Workspace::rendered();
+        let old = tree(&workspace.out());
+        // Renaming the cluster changes every file.
+        workspace.edit_inventory("homelab", "homelab2");
+        let new: BTreeMap<String, Vec<u8>> = workspace
+            .plan()
+            .entries
+            .iter()
+            .filter_map(|entry| Some((entry.path.clone(), entry.new.clone()?)))
+            .collect();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+            .arg("render")
+            .current_dir(workspace.dir.path())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start gen");
+        std::thread::sleep(duration * run / RUNS);
+        let _ = child.kill();
+        let _ = child.wait();
+
+        for (path, contents) in tree(&workspace.out()) {
+            let is_old = old.get(&path) == Some(&contents);
+            let is_new = new.get(&path) == Some(&contents) || path == ".gen-manifest.json";
+            let is_temporary = path
+                .rsplit('/')
+                .next()
+                .is_some_and(|name| name.starts_with(flakegen::output::TEMPORARY_PREFIX));
+            assert!(
+                is_old || is_new || is_temporary,
+                "run {run}: {path} is neither old nor new"
+            );
+        }
+        let rerun = workspace.run(&["render"]);
+        assert_eq!(
+            rerun.status.code(),
+            Some(0),
+            "run {run}: {}",
+            stderr(&rerun)
+        );
+        assert!(
+            workspace.plan().is_current(),
+            "run {run}: the tree did not converge"
+        );
+        let leftovers: Vec<String> = tree(&workspace.out())
+            .into_keys()
+            .filter(|path| path.contains(flakegen::output::TEMPORARY_PREFIX))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "run {run}: temporary files left: {leftovers:?}"
+        );
+    }
+    eprintln!("killed renders tried: {RUNS}, spread over {duration:?}");
+}

@@ -19,6 +19,9 @@ use crate::error::Error;
 use crate::output::manifest::{MANIFEST, Manifest};
 use crate::output::plan::{Action, Plan, destination};
 
+/// Temporary files are named so; a render killed before renaming one leaves it behind.
+pub const TEMPORARY_PREFIX: &str = ".gen-tmp-";
+
 /// The file system operations a render performs, so failures can be injected in tests.
 pub trait Disk {
     /// Replaces `path` with `contents` atomically, creating parent directories.
@@ -34,7 +37,9 @@ impl Disk for RealDisk {
     fn write(&mut self, path: &Path, contents: &[u8]) -> io::Result<()> {
         let dir = path.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(dir)?;
-        let mut temporary = tempfile::Builder::new().prefix(".gen-").tempfile_in(dir)?;
+        let mut temporary = tempfile::Builder::new()
+            .prefix(TEMPORARY_PREFIX)
+            .tempfile_in(dir)?;
         temporary.write_all(contents)?;
         // Temporary files are private; generated files are read like any source file.
         temporary
@@ -78,6 +83,7 @@ pub fn apply(plan: &Plan, force: bool, disk: &mut dyn Disk) -> Result<Applied, E
     if !plan.is_current() {
         write(disk, MANIFEST, &transition_manifest(plan).to_bytes())?;
     }
+    remove_leftover_temporaries(plan);
     let mut applied = Applied::default();
     for entry in &plan.entries {
         match (entry.action, &entry.new) {
@@ -116,6 +122,29 @@ fn transition_manifest(plan: &Plan) -> Manifest {
     }
     manifest.note.clone_from(&plan.manifest.note);
     manifest
+}
+
+/// Temporary files of an earlier, killed render, in the directories gen writes to.
+fn remove_leftover_temporaries(plan: &Plan) {
+    let dirs: std::collections::BTreeSet<&Path> = plan
+        .entries
+        .iter()
+        .filter_map(|entry| Path::new(&entry.path).parent())
+        .collect();
+    for dir in dirs {
+        let Ok(listing) = fs::read_dir(plan.out.join(dir)) else {
+            continue;
+        };
+        for entry in listing.flatten() {
+            let is_temporary = entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(TEMPORARY_PREFIX);
+            if is_temporary && entry.file_type().is_ok_and(|kind| kind.is_file()) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
 }
 
 /// Directories left empty by a removal go too, up to the output directory.

@@ -1,6 +1,6 @@
 //! The last line of defence before writing: every emitted file must parse.
 //!
-//! Nix is parsed with rnix and HCL with hcl-rs, independently of the layout
+//! Nix is parsed with rnix, HCL with hcl-rs and YAML with serde-saphyr, independently of the layout
 //! stage, so a template that emits broken code is caught and nothing is written.
 
 use crate::error::Error;
@@ -16,6 +16,10 @@ fn check_file(file: &RenderedFile) -> Result<(), Error> {
         nix_problem(&file.contents)
     } else if file.path.ends_with(".hcl") {
         hcl::parse(&file.contents)
+            .err()
+            .map(|error| error.to_string())
+    } else if file.path.ends_with(".yaml") {
+        serde_saphyr::from_str::<serde_json::Value>(&file.contents)
             .err()
             .map(|error| error.to_string())
     } else {

@@ -56,6 +56,8 @@ pub struct ClusterView {
     pub services: Vec<ServiceView>,
     /// Static ports of all services, opened on every worker.
     pub service_ports: Vec<u16>,
+    /// sops creation rules, when the inventory lists age keys.
+    pub sops: Option<SopsView>,
     /// Nix systems of the managed hosts, sorted.
     pub systems: Vec<&'static str>,
     /// Role module files in use (under `common/`), besides `minimal-node.nix`.
@@ -122,6 +124,22 @@ pub struct DataDirView {
     pub name: String,
     /// Owner for `systemd-tmpfiles`: a numeric id or `root`.
     pub owner: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SopsView {
+    /// One rule per host with a key: its own file, for it and the admins.
+    pub hosts: Vec<SopsRuleView>,
+    /// `secrets/common.yaml`, for every host with a key and the admins.
+    pub common: SopsRuleView,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SopsRuleView {
+    /// Regular expression (RE2) matching the secrets file's path.
+    pub path_regex: String,
+    /// Public age keys the file is encrypted to.
+    pub keys: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -325,6 +343,7 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         }),
         service_ports,
         services,
+        sops: cluster.sops.as_ref().map(sops_view),
         systems: cluster
             .systems
             .iter()
@@ -336,6 +355,39 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         consul_dns_port: model::CONSUL_DNS_PORT,
         cifs_credentials_secret: model::CIFS_CREDENTIALS_SECRET,
     }
+}
+
+fn sops_view(sops: &model::Sops) -> SopsView {
+    let rule = |file: &str, host_keys: &[&String]| SopsRuleView {
+        path_regex: format!("(^|/)secrets/{}$", regex_escape(&format!("{file}.yaml"))),
+        keys: sops
+            .admin_keys
+            .iter()
+            .chain(host_keys.iter().copied())
+            .cloned()
+            .collect(),
+    };
+    let all_hosts: Vec<&String> = sops.host_keys.iter().map(|(_, key)| key).collect();
+    SopsView {
+        hosts: sops
+            .host_keys
+            .iter()
+            .map(|(name, key)| rule(name, &[key]))
+            .collect(),
+        common: rule("common", &all_hosts),
+    }
+}
+
+/// `text` as an RE2 pattern matching exactly it.
+fn regex_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 fn peer_view(peer: &model::Peer) -> PeerView {

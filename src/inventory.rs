@@ -23,6 +23,17 @@ pub struct Inventory {
     pub hosts: BTreeMap<String, Located<Host>>,
     #[serde(default)]
     pub services: BTreeMap<String, Located<Service>>,
+    #[serde(default)]
+    pub secrets: Secrets,
+}
+
+/// Who can decrypt the sops files under `secrets/`: public age keys only.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    /// Admin name → public age key; admins can decrypt every secrets file.
+    #[serde(default)]
+    pub admins: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,6 +179,9 @@ pub struct Host {
     pub managed: bool,
     #[serde(default)]
     pub boot_loader: BootLoader,
+    /// Public age key of the host (`ssh-to-age` of its SSH host key), so it can
+    /// decrypt its own secrets file and the common one.
+    pub age_key: Option<String>,
     #[serde(default)]
     pub deploy: DeploySettings,
     /// Hand-written modules, as paths relative to the host's directory.

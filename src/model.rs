@@ -38,6 +38,8 @@ pub struct Cluster {
     pub cifs: Option<CifsShares>,
     pub kopia: Option<Kopia>,
     pub services: Vec<Service>,
+    /// Who can decrypt which secrets file, when any key is known.
+    pub sops: Option<Sops>,
     /// Systems of the managed hosts.
     pub systems: BTreeSet<System>,
 }
@@ -113,6 +115,14 @@ impl Nfs {
     pub fn standby_dir(&self) -> String {
         format!("{}-standby", self.export)
     }
+}
+
+#[derive(Debug)]
+pub struct Sops {
+    /// Public age keys of the admins, by admin name.
+    pub admin_keys: Vec<String>,
+    /// Managed hosts with a public age key: name and key.
+    pub host_keys: Vec<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -263,8 +273,19 @@ pub fn resolve(inv: &inventory::Inventory) -> Result<Cluster, Vec<Diagnostic>> {
         cifs,
         kopia,
         services,
+        sops: sops_of(inv),
         systems,
     })
+}
+
+fn sops_of(inv: &inventory::Inventory) -> Option<Sops> {
+    let sops = Sops {
+        admin_keys: inv.secrets.admins.values().cloned().collect(),
+        host_keys: managed(inv)
+            .filter_map(|(name, host)| Some((name.clone(), host.value.age_key.clone()?)))
+            .collect(),
+    };
+    (!sops.admin_keys.is_empty() || !sops.host_keys.is_empty()).then_some(sops)
 }
 
 fn managed(

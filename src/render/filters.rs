@@ -115,6 +115,12 @@ pub fn nix_path(path: &str) -> Result<String, String> {
     }
 }
 
+/// A value as a YAML flow literal: JSON, whose strings are YAML double-quoted
+/// scalars with the same escapes.
+pub fn yaml(value: &Value) -> String {
+    value.to_string()
+}
+
 /// A value as an HCL literal.
 pub fn hcl(value: &Value) -> String {
     match value {

@@ -12,8 +12,10 @@ pub fn lay_out(path: &str, header: &str, raw: &str) -> Result<String, String> {
     if path.ends_with(".nix") {
         let source = format!("{header}{raw}");
         nixfmt_rs::format(&source).map_err(|error| error.to_string())
-    } else {
+    } else if path.ends_with(".hcl") {
         Ok(format!("{header}{}", hcl(raw)?))
+    } else {
+        Ok(format!("{header}{}\n", raw.trim_end()))
     }
 }
 

@@ -100,6 +100,9 @@ fn plan(cluster: &ClusterView) -> Vec<Job> {
         for_cluster("common/global/users.nix", "common/global/users.nix"),
         for_cluster("common/minimal-node.nix", "common/minimal-node.nix"),
     ];
+    if cluster.sops.is_some() {
+        jobs.push(for_cluster(".sops.yaml", "sops.yaml"));
+    }
     if cluster.kopia.is_some() {
         jobs.push(for_cluster(
             "common/global/backup.nix",
@@ -162,6 +165,12 @@ pub fn engine() -> Result<Tera, Error> {
             filters::nix(&to_json(value)?)
                 .map(|literal| Value::safe_string(&literal))
                 .map_err(tera::Error::message)
+        },
+    );
+    tera.register_filter(
+        "yaml",
+        |value: &Value, _: Kwargs, _: &State| -> TeraResult<Value> {
+            Ok(Value::safe_string(&filters::yaml(&to_json(value)?)))
         },
     );
     tera.register_filter("nix_attrpath", |path: &str, _: Kwargs, _: &State| {

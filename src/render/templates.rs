@@ -25,6 +25,7 @@ pub const TEMPLATES: &[(&str, &str)] = embedded![
     "common/nfs-services-standby.nix",
     "hosts/default.nix",
     "services/job.hcl",
+    "sops.yaml",
 ];
 
 /// The embedded template called `name`, with a `'static` name.

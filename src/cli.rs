@@ -46,6 +46,20 @@ pub enum Command {
         #[command(flatten)]
         target: Target,
     },
+    /// Check the inventory and report every problem: exit 0 valid, 1 invalid.
+    ///
+    /// Each diagnostic has a stable code, the key path, the file, line and column,
+    /// and a hint where one exists. Warnings do not fail validation.
+    #[command(
+        after_help = "Examples:\n  gen validate\n  gen validate --inventory cluster.yaml --format json"
+    )]
+    Validate {
+        #[command(flatten)]
+        inventory: InventoryArg,
+        /// `human` (for people, on stderr) or `json` (one object per diagnostic, on stdout).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// Print the template context as JSON, for template authors.
     #[command(
         after_help = "Examples:\n  gen context\n  gen context --host c1\n  gen context --service immich"
@@ -60,6 +74,12 @@ pub enum Command {
         #[arg(long)]
         service: Option<String>,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -25,13 +25,28 @@ impl Source {
     pub fn named(&self) -> NamedSource<Arc<str>> {
         NamedSource::new(&self.name, Arc::clone(&self.text))
     }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let before = self
+            .text
+            .get(..offset.min(self.text.len()))
+            .unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+        let column = before[line_start..].chars().count() + 1;
+        (line, column)
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
+    /// Stable identifier, `family::rule`.
     pub code: &'static str,
     pub severity: Severity,
     pub message: String,
+    /// Key path in the inventory, e.g. `hosts.c2.roles[1]`.
+    pub path: String,
     pub at: Option<SourceSpan>,
     pub label: String,
     pub help: Option<String>,
@@ -43,15 +58,41 @@ impl Diagnostic {
             code,
             severity: Severity::Error,
             message: message.into(),
+            path: String::new(),
             at: None,
             label: String::new(),
             help: None,
         }
     }
 
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(code, message)
+        }
+    }
+
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Points the diagnostic at a byte range of the inventory.
+    pub fn at_span(mut self, offset: usize, len: usize, label: impl Into<String>) -> Self {
+        self.at = Some(SourceSpan::new(offset.into(), len.max(1)));
+        self.label = label.into();
+        self
+    }
+
     /// Points the diagnostic at a value of the inventory.
     pub fn at(mut self, location: Location, label: impl Into<String>) -> Self {
         self.at = span_of(location);
+        self.label = label.into();
+        self
+    }
+
+    /// Sets the label for a span attached later, once the position is known.
+    pub fn label_only(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self
     }
@@ -71,10 +112,18 @@ fn span_of(location: Location) -> Option<SourceSpan> {
 
 /// One diagnostic bound to the source it points into, as miette renders it.
 #[derive(Debug, thiserror::Error)]
-#[error("{}", .diagnostic.message)]
+#[error("{}{}", .diagnostic.message, path_suffix(&.diagnostic.path))]
 pub struct Located {
     pub diagnostic: Diagnostic,
     pub source_code: NamedSource<Arc<str>>,
+}
+
+fn path_suffix(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" (at `{path}`)")
+    }
 }
 
 impl miette::Diagnostic for Located {

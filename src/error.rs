@@ -13,15 +13,6 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("`{}` is not valid UTF-8", path.display())]
-    NotUtf8 { path: PathBuf },
-
-    #[error("Cannot load the inventory")]
-    Load {
-        source_text: Source,
-        error: Box<serde_saphyr::Error>,
-    },
-
     #[error("The inventory has {} problem(s)", problems.len())]
     Invalid {
         source_text: Source,

@@ -10,11 +10,13 @@ pub mod context;
 pub mod diagnostic;
 pub mod error;
 pub mod inventory;
+mod keypath;
 pub mod load;
 pub mod model;
 pub mod output;
 pub mod render;
-mod report;
+pub mod report;
+mod suggest;
 pub mod validate;
 
 use std::io::IsTerminal;
@@ -88,12 +90,15 @@ fn run(command: Command) -> Result<ExitCode, Error> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Validate { inventory, format } => {
+            Ok(validate_command(&inventory.inventory, format))
+        }
         Command::Context {
             inventory,
             host,
             service,
         } => {
-            let (_, cluster) = prepare(&inventory.inventory)?;
+            let Prepared { cluster, .. } = prepare(&inventory.inventory)?;
             println!(
                 "{}",
                 context_json(&cluster, host.as_deref(), service.as_deref())?
@@ -103,9 +108,12 @@ fn run(command: Command) -> Result<ExitCode, Error> {
     }
 }
 
-/// What rendering would do to the output directory.
+/// What rendering would do to the output directory. Warnings are printed on the way.
 fn plan(target: &cli::Target) -> Result<output::plan::Plan, Error> {
-    let files = render_inventory(&target.inventory.inventory)?;
+    let path = &target.inventory.inventory;
+    let prepared = prepare(path)?;
+    report::diagnostics(&prepared.source, &prepared.warnings);
+    let files = render_prepared(path, &prepared)?;
     output::plan::Plan::build(&target.out, &files)
 }
 
@@ -122,32 +130,85 @@ fn describe(action: output::plan::Action) -> &'static str {
     }
 }
 
-/// Loads, validates and resolves an inventory into the view model templates read.
-pub fn prepare(path: &Path) -> Result<(diagnostic::Source, ClusterView), Error> {
-    let (source, inventory) = load::load(path)?;
-    let invalid = |problems| Error::Invalid {
-        source_text: source.clone(),
-        problems,
+/// `gen validate`: every diagnostic, for people or as JSON; exit 1 on errors.
+fn validate_command(path: &Path, format: cli::Format) -> ExitCode {
+    let (source, problems) = match prepare(path) {
+        Ok(prepared) => (Some(prepared.source), prepared.warnings),
+        Err(Error::Invalid {
+            source_text,
+            problems,
+        }) => (Some(source_text), problems),
+        Err(other) => {
+            report::print(&other);
+            return ExitCode::FAILURE;
+        }
     };
-    let problems = validate::validate(&inventory);
-    if problems
+    let failed = problems
         .iter()
-        .any(|problem| problem.severity == diagnostic::Severity::Error)
-    {
-        return Err(invalid(problems));
+        .any(|problem| problem.severity == diagnostic::Severity::Error);
+    match (format, source) {
+        (cli::Format::Json, Some(source)) => println!("{}", report::json(&source, &problems)),
+        (cli::Format::Human, Some(source)) => {
+            report::diagnostics(&source, &problems);
+            let errors = problems
+                .iter()
+                .filter(|problem| problem.severity == diagnostic::Severity::Error)
+                .count();
+            eprintln!(
+                "{}: {} error(s), {} warning(s)",
+                source.name,
+                errors,
+                problems.len() - errors
+            );
+        }
+        (_, None) => {}
     }
-    let cluster = model::resolve(&inventory).map_err(invalid)?;
-    Ok((source, context::build(&cluster)))
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// A loaded, valid inventory's view model, and the warnings it raised.
+pub struct Prepared {
+    pub source: diagnostic::Source,
+    pub cluster: ClusterView,
+    pub warnings: Vec<diagnostic::Diagnostic>,
+}
+
+/// Loads, validates and resolves an inventory into the view model templates read.
+pub fn prepare(path: &Path) -> Result<Prepared, Error> {
+    let (source, inventory) = load::load(path)?;
+    let (errors, warnings): (Vec<_>, Vec<_>) = validate::validate(&inventory, &source.text)
+        .into_iter()
+        .partition(|problem| problem.severity == diagnostic::Severity::Error);
+    if !errors.is_empty() {
+        return Err(Error::Invalid {
+            source_text: source,
+            problems: errors.into_iter().chain(warnings).collect(),
+        });
+    }
+    let cluster = context::build(&model::resolve(&inventory));
+    Ok(Prepared {
+        source,
+        cluster,
+        warnings,
+    })
 }
 
 /// Every output file of an inventory, rendered and checked, not yet written.
 pub fn render_inventory(path: &Path) -> Result<Vec<RenderedFile>, Error> {
-    let (_, cluster) = prepare(path)?;
+    render_prepared(path, &prepare(path)?)
+}
+
+fn render_prepared(path: &Path, prepared: &Prepared) -> Result<Vec<RenderedFile>, Error> {
+    let cluster = &prepared.cluster;
     let inventory_name = path.file_name().map_or_else(
         || path.display().to_string(),
         |name| name.to_string_lossy().into_owned(),
     );
-    let files = render::render(&cluster, &inventory_name)?;
+    let files = render::render(cluster, &inventory_name)?;
     check::check(&files)?;
     Ok(files)
 }

@@ -1,11 +1,21 @@
 //! Loading: the inventory file into typed values, keeping its text for diagnostics.
+//!
+//! The file is read under budgets (size, nesting, aliases, nodes) so a hostile
+//! file cannot exhaust memory, and every YAML or shape error becomes a located
+//! diagnostic with a stable code.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::diagnostic::Source;
+use serde_saphyr::options::DuplicateKeyPolicy;
+
+use crate::diagnostic::{Diagnostic, Source};
 use crate::error::Error;
 use crate::inventory::Inventory;
+use crate::{keypath, suggest};
+
+/// Largest inventory read, far above any real cluster's.
+pub const MAX_BYTES: usize = 1024 * 1024;
 
 /// Reads and parses the inventory at `path`.
 pub fn load(path: &Path) -> Result<(Source, Inventory), Error> {
@@ -13,18 +23,178 @@ pub fn load(path: &Path) -> Result<(Source, Inventory), Error> {
         path: path.to_owned(),
         source,
     })?;
-    let text = String::from_utf8(bytes).map_err(|_| Error::NotUtf8 {
-        path: path.to_owned(),
-    })?;
+    let name = path.display().to_string();
+    let (text, problem) = decode(&bytes);
     let source = Source {
-        name: path.display().to_string(),
+        name,
         text: Arc::from(text),
     };
-    match serde_saphyr::from_str::<Inventory>(&source.text) {
-        Ok(inventory) => Ok((source, inventory)),
-        Err(error) => Err(Error::Load {
-            source_text: source,
-            error: Box::new(error),
-        }),
+    let invalid = |problem: Diagnostic| Error::Invalid {
+        source_text: source.clone(),
+        problems: vec![problem],
+    };
+    if let Some(problem) = problem {
+        return Err(invalid(problem));
     }
+    if is_empty(&source.text) {
+        return Err(invalid(
+            Diagnostic::error("yaml::empty", "The inventory is empty")
+                .help("start from `cluster:` and `hosts:`; see the README's inventory reference"),
+        ));
+    }
+    parse(&source.text)
+        .map(|inventory| (source.clone(), inventory))
+        .map_err(|problem| invalid(*problem))
+}
+
+/// Parses inventory text.
+pub fn parse(text: &str) -> Result<Inventory, Box<Diagnostic>> {
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: 32,
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+            max_nodes: 200_000,
+            max_documents: 1,
+        },
+        duplicate_keys: DuplicateKeyPolicy::Error,
+    };
+    serde_saphyr::from_str_with_options(text, options)
+        .map_err(|error| Box::new(diagnose(text, &error)))
+}
+
+/// The text, or why it is not an inventory: too large, or not UTF-8.
+fn decode(bytes: &[u8]) -> (String, Option<Diagnostic>) {
+    if bytes.len() > MAX_BYTES {
+        let problem = Diagnostic::error(
+            "yaml::too-large",
+            format!(
+                "The inventory is {} bytes, more than the {MAX_BYTES} gen reads",
+                bytes.len()
+            ),
+        )
+        .help("an inventory describes hosts and services, not data: move large values to files");
+        return (String::new(), Some(problem));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_owned(), None),
+        Err(error) => {
+            let offset = error.valid_up_to();
+            let problem = Diagnostic::error("yaml::not-utf8", "The inventory is not valid UTF-8")
+                .at_span(offset, 1, "this byte does not start a UTF-8 character")
+                .help("save the file as UTF-8");
+            (String::from_utf8_lossy(bytes).into_owned(), Some(problem))
+        }
+    }
+}
+
+fn is_empty(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .all(|line| line.is_empty() || line.starts_with('#') || line == "---" || line == "...")
+}
+
+/// A YAML or shape error as a diagnostic.
+fn diagnose(text: &str, error: &serde_saphyr::Error) -> Diagnostic {
+    use serde_saphyr::Error as E;
+    let diagnostic = match error.without_snippet() {
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => Diagnostic::error("yaml::unknown-key", format!("Unknown key `{field}`"))
+            .label_only("not a key here")
+            .help(suggest::hint(field, expected)),
+        E::SerdeUnknownVariant {
+            variant, expected, ..
+        } => unknown_value(variant, expected),
+        E::SerdeMissingField { field, .. } => Diagnostic::error(
+            "yaml::missing-key",
+            format!("Missing required key `{field}`"),
+        )
+        .label_only(format!("`{field}` is required in here")),
+        E::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        } => Diagnostic::error(
+            "yaml::wrong-type",
+            format!("Expected {expected}, found {unexpected}"),
+        )
+        .label_only("wrong type"),
+        E::SerdeInvalidValue {
+            unexpected,
+            expected,
+            ..
+        } => Diagnostic::error(
+            "yaml::invalid-value",
+            format!("Expected {expected}, found {unexpected}"),
+        )
+        .label_only("invalid value"),
+        E::DuplicateMappingKey { key, .. } => Diagnostic::error(
+            "yaml::duplicate-key",
+            format!(
+                "Key `{}` appears twice in the same mapping",
+                key.as_deref().unwrap_or("?")
+            ),
+        )
+        .label_only("defined again here")
+        .help("keep one of them: YAML would silently drop the other"),
+        E::Budget { breach, .. } => Diagnostic::error(
+            "yaml::budget",
+            format!("The inventory exceeds a safety limit: {breach:?}"),
+        )
+        .label_only("limit reached here")
+        .help("inventories are small: deep nesting or many aliases are not needed"),
+        other => {
+            Diagnostic::error("yaml::syntax", first_line(&other.to_string())).label_only("here")
+        }
+    };
+    match error
+        .location()
+        .and_then(|location| location.span().byte_offset())
+    {
+        Some(offset) => {
+            let offset = usize::try_from(offset).unwrap_or(0).min(text.len());
+            let len = token_len(text, offset);
+            let label = diagnostic.label.clone();
+            diagnostic
+                .at_span(offset, len, label)
+                .path(keypath::at(text, offset))
+        }
+        None => diagnostic,
+    }
+}
+
+fn unknown_value(variant: &str, expected: &[&str]) -> Diagnostic {
+    let is_role = expected.contains(&"cluster-member");
+    if is_role && matches!(variant, "workstation" | "desktop") {
+        return Diagnostic::error(
+            "roles::profile-as-role",
+            format!("`{variant}` is a profile, not a role"),
+        )
+        .label_only("a profile")
+        .help(format!(
+            "write `profile: {variant}` on the host; a profile never implies a role"
+        ));
+    }
+    let code = if is_role {
+        "roles::unknown-role"
+    } else {
+        "yaml::unknown-value"
+    };
+    let what = if is_role { "role" } else { "value" };
+    Diagnostic::error(code, format!("Unknown {what} `{variant}`"))
+        .label_only(format!("not a known {what}"))
+        .help(suggest::hint(variant, expected))
+}
+
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).to_owned()
+}
+
+/// Length of the token at `offset`, to underline it whole.
+fn token_len(text: &str, offset: usize) -> usize {
+    text[offset..]
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}' | ':'))
+        .unwrap_or(text.len() - offset)
+        .max(1)
 }

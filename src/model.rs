@@ -1,13 +1,11 @@
 //! The resolved cluster: every fact the templates need, computed once from the inventory.
 //!
-//! Resolving is where references are followed (a primary that names a host, a
-//! placement that names a role), so an unresolvable reference becomes a diagnostic
-//! here; the rule checks that need no resolution live in `validate`.
+//! Runs on validated inventories only: `validate` has checked every reference
+//! followed here, so one that does not resolve is skipped, not reported.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-use crate::diagnostic::Diagnostic;
 use crate::inventory::{self, BootLoader, CheckType, Profile, Role, System};
 
 /// Nomad client meta key set on the NFS primary; jobs that prefer it match on it.
@@ -192,16 +190,15 @@ pub enum Placement {
     Host(String),
 }
 
-/// Resolves the inventory, or returns every reference that could not be resolved.
-pub fn resolve(inv: &inventory::Inventory) -> Result<Cluster, Vec<Diagnostic>> {
-    let mut problems = Vec::new();
+/// Resolves a validated inventory.
+pub fn resolve(inv: &inventory::Inventory) -> Cluster {
     let nfs = inv
         .storage
         .services
         .as_ref()
-        .and_then(|share| resolve_nfs(inv, share, &mut problems));
+        .and_then(|share| resolve_nfs(inv, share));
     let cifs = inv.storage.cifs.as_ref().and_then(|cifs| {
-        let server = peer(inv, &cifs.value.server, &mut problems)?;
+        let server = peer(inv, &cifs.value.server)?;
         let shares = cifs
             .value
             .shares
@@ -212,7 +209,7 @@ pub fn resolve(inv: &inventory::Inventory) -> Result<Cluster, Vec<Diagnostic>> {
     });
     let kopia = inv.backup.kopia.as_ref().and_then(|kopia| {
         let kopia = &kopia.value;
-        let server = peer(inv, &kopia.server, &mut problems)?;
+        let server = peer(inv, &kopia.server)?;
         Some(Kopia {
             url: format!("https://{}:{}", server.address, kopia.port),
             server,
@@ -246,15 +243,10 @@ pub fn resolve(inv: &inventory::Inventory) -> Result<Cluster, Vec<Diagnostic>> {
     let services = inv
         .services
         .iter()
-        .filter_map(|(name, service)| {
-            resolve_service(inv, name, &service.value, nfs.as_ref(), &mut problems)
-        })
+        .map(|(name, service)| resolve_service(inv, name, &service.value, nfs.as_ref()))
         .collect();
-    if !problems.is_empty() {
-        return Err(problems);
-    }
     let cluster = &inv.cluster;
-    Ok(Cluster {
+    Cluster {
         name: cluster.name.clone(),
         domain: cluster.domain.clone(),
         datacenter: cluster
@@ -275,7 +267,7 @@ pub fn resolve(inv: &inventory::Inventory) -> Result<Cluster, Vec<Diagnostic>> {
         services,
         sops: sops_of(inv),
         systems,
-    })
+    }
 }
 
 fn sops_of(inv: &inventory::Inventory) -> Option<Sops> {
@@ -301,44 +293,25 @@ pub fn address_of(inv: &inventory::Inventory, name: &str, host: &inventory::Host
         .unwrap_or_else(|| format!("{name}.{}", inv.cluster.domain))
 }
 
-fn peer(
-    inv: &inventory::Inventory,
-    name: &inventory::Located<String>,
-    problems: &mut Vec<Diagnostic>,
-) -> Option<Peer> {
-    let Some(host) = inv.hosts.get(&name.value) else {
-        problems.push(unknown_host(inv, name));
-        return None;
-    };
+fn peer(inv: &inventory::Inventory, name: &inventory::Located<String>) -> Option<Peer> {
+    let host = inv.hosts.get(&name.value)?;
     Some(Peer {
         name: name.value.clone(),
         address: address_of(inv, &name.value, &host.value),
     })
 }
 
-fn unknown_host(inv: &inventory::Inventory, name: &inventory::Located<String>) -> Diagnostic {
-    let known: Vec<&str> = inv.hosts.keys().map(String::as_str).collect();
-    Diagnostic::error(
-        "reference::unknown-host",
-        format!("Unknown host `{}`", name.value),
-    )
-    .at(name.referenced, "not a host of this inventory")
-    .help(format!("known hosts: {}", known.join(", ")))
-}
-
 fn resolve_nfs(
     inv: &inventory::Inventory,
     share: &inventory::Located<inventory::ServicesShare>,
-    problems: &mut Vec<Diagnostic>,
 ) -> Option<Nfs> {
     let share = &share.value;
-    let primary = peer(inv, &share.primary, problems);
+    let primary = peer(inv, &share.primary)?;
     let standbys: Vec<Peer> = share
         .standbys
         .iter()
-        .filter_map(|standby| peer(inv, standby, problems))
+        .filter_map(|standby| peer(inv, standby))
         .collect();
-    let primary = primary?;
     let clients = managed(inv)
         .filter(|(name, host)| {
             **name != primary.name
@@ -483,46 +456,16 @@ fn resolve_service(
     name: &str,
     service: &inventory::Service,
     nfs: Option<&Nfs>,
-    problems: &mut Vec<Diagnostic>,
-) -> Option<Service> {
-    let placement = match &service.prefer {
-        None => None,
-        Some(prefer) => {
-            let Some(placement) = resolve_placement(inv, &prefer.value) else {
-                problems.push(
-                    Diagnostic::error(
-                        "reference::unknown-placement",
-                        format!(
-                            "Placement preference `{}` names no host or role",
-                            prefer.value
-                        ),
-                    )
-                    .at(prefer.referenced, "unknown placement")
-                    .help("use `nfs-primary`, a role such as `nomad-server`, or a host name"),
-                );
-                return None;
-            };
-            Some(placement)
-        }
-    };
-    let data = match (service.data, nfs) {
-        (false, _) => None,
-        (true, Some(nfs)) => Some(DataVolume {
-            host_path: format!("{}/{name}", nfs.mount),
-            destination: service.data_path.clone(),
-            owner: service.data_owner,
-        }),
-        (true, None) => {
-            problems.push(
-                Diagnostic::error(
-                    "service::data-without-share",
-                    format!("Service `{name}` keeps data but no services share is configured"),
-                )
-                .help("configure `storage.services` or remove `data: true`"),
-            );
-            return None;
-        }
-    };
+) -> Service {
+    let placement = service
+        .prefer
+        .as_ref()
+        .and_then(|prefer| resolve_placement(inv, &prefer.value));
+    let data = nfs.filter(|_| service.data).map(|nfs| DataVolume {
+        host_path: format!("{}/{name}", nfs.mount),
+        destination: service.data_path.clone(),
+        owner: service.data_owner,
+    });
     let ports: Vec<Port> = service
         .ports
         .iter()
@@ -532,7 +475,7 @@ fn resolve_service(
             container: port.container(),
         })
         .collect();
-    Some(Service {
+    Service {
         name: name.to_owned(),
         image: service.image.clone(),
         count: service.count,
@@ -545,7 +488,7 @@ fn resolve_service(
         env: service.env.clone(),
         secret_env: service.secret_env.clone(),
         args: service.args.clone(),
-    })
+    }
 }
 
 fn resolve_placement(inv: &inventory::Inventory, prefer: &str) -> Option<Placement> {

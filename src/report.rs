@@ -4,8 +4,47 @@ use std::fmt::Write;
 
 use miette::{MietteDiagnostic, Report};
 
-use crate::diagnostic::Located;
+use crate::diagnostic::{Diagnostic, Located, Severity, Source};
 use crate::error::Error;
+
+/// Prints diagnostics for people, each once.
+pub fn diagnostics(source: &Source, diagnostics: &[Diagnostic]) {
+    for diagnostic in diagnostics {
+        let report = Report::new(Located {
+            diagnostic: diagnostic.clone(),
+            source_code: source.named(),
+        });
+        eprintln!("{report:?}");
+    }
+}
+
+/// Diagnostics as a JSON array, one object per diagnostic: the stable form for
+/// editors and CI.
+pub fn json(source: &Source, diagnostics: &[Diagnostic]) -> String {
+    let objects: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let (line, column) = diagnostic
+                .at
+                .map(|span| source.line_column(span.offset()))
+                .map_or((None, None), |(line, column)| (Some(line), Some(column)));
+            serde_json::json!({
+                "severity": match diagnostic.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                },
+                "code": diagnostic.code,
+                "message": diagnostic.message,
+                "path": diagnostic.path,
+                "file": source.name,
+                "line": line,
+                "column": column,
+                "hint": diagnostic.help,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&objects).unwrap_or_default()
+}
 
 pub fn print(error: &Error) {
     for report in reports(error) {
@@ -15,11 +54,6 @@ pub fn print(error: &Error) {
 
 fn reports(error: &Error) -> Vec<Report> {
     match error {
-        Error::Load { source_text, error } => vec![serde_saphyr::miette::to_miette_report(
-            error,
-            &source_text.text,
-            &source_text.name,
-        )],
         Error::Invalid { source_text, problems } => problems
             .iter()
             .map(|diagnostic| {

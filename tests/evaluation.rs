@@ -66,7 +66,9 @@ fn problems(flake_dir: &Path, inventory: &Path) -> Vec<String> {
         )
     }));
 
-    let (_, cluster) = flakegen::prepare(inventory).expect("inventory is valid");
+    let cluster = flakegen::prepare(inventory)
+        .expect("inventory is valid")
+        .cluster;
     let expected: BTreeMap<String, serde_json::Value> = cluster
         .hosts
         .iter()

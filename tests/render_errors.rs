@@ -45,10 +45,19 @@ fn a_value_a_filter_refuses_names_template_and_host_and_writes_nothing() {
     );
 }
 
+/// Validation refuses such a name first; the filter is the second line of defence.
 #[test]
 fn an_env_name_hcl_cannot_hold_names_the_service() {
-    let (_dir, inventory) = inventory_in_tempdir(&example_with("PGDATA:", "\"PG DATA\":"));
-    match flakegen::render_inventory(&inventory) {
+    let mut cluster = flakegen::prepare(&root().join("inventory.yaml"))
+        .expect("example is valid")
+        .cluster;
+    let postgres = cluster
+        .services
+        .iter_mut()
+        .find(|service| service.name == "postgres")
+        .expect("the example has postgres");
+    postgres.env.insert("PG DATA".to_owned(), "x".to_owned());
+    match flakegen::render::render(&cluster, "inventory.yaml") {
         Err(Error::Template {
             template, target, ..
         }) => {

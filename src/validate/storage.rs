@@ -1,0 +1,103 @@
+//! Storage and backup: the hosts they name exist, and their paths are absolute.
+
+use super::Rules;
+use crate::diagnostic::Diagnostic;
+use crate::inventory::Located;
+use crate::suggest;
+
+pub(super) fn check(rules: &mut Rules) {
+    let inventory = rules.inventory;
+    if let Some(share) = &inventory.storage.services {
+        let share = &share.value;
+        host_exists(rules, &share.primary, "storage.services.primary", true);
+        for (index, standby) in share.standbys.iter().enumerate() {
+            host_exists(
+                rules,
+                standby,
+                &format!("storage.services.standbys[{index}]"),
+                true,
+            );
+        }
+        absolute(rules, &share.export, "storage.services.export");
+        absolute(rules, &share.mount, "storage.services.mount");
+    }
+    if let Some(cifs) = &inventory.storage.cifs {
+        host_exists(rules, &cifs.value.server, "storage.cifs.server", false);
+        for (share, mount) in &cifs.value.shares {
+            absolute(rules, mount, &format!("storage.cifs.shares.{share}"));
+            let clashes = inventory
+                .storage
+                .services
+                .as_ref()
+                .is_some_and(|services| services.value.mount == *mount);
+            if clashes {
+                rules.report(located_value(
+                    rules,
+                    Diagnostic::error(
+                        "storage::mount-clash",
+                        format!("`{mount}` is both a CIFS share and the services share"),
+                    )
+                    .path(format!("storage.cifs.shares.{share}"))
+                    .help("mount each share at its own path"),
+                    mount,
+                    "mounted twice",
+                ));
+            }
+        }
+    }
+    if let Some(kopia) = &inventory.backup.kopia {
+        host_exists(rules, &kopia.value.server, "backup.kopia.server", false);
+        for (index, path) in kopia.value.paths.iter().enumerate() {
+            absolute(rules, path, &format!("backup.kopia.paths[{index}]"));
+        }
+    }
+    absolute(rules, &inventory.cluster.persist, "cluster.persist");
+}
+
+fn host_exists(rules: &mut Rules, name: &Located<String>, path: &str, must_be_managed: bool) {
+    let known: Vec<&str> = rules.inventory.hosts.keys().map(String::as_str).collect();
+    match rules.inventory.hosts.get(&name.value) {
+        None => rules.report(
+            Diagnostic::error(
+                "reference::unknown-host",
+                format!("Unknown host `{}`", name.value),
+            )
+            .at(name.referenced, "not a host of this inventory")
+            .path(path)
+            .help(suggest::hint(&name.value, &known)),
+        ),
+        Some(host) if must_be_managed && !host.value.managed => rules.report(
+            Diagnostic::error(
+                "reference::unmanaged-nfs-host",
+                format!("NFS host `{}` is not managed by gen", name.value),
+            )
+            .at(name.referenced, "unmanaged")
+            .path(path)
+            .help(
+                "the primary and standbys run generated NixOS modules: they must be managed hosts",
+            ),
+        ),
+        Some(_) => {}
+    }
+}
+
+fn absolute(rules: &mut Rules, value: &str, path: &str) {
+    if !value.starts_with('/') || value.contains("/../") || value.ends_with("/..") {
+        let problem = Diagnostic::error(
+            "storage::relative-path",
+            format!("`{value}` is not an absolute path"),
+        )
+        .path(path)
+        .help("write the full path from `/`, without `..`");
+        let problem = located_value(rules, problem, value, "not absolute");
+        rules.report(problem);
+    }
+}
+
+/// Points at the first occurrence of `value` in the text; values have no spans of their own.
+fn located_value(rules: &Rules, problem: Diagnostic, value: &str, label: &str) -> Diagnostic {
+    match rules.text.find(value).filter(|_| !value.is_empty()) {
+        Some(offset) => problem.at_span(offset, value.len(), label),
+        None => problem,
+    }
+}

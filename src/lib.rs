@@ -180,7 +180,20 @@ pub struct Prepared {
 /// Loads, validates and resolves an inventory into the view model templates read.
 pub fn prepare(path: &Path) -> Result<Prepared, Error> {
     let (source, inventory) = load::load(path)?;
-    let (errors, warnings): (Vec<_>, Vec<_>) = validate::validate(&inventory, &source.text)
+    prepare_loaded(source, &inventory)
+}
+
+/// [`prepare`] for inventory bytes that are already in memory.
+pub fn prepare_bytes(name: &str, bytes: &[u8]) -> Result<Prepared, Error> {
+    let (source, inventory) = load::from_bytes(name.to_owned(), bytes)?;
+    prepare_loaded(source, &inventory)
+}
+
+fn prepare_loaded(
+    source: diagnostic::Source,
+    inventory: &inventory::Inventory,
+) -> Result<Prepared, Error> {
+    let (errors, warnings): (Vec<_>, Vec<_>) = validate::validate(inventory, &source.text)
         .into_iter()
         .partition(|problem| problem.severity == diagnostic::Severity::Error);
     if !errors.is_empty() {
@@ -189,7 +202,7 @@ pub fn prepare(path: &Path) -> Result<Prepared, Error> {
             problems: errors.into_iter().chain(warnings).collect(),
         });
     }
-    let cluster = context::build(&model::resolve(&inventory));
+    let cluster = context::build(&model::resolve(inventory));
     Ok(Prepared {
         source,
         cluster,

@@ -23,8 +23,12 @@ pub fn load(path: &Path) -> Result<(Source, Inventory), Error> {
         path: path.to_owned(),
         source,
     })?;
-    let name = path.display().to_string();
-    let (text, problem) = decode(&bytes);
+    from_bytes(path.display().to_string(), &bytes)
+}
+
+/// Parses inventory bytes read from the file called `name`.
+pub fn from_bytes(name: String, bytes: &[u8]) -> Result<(Source, Inventory), Error> {
+    let (text, problem) = decode(bytes);
     let source = Source {
         name,
         text: Arc::from(text),
@@ -39,6 +43,11 @@ pub fn load(path: &Path) -> Result<(Source, Inventory), Error> {
     if is_empty(&source.text) {
         return Err(invalid(
             Diagnostic::error("yaml::empty", "The inventory is empty")
+                .at_span(
+                    0,
+                    source.text.lines().next().map_or(1, str::len),
+                    "no `cluster:` or `hosts:` in the file",
+                )
                 .help("start from `cluster:` and `hosts:`; see the README's inventory reference"),
         ));
     }
@@ -129,6 +138,15 @@ fn diagnose(text: &str, error: &serde_saphyr::Error) -> Diagnostic {
             format!("Expected {expected}, found {unexpected}"),
         )
         .label_only("invalid value"),
+        E::Unexpected { expected, .. } => {
+            Diagnostic::error("yaml::wrong-type", format!("Expected {expected} here"))
+                .label_only("wrong type")
+        }
+        E::Message { msg, .. } if msg.contains("did not match any variant") => Diagnostic::error(
+            "yaml::invalid-value",
+            "Expected a port number from 1 to 65535, or `{ static: <port>, to: <port> }`",
+        )
+        .label_only("invalid value"),
         E::DuplicateMappingKey { key, .. } => Diagnostic::error(
             "yaml::duplicate-key",
             format!(
@@ -140,7 +158,10 @@ fn diagnose(text: &str, error: &serde_saphyr::Error) -> Diagnostic {
         .help("keep one of them: YAML would silently drop the other"),
         E::Budget { breach, .. } => Diagnostic::error(
             "yaml::budget",
-            format!("The inventory exceeds a safety limit: {breach:?}"),
+            format!(
+                "The inventory exceeds a safety limit: {}",
+                breach_text(breach)
+            ),
         )
         .label_only("limit reached here")
         .help("inventories are small: deep nesting or many aliases are not needed"),
@@ -150,10 +171,9 @@ fn diagnose(text: &str, error: &serde_saphyr::Error) -> Diagnostic {
     };
     match error
         .location()
-        .and_then(|location| location.span().byte_offset())
+        .and_then(|location| offset_of(text, location))
     {
         Some(offset) => {
-            let offset = usize::try_from(offset).unwrap_or(0).min(text.len());
             let len = token_len(text, offset);
             let label = diagnostic.label.clone();
             diagnostic
@@ -162,6 +182,24 @@ fn diagnose(text: &str, error: &serde_saphyr::Error) -> Diagnostic {
         }
         None => diagnostic,
     }
+}
+
+/// Byte offset of a location: its span's, or from its line and column.
+fn offset_of(text: &str, location: serde_saphyr::Location) -> Option<usize> {
+    if let Some(offset) = location.span().byte_offset() {
+        return usize::try_from(offset)
+            .ok()
+            .map(|offset| offset.min(text.len()));
+    }
+    let line = usize::try_from(location.line()).ok()?.checked_sub(1)?;
+    let column = usize::try_from(location.column()).ok()?.saturating_sub(1);
+    let line_start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let line_text = text.get(line_start..)?.lines().next().unwrap_or_default();
+    let within = line_text
+        .char_indices()
+        .nth(column)
+        .map_or(line_text.len(), |(index, _)| index);
+    Some(line_start + within)
 }
 
 fn unknown_value(variant: &str, expected: &[&str]) -> Diagnostic {
@@ -185,6 +223,17 @@ fn unknown_value(variant: &str, expected: &[&str]) -> Diagnostic {
     Diagnostic::error(code, format!("Unknown {what} `{variant}`"))
         .label_only(format!("not a known {what}"))
         .help(suggest::hint(variant, expected))
+}
+
+fn breach_text(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    match breach {
+        B::Depth { .. } => "nesting deeper than 32 levels".to_owned(),
+        B::Aliases { .. } | B::Anchors { .. } => "more than 1000 aliases or anchors".to_owned(),
+        B::Documents { .. } => "more than one YAML document".to_owned(),
+        B::Nodes { .. } | B::Events { .. } => "more than 200000 values".to_owned(),
+        other => format!("{other:?}"),
+    }
 }
 
 fn first_line(message: &str) -> String {

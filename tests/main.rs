@@ -1,7 +1,9 @@
 //! Integration tests, linked once.
 
+mod diagnostics;
 mod escaping;
 mod evaluation;
+mod fuzz;
 mod golden;
 mod output;
 mod render_errors;

@@ -105,12 +105,7 @@ proptest! {
 /// says it did not run; `.ci/run` installs it.
 #[test]
 fn nix_evaluates_literals_to_their_value() {
-    if std::process::Command::new("nix-instantiate")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("NOT RUN: nix-instantiate is not installed (.ci/run installs Debian's nix-bin)");
+    if crate::support::nix_is_missing("evaluating Nix literals") {
         return;
     }
     let mut runner = proptest::test_runner::TestRunner::deterministic();

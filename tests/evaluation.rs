@@ -14,14 +14,7 @@ use flakegen::output::{RealDisk, apply};
 use crate::support::root;
 
 fn nix_is_missing() -> bool {
-    let missing = std::process::Command::new("nix-instantiate")
-        .arg("--version")
-        .output()
-        .is_err();
-    if missing {
-        eprintln!("NOT RUN: nix-instantiate is not installed (.ci/run installs Debian's nix-bin)");
-    }
-    missing
+    crate::support::nix_is_missing("hermetic evaluation of generated flakes")
 }
 
 /// What `check-flake.nix` reports about the flake in `flake_dir`.

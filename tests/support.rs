@@ -22,3 +22,20 @@ pub fn inventory_in_tempdir(text: &str) -> (tempfile::TempDir, PathBuf) {
     std::fs::write(&path, text).expect("write inventory");
     (dir, path)
 }
+
+/// Whether `nix-instantiate` is missing. Then says so on the terminal itself,
+/// past the test harness's capture, so a skipped check is never a silent pass.
+pub fn nix_is_missing(check: &str) -> bool {
+    use std::io::Write;
+    let missing = std::process::Command::new("nix-instantiate")
+        .arg("--version")
+        .output()
+        .is_err();
+    if missing {
+        let _ = writeln!(
+            std::io::stderr(),
+            "NOT RUN: {check}: nix-instantiate is not installed (.ci/run installs Debian's nix-bin)"
+        );
+    }
+    missing
+}

@@ -172,3 +172,47 @@ fn a_refused_render_leaves_the_output_directory_untouched() {
         "a refused render touched the output"
     );
 }
+
+/// The README's table of diagnostic codes lists exactly the codes gen raises.
+#[test]
+fn the_readme_lists_every_diagnostic_code() {
+    let mut raised = std::collections::BTreeSet::new();
+    for entry in walkdir::WalkDir::new(root().join("src")) {
+        let entry = entry.expect("walk src");
+        if entry.path().extension().is_some_and(|ext| ext == "rs") {
+            let text = std::fs::read_to_string(entry.path()).expect("read source");
+            for piece in text.split('"').skip(1).step_by(2) {
+                let family = piece.split("::").next().unwrap_or_default();
+                let inventory_family = [
+                    "yaml",
+                    "name",
+                    "roles",
+                    "hosts",
+                    "cluster",
+                    "reference",
+                    "storage",
+                    "service",
+                    "secret",
+                ];
+                if inventory_family.contains(&family)
+                    && piece.contains("::")
+                    && !piece.contains(' ')
+                {
+                    raised.insert(piece.to_owned());
+                }
+            }
+        }
+    }
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let listed: std::collections::BTreeSet<String> = readme
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split('`').next())
+        .filter(|code| code.contains("::"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        raised, listed,
+        "README's code table and the source disagree"
+    );
+}

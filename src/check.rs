@@ -29,7 +29,7 @@ fn check_file(file: &RenderedFile) -> Result<(), Error> {
         None => Ok(()),
         Some(message) => Err(Error::InvalidOutput {
             path: file.path.clone(),
-            template: file.template,
+            template: file.template.clone(),
             target: file.target.to_string(),
             message,
             excerpt: file.contents.clone(),

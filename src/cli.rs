@@ -5,11 +5,32 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 /// Generate a NixOS cluster flake and its Nomad jobs from one inventory.
+///
+/// Exit codes: 0 success, 1 invalid inventory, drift or a refused change, 2 usage error.
 #[derive(Debug, Parser)]
-#[command(name = "gen", version, about)]
+#[command(name = "gen", version, about, long_about = None)]
+#[command(
+    after_help = "Start with `gen init`, edit inventory.yaml, then `gen validate` and `gen render`."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Print only errors.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print each file written or removed.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    /// Directory of template overrides, over the embedded templates file by file
+    /// (default: the inventory's `cluster.templates`).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -17,9 +38,9 @@ pub enum Command {
     /// Render the inventory into the output directory.
     ///
     /// Every file is rendered and parsed in memory first; nothing is written
-    /// unless all of them are valid.
+    /// unless all of them are valid. Files gen did not write are never touched.
     #[command(
-        after_help = "Examples:\n  gen render\n  gen render --inventory cluster.yaml --out ../cluster-flake"
+        after_help = "Examples:\n  gen render\n  gen render --inventory cluster.yaml --out ../cluster-flake\n  gen render --force   # overwrite files edited by hand"
     )]
     Render {
         #[command(flatten)]
@@ -60,6 +81,31 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Write a new, commented inventory for a three-node cluster.
+    #[command(after_help = "Examples:\n  gen init\n  gen init my-cluster")]
+    Init {
+        /// Directory to write `inventory.yaml` into (created when missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// List the hosts: system, address, roles, profile, managed.
+    #[command(after_help = "Examples:\n  gen hosts\n  gen hosts --json | jq '.[].name'")]
+    Hosts {
+        #[command(flatten)]
+        inventory: InventoryArg,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explain a host: its roles and why it has them, its files, how to deploy it,
+    /// and the services that may run on it.
+    #[command(after_help = "Examples:\n  gen explain c1")]
+    Explain {
+        #[command(flatten)]
+        inventory: InventoryArg,
+        /// Host name.
+        host: String,
+    },
     /// Print the template context as JSON, for template authors.
     #[command(
         after_help = "Examples:\n  gen context\n  gen context --host c1\n  gen context --service immich"
@@ -73,6 +119,40 @@ pub enum Command {
         /// The context of this service's job template.
         #[arg(long)]
         service: Option<String>,
+    },
+    /// Work with the embedded templates.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+    /// Print the JSON Schema of the inventory, for editors.
+    #[command(after_help = "Examples:\n  gen schema > inventory.schema.json")]
+    Schema,
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  gen completions bash > ~/.local/share/bash-completion/completions/gen\n  gen completions fish > ~/.config/fish/completions/gen.fish"
+    )]
+    Completions {
+        /// Shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    #[command(after_help = "Examples:\n  gen man > gen.1 && man ./gen.1")]
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// List the embedded templates, marking those the override directory replaces.
+    #[command(
+        after_help = "Examples:\n  gen templates list\n  gen templates list --templates my-templates"
+    )]
+    List,
+    /// Copy an embedded template into the override directory to edit it.
+    #[command(
+        after_help = "Examples:\n  gen templates eject hosts/default.nix\n  gen templates eject services/job.hcl --templates my-templates"
+    )]
+    Eject {
+        /// Template name, as `gen templates list` prints it.
+        name: String,
     },
 }
 

@@ -21,7 +21,7 @@ pub enum Error {
 
     #[error("Template `{template}` failed for {target}: {message}")]
     Template {
-        template: &'static str,
+        template: String,
         target: String,
         message: String,
     },
@@ -29,7 +29,7 @@ pub enum Error {
     #[error("Template `{template}` produced invalid output `{path}` for {target}: {message}")]
     InvalidOutput {
         path: String,
-        template: &'static str,
+        template: String,
         target: String,
         message: String,
         /// The text that failed to parse, to show around the reported line.
@@ -53,6 +53,17 @@ pub enum Error {
         diff: String,
     },
 
+    #[error("No embedded template is called `{name}`")]
+    UnknownTemplate { name: String, hint: String },
+
+    #[error("`{}` exists already: gen does not overwrite it", path.display())]
+    Exists { path: PathBuf },
+
     #[error("No {kind} named `{name}` in the inventory")]
-    UnknownTarget { kind: &'static str, name: String },
+    UnknownTarget {
+        kind: &'static str,
+        name: String,
+        /// "did you mean …?", or what exists.
+        hint: String,
+    },
 }

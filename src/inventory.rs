@@ -6,29 +6,40 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 /// A value with its place in the inventory file.
 pub type Located<T> = Spanned<T>;
 
-#[derive(Debug, Deserialize)]
+/// A NixOS cluster: its hosts, roles, storage, backups and services, which
+/// `gen render` turns into a flake and Nomad jobs.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Inventory {
+    /// Settings of the whole cluster.
     pub cluster: Cluster,
+    /// Shared storage: the replicated NFS services share and CIFS shares.
     #[serde(default)]
     pub storage: Storage,
+    /// Backups of every managed host.
     #[serde(default)]
     pub backup: Backup,
+    /// Every machine, managed by gen or not, by host name (a DNS label).
+    #[schemars(with = "BTreeMap<String, Host>")]
     pub hosts: BTreeMap<String, Located<Host>>,
+    /// Nomad jobs, by name (a DNS label).
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Service>")]
     pub services: BTreeMap<String, Located<Service>>,
+    /// Public age keys of the admins, for `.sops.yaml`.
     #[serde(default)]
     pub secrets: Secrets,
 }
 
 /// Who can decrypt the sops files under `secrets/`: public age keys only.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Secrets {
     /// Admin name → public age key; admins can decrypt every secrets file.
@@ -36,67 +47,101 @@ pub struct Secrets {
     pub admins: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Settings of the whole cluster.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cluster {
+    /// Cluster name; also the Consul and Nomad datacenter unless `datacenter` is set.
     pub name: String,
+    /// DNS domain; a host without `address` is reached as `<host>.<domain>`.
     pub domain: String,
+    /// `system.stateVersion` of every host, e.g. "25.05". Set once, never bumped casually.
     pub state_version: String,
+    /// Flake URL of nixpkgs, e.g. `github:NixOS/nixpkgs/nixos-25.05`.
     pub nixpkgs: String,
     /// Consul and Nomad datacenter; defaults to the cluster name.
     pub datacenter: Option<String>,
+    /// `time.timeZone` of every host, e.g. `Europe/Berlin`.
     pub time_zone: Option<String>,
     /// Root of the persistent btrfs subvolume kept across reboots (impermanence).
     #[serde(default = "default_persist")]
     pub persist: String,
+    /// The admin account present on every host.
     pub admin: Admin,
+    /// deploy-rs settings of this host, over the cluster's.
     #[serde(default)]
     pub deploy: DeploySettings,
+    /// Directory of template overrides, relative to the inventory; `--templates` wins over it.
+    pub templates: Option<String>,
 }
 
 fn default_persist() -> String {
     "/persist".to_owned()
 }
 
-#[derive(Debug, Deserialize)]
+/// The admin account present on every host.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Admin {
+    /// User name of the admin.
     pub user: String,
+    /// Public SSH keys allowed to log in as the admin. At least one: accounts have no password.
     #[serde(default)]
     pub ssh_keys: Vec<String>,
 }
 
 /// deploy-rs settings; every field is optional so a host can override only some.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeploySettings {
+    /// User deploy-rs logs in as (default: the admin).
     pub ssh_user: Option<String>,
+    /// Extra ssh arguments, e.g. `["-p", "2222"]`.
     pub ssh_opts: Option<Vec<String>>,
+    /// Build on the target instead of locally (for an aarch64 host, say).
     pub remote_build: Option<bool>,
+    /// Roll back unless deploy-rs can reconnect after activation (deploy-rs default: true).
     pub magic_rollback: Option<bool>,
+    /// Roll back when activation fails (deploy-rs default: true).
     pub auto_rollback: Option<bool>,
+    /// Copy the whole closure instead of letting the target substitute.
     pub fast_connection: Option<bool>,
+    /// Seconds to wait for the confirmation of magic rollback.
     pub confirm_timeout: Option<u32>,
+    /// Seconds activation may take.
     pub activation_timeout: Option<u32>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Shared storage.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Storage {
+    /// The NFS share holding service data, replicated from a primary to standbys.
+    #[schemars(with = "Option<ServicesShare>")]
     pub services: Option<Located<ServicesShare>>,
+    /// CIFS shares mounted on every cluster member.
+    #[schemars(with = "Option<Cifs>")]
     pub cifs: Option<Located<Cifs>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// The NFS share holding service data, replicated from a primary to standbys.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServicesShare {
+    /// Host serving the share; it gets the `nfs-services-server` role. Moving it is a failover.
+    #[schemars(with = "String")]
     pub primary: Located<String>,
+    /// Hosts receiving its replication; they get the `nfs-services-standby` role.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub standbys: Vec<Located<String>>,
+    /// Exported btrfs subvolume on the primary.
     #[serde(default = "default_export")]
     pub export: String,
+    /// Mount point on cluster members; each service keeping data gets `<mount>/<service>`.
     #[serde(default = "default_services_mount")]
     pub mount: String,
+    /// Consul service name that follows the primary.
     #[serde(default = "default_consul_service")]
     pub consul_service: String,
     /// Replication interval in minutes.
@@ -123,24 +168,32 @@ fn default_replication_minutes() -> u32 {
     5
 }
 
-#[derive(Debug, Deserialize)]
+/// CIFS shares from a storage box.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cifs {
+    #[schemars(with = "String")]
     pub server: Located<String>,
     /// Share name on the server → mount point on cluster members.
     pub shares: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Backups.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Backup {
+    /// Kopia backup of every managed host to a Kopia repository server.
+    #[schemars(with = "Option<Kopia>")]
     pub kopia: Option<Located<Kopia>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Kopia backup of every managed host.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Kopia {
+    #[schemars(with = "String")]
     pub server: Located<String>,
+    /// Port of the Kopia repository server.
     #[serde(default = "default_kopia_port")]
     pub port: u16,
     /// SHA-256 fingerprint of the Kopia server's TLS certificate.
@@ -148,8 +201,10 @@ pub struct Kopia {
     /// systemd calendar expression.
     #[serde(default = "default_kopia_every")]
     pub every: String,
+    /// Btrfs subvolumes backed up, each through a read-only snapshot.
     #[serde(default = "default_kopia_paths")]
     pub paths: Vec<String>,
+    /// Ignore patterns (gitignore syntax, relative to each path).
     #[serde(default)]
     pub exclude: Vec<String>,
 }
@@ -166,22 +221,31 @@ fn default_kopia_paths() -> Vec<String> {
     vec![default_persist()]
 }
 
-#[derive(Debug, Deserialize)]
+/// A machine of the cluster.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Host {
+    /// Nix system of the host.
     #[serde(default = "default_system")]
     pub system: System,
+    /// IP address or DNS name (default: `<host>.<domain>`).
     pub address: Option<String>,
+    /// What people use the host for; orthogonal to roles.
     pub profile: Option<Profile>,
+    /// Cluster roles; none makes a standalone host.
     #[serde(default)]
+    #[schemars(with = "Vec<Role>")]
     pub roles: Vec<Located<Role>>,
+    /// Whether gen generates the host's NixOS configuration; an unmanaged host (a storage box) is only referred to.
     #[serde(default = "default_managed")]
     pub managed: bool,
+    /// Boot loader.
     #[serde(default)]
     pub boot_loader: BootLoader,
     /// Public age key of the host (`ssh-to-age` of its SSH host key), so it can
     /// decrypt its own secrets file and the common one.
     pub age_key: Option<String>,
+    /// deploy-rs settings of this host, over the cluster's.
     #[serde(default)]
     pub deploy: DeploySettings,
     /// Hand-written modules, as paths relative to the host's directory.
@@ -200,10 +264,12 @@ fn default_managed() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
 pub enum System {
+    /// 64-bit x86 Linux.
     #[serde(rename = "x86_64-linux")]
     X86_64Linux,
+    /// 64-bit ARM Linux (Raspberry Pi 4 and later).
     #[serde(rename = "aarch64-linux")]
     Aarch64Linux,
 }
@@ -217,30 +283,40 @@ impl System {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
+    /// Development and deployment tools, Docker, nix-ld, emulation of the cluster's other systems.
     Workstation,
+    /// A workstation with a Hyprland session.
     Desktop,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum BootLoader {
+    /// systemd-boot, for UEFI machines.
     #[default]
     SystemdBoot,
+    /// extlinux, for boards such as the Raspberry Pi.
     Extlinux,
 }
 
 /// Cluster roles a host can declare. NFS roles follow `storage.services`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
+    /// Consul agent, `.consul` name resolution and the shared mounts.
     ClusterMember,
+    /// Nomad client running jobs with Docker.
     NomadWorker,
+    /// Consul and Nomad server: a quorum member.
     NomadServer,
+    /// nomad, consul, wander and damon on the command line.
     ClusterTools,
+    /// Serves the services share (given by `storage.services.primary`).
     NfsServicesServer,
+    /// Receives the share's replication (given by `storage.services.standbys`).
     NfsServicesStandby,
 }
 
@@ -257,15 +333,19 @@ impl Role {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A Nomad job running one Docker container.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
+    /// Container image reference, e.g. `ghcr.io/org/app:1.2.3`.
     pub image: String,
+    /// Number of instances.
     #[serde(default = "default_count")]
     pub count: u32,
     /// Port label → static host port, or `{ static, to }`.
     #[serde(default)]
     pub ports: BTreeMap<String, Port>,
+    /// Consul health check (default: TCP on the `http` port, or the first port).
     #[serde(default)]
     pub check: Option<Check>,
     /// Keep data at `<services mount>/<job>`.
@@ -281,24 +361,30 @@ pub struct Service {
     #[serde(default)]
     pub secret_env: Vec<String>,
     /// `nfs-primary`, a role name or a host name.
+    #[schemars(with = "Option<String>")]
     pub prefer: Option<Located<String>>,
+    /// CPU and memory reserved for each instance.
     #[serde(default)]
     pub resources: Resources,
+    /// Environment variables. Never secrets: see `secret_env`.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// Arguments of the container.
     #[serde(default)]
     pub args: Vec<String>,
 }
 
 /// A port: a static host port that the container also listens on, or a mapping.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Port {
+    /// A static host port the container also listens on.
     Static(u16),
+    /// A host port (static or dynamic) mapped to a container port.
     Mapped(MappedPort),
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MappedPort {
     /// Host port; a dynamic one when absent.
@@ -331,15 +417,21 @@ fn default_data_path() -> String {
     "/data".to_owned()
 }
 
-#[derive(Debug, Deserialize)]
+/// A Consul health check.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
+    /// Check type.
     #[serde(default)]
     pub r#type: CheckType,
+    /// HTTP path (HTTP checks).
     pub path: Option<String>,
+    /// Port label checked.
     pub port: Option<String>,
+    /// Time between checks, e.g. `10s`.
     #[serde(default = "default_check_interval")]
     pub interval: String,
+    /// Time a check may take, e.g. `2s`.
     #[serde(default = "default_check_timeout")]
     pub timeout: String,
 }
@@ -352,15 +444,18 @@ pub fn default_check_timeout() -> String {
     "2s".to_owned()
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckType {
+    /// A TCP connection to the port.
     #[default]
     Tcp,
+    /// An HTTP GET of `path` that must answer 2xx.
     Http,
 }
 
-#[derive(Debug, Deserialize)]
+/// Resources reserved for each instance.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resources {
     /// MHz.

@@ -10,7 +10,8 @@ use serde_json::{Map, Value, json};
 fn run_pipeline(bytes: &[u8]) -> bool {
     match flakegen::prepare_bytes("fuzz.yaml", bytes) {
         Ok(prepared) => {
-            let rendered = flakegen::render::render(&prepared.cluster, "fuzz.yaml");
+            let templates = flakegen::render::Templates::load(None).expect("embedded templates");
+            let rendered = flakegen::render::render(&prepared.cluster, "fuzz.yaml", &templates);
             if let Ok(files) = &rendered {
                 let _ = flakegen::check::check(files);
             }

@@ -1,5 +1,6 @@
 //! Integration tests, linked once.
 
+mod cli;
 mod diagnostics;
 mod escaping;
 mod evaluation;

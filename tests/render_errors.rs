@@ -57,7 +57,11 @@ fn an_env_name_hcl_cannot_hold_names_the_service() {
         .find(|service| service.name == "postgres")
         .expect("the example has postgres");
     postgres.env.insert("PG DATA".to_owned(), "x".to_owned());
-    match flakegen::render::render(&cluster, "inventory.yaml") {
+    match flakegen::render::render(
+        &cluster,
+        "inventory.yaml",
+        &flakegen::render::Templates::load(None).expect("embedded templates"),
+    ) {
         Err(Error::Template {
             template, target, ..
         }) => {
@@ -73,7 +77,7 @@ fn output_that_does_not_parse_is_refused_with_its_template_and_target() {
     let broken = |path: &str, contents: &str| RenderedFile {
         path: path.to_owned(),
         contents: contents.to_owned(),
-        template: "hosts/default.nix",
+        template: "hosts/default.nix".to_owned(),
         target: Target::Host("c1".to_owned()),
     };
     for file in [
@@ -88,7 +92,7 @@ fn output_that_does_not_parse_is_refused_with_its_template_and_target() {
                 ..
             }) => {
                 assert_eq!(
-                    (path.as_str(), template, target.as_str()),
+                    (path.as_str(), template.as_str(), target.as_str()),
                     (file.path.as_str(), "hosts/default.nix", "host `c1`")
                 );
             }

@@ -2,9 +2,11 @@
 
 pub mod filters;
 mod layout;
-mod templates;
+pub mod templates;
 
 use tera::{Kwargs, State, Tera, TeraResult, Value};
+
+pub use templates::Templates;
 
 use crate::context::{ClusterView, RenderContext};
 use crate::error::Error;
@@ -33,15 +35,19 @@ pub struct RenderedFile {
     /// Path under the output directory, with `/` separators.
     pub path: String,
     pub contents: String,
-    pub template: &'static str,
+    /// The template it came from: its embedded name, or the path of the user's override.
+    pub template: String,
     pub target: Target,
 }
 
 /// Renders every output file of the cluster, in path order.
 ///
 /// `inventory_name` appears in each file's header comment.
-pub fn render(cluster: &ClusterView, inventory_name: &str) -> Result<Vec<RenderedFile>, Error> {
-    let tera = engine()?;
+pub fn render(
+    cluster: &ClusterView,
+    inventory_name: &str,
+    templates: &Templates,
+) -> Result<Vec<RenderedFile>, Error> {
     let mut files = Vec::new();
     for job in plan(cluster) {
         let context = RenderContext {
@@ -58,20 +64,27 @@ pub fn render(cluster: &ClusterView, inventory_name: &str) -> Result<Vec<Rendere
                 _ => None,
             },
         };
-        let raw = render_one(&tera, job.template, &context, &job.target)?;
+        let template = templates.origin(job.template);
+        let raw = render_one(
+            templates.engine(),
+            job.template,
+            &template,
+            &context,
+            &job.target,
+        )?;
         let header = header_for(inventory_name);
         let contents =
             layout::lay_out(&job.path, &header, &raw).map_err(|message| Error::InvalidOutput {
                 path: job.path.clone(),
-                template: job.template,
+                template: template.clone(),
                 target: job.target.to_string(),
                 message,
-                excerpt: raw.clone(),
+                excerpt: format!("{header}{raw}"),
             })?;
         files.push(RenderedFile {
             path: job.path,
             contents,
-            template: job.template,
+            template,
             target: job.target,
         });
     }
@@ -138,25 +151,24 @@ fn header_for(inventory_name: &str) -> String {
 
 fn render_one(
     tera: &Tera,
-    template: &'static str,
+    name: &str,
+    template: &str,
     context: &RenderContext,
     target: &Target,
 ) -> Result<String, Error> {
-    let context = tera::Context::from_serialize(context).map_err(|source| Error::Template {
-        template,
+    let failed = |message: String| Error::Template {
+        template: template.to_owned(),
         target: target.to_string(),
-        message: source.to_string(),
-    })?;
-    tera.render(template, &context)
-        .map_err(|source| Error::Template {
-            template,
-            target: target.to_string(),
-            message: source.to_string(),
-        })
+        message,
+    };
+    let context =
+        tera::Context::from_serialize(context).map_err(|source| failed(source.to_string()))?;
+    tera.render(name, &context)
+        .map_err(|source| failed(source.to_string()))
 }
 
-/// The Tera engine with the embedded templates and the serialising filters.
-pub fn engine() -> Result<Tera, Error> {
+/// A Tera engine with the serialising filters and no templates yet.
+fn engine() -> Tera {
     let mut tera = Tera::default();
     tera.autoescape_on(Vec::<&str>::new());
     tera.register_filter(
@@ -201,13 +213,7 @@ pub fn engine() -> Result<Tera, Error> {
                 .map_err(tera::Error::message)
         },
     );
-    tera.add_raw_templates(templates::TEMPLATES.iter().copied())
-        .map_err(|source| Error::Template {
-            template: "(templates)",
-            target: Target::Cluster.to_string(),
-            message: source.to_string(),
-        })?;
-    Ok(tera)
+    tera
 }
 
 fn to_json(value: &Value) -> TeraResult<serde_json::Value> {

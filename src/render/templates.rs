@@ -1,4 +1,13 @@
-//! The templates compiled into the binary, so an installed `gen` works anywhere.
+//! The templates: compiled into the binary, so an installed `gen` works anywhere,
+//! and overlaid file by file by a user's template directory.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use tera::Tera;
+
+use crate::error::Error;
+use crate::suggest;
 
 macro_rules! embedded {
     ($($name:literal),* $(,)?) => {
@@ -7,7 +16,7 @@ macro_rules! embedded {
 }
 
 /// `(name, source)` of every embedded template; the name is its path under `templates/`.
-pub const TEMPLATES: &[(&str, &str)] = embedded![
+pub const EMBEDDED: &[(&str, &str)] = embedded![
     "flake.nix",
     "common/global/default.nix",
     "common/global/backup.nix",
@@ -30,8 +39,99 @@ pub const TEMPLATES: &[(&str, &str)] = embedded![
 
 /// The embedded template called `name`, with a `'static` name.
 pub fn named(name: &str) -> Option<&'static str> {
-    TEMPLATES
+    EMBEDDED
         .iter()
         .map(|(known, _)| *known)
         .find(|known| *known == name)
+}
+
+/// The source of the embedded template called `name`.
+pub fn source(name: &str) -> Option<&'static str> {
+    EMBEDDED
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, source)| *source)
+}
+
+/// The loaded templates, and which of them come from the user's directory.
+pub struct Templates {
+    tera: Tera,
+    overridden: BTreeMap<&'static str, PathBuf>,
+}
+
+impl Templates {
+    /// The embedded templates, overlaid by the files of `overrides` that have
+    /// an embedded template's name.
+    pub fn load(overrides: Option<&Path>) -> Result<Self, Error> {
+        let mut tera = super::engine();
+        let mut sources: BTreeMap<&'static str, (String, String)> = EMBEDDED
+            .iter()
+            .map(|(name, source)| (*name, ((*name).to_owned(), (*source).to_owned())))
+            .collect();
+        let mut overridden = BTreeMap::new();
+        if let Some(dir) = overrides {
+            for (name, path) in override_files(dir)? {
+                let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                sources.insert(name, (path.display().to_string(), text));
+                overridden.insert(name, path);
+            }
+        }
+        for (name, (origin, text)) in &sources {
+            tera.add_raw_template(name, text)
+                .map_err(|source| Error::Template {
+                    template: origin.clone(),
+                    target: "every file it renders".to_owned(),
+                    message: source.to_string(),
+                })?;
+        }
+        Ok(Self { tera, overridden })
+    }
+
+    pub(super) fn engine(&self) -> &Tera {
+        &self.tera
+    }
+
+    /// How to name template `name` to a person: the override's path, or the embedded name.
+    pub fn origin(&self, name: &str) -> String {
+        self.overridden
+            .iter()
+            .find(|(known, _)| **known == name)
+            .map_or_else(|| name.to_owned(), |(_, path)| path.display().to_string())
+    }
+
+    /// Embedded templates a user file overrides.
+    pub fn overridden(&self) -> impl Iterator<Item = (&'static str, &Path)> {
+        self.overridden
+            .iter()
+            .map(|(name, path)| (*name, path.as_path()))
+    }
+}
+
+/// Files of an override directory, by the embedded template each replaces. A file
+/// that replaces nothing is an error, so a misnamed override is never ignored.
+fn override_files(dir: &Path) -> Result<Vec<(&'static str, PathBuf)>, Error> {
+    let names: Vec<&str> = EMBEDDED.iter().map(|(name, _)| *name).collect();
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|error| Error::Read {
+            path: dir.to_owned(),
+            source: error.into(),
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let relative = relative.to_string_lossy().replace('\\', "/");
+        let Some(name) = named(&relative) else {
+            return Err(Error::UnknownTemplate {
+                name: relative.clone(),
+                hint: suggest::hint(&relative, &names),
+            });
+        };
+        files.push((name, entry.path().to_owned()));
+    }
+    Ok(files)
 }

@@ -319,3 +319,42 @@ fn quiet_render_prints_nothing() {
         text(&verbose.stderr)
     );
 }
+
+/// Every key of the inventory's schema appears in the README's inventory reference.
+#[test]
+fn the_readme_documents_every_inventory_key() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("inventory.schema.json")).expect("schema"),
+    )
+    .expect("JSON");
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let start = readme
+        .find("## The inventory")
+        .expect("an inventory section");
+    let end = readme[start..]
+        .find("\n## ")
+        .map_or(readme.len(), |offset| start + offset);
+    let reference = &readme[start..end];
+    let mut keys = Vec::new();
+    let mut collect = |properties: &serde_json::Value| {
+        if let Some(properties) = properties.as_object() {
+            keys.extend(properties.keys().cloned());
+        }
+    };
+    collect(&schema["properties"]);
+    for definition in schema["$defs"].as_object().expect("definitions").values() {
+        collect(&definition["properties"]);
+    }
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|key| {
+            !reference.contains(&format!("`{key}`"))
+                && !reference.contains(&format!(".{key}`"))
+                && !reference.contains(&format!("`{key}."))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README's inventory reference lacks {missing:?}"
+    );
+}

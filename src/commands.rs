@@ -147,8 +147,7 @@ fn man() -> Result<(), Error> {
 
 /// The JSON Schema of the inventory, as committed in `inventory.schema.json`.
 pub fn schema() -> String {
-    let schema = schemars::schema_for!(crate::inventory::Inventory);
-    serde_json::to_string_pretty(&schema).unwrap_or_default()
+    serde_json::to_string_pretty(&crate::inventory::schema()).unwrap_or_default()
 }
 
 fn render(target: &Target, force: bool, global: &Global) -> Result<ExitCode, Error> {

@@ -13,6 +13,11 @@ use serde_saphyr::Spanned;
 /// A value with its place in the inventory file.
 pub type Located<T> = Spanned<T>;
 
+/// The JSON Schema of the inventory, from these types and their doc comments.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Inventory)).unwrap_or_default()
+}
+
 /// A NixOS cluster: its hosts, roles, storage, backups and services, which
 /// `gen render` turns into a flake and Nomad jobs.
 #[derive(Debug, Deserialize, JsonSchema)]

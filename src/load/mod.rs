@@ -4,6 +4,9 @@
 //! file cannot exhaust memory, and every YAML or shape error becomes a located
 //! diagnostic with a stable code.
 
+mod shape;
+mod tree;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -51,25 +54,41 @@ pub fn from_bytes(name: String, bytes: &[u8]) -> Result<(Source, Inventory), Err
                 .help("start from `cluster:` and `hosts:`; see the README's inventory reference"),
         ));
     }
-    parse(&source.text)
-        .map(|inventory| (source.clone(), inventory))
-        .map_err(|problem| invalid(*problem))
+    match parse(&source.text) {
+        Ok(inventory) => Ok((source, inventory)),
+        Err(problems) => Err(Error::Invalid {
+            source_text: source,
+            problems,
+        }),
+    }
 }
 
-/// Parses inventory text.
-pub fn parse(text: &str) -> Result<Inventory, Box<Diagnostic>> {
-    let options = serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_depth: 32,
-            max_aliases: 1_000,
-            max_anchors: 1_000,
-            max_nodes: 200_000,
-            max_documents: 1,
-        },
-        duplicate_keys: DuplicateKeyPolicy::Error,
+/// Parses inventory text: first as a generic tree, whose shape is checked against
+/// the inventory's schema so every shape problem is found in one run, then into
+/// the typed inventory.
+pub fn parse(text: &str) -> Result<Inventory, Vec<Diagnostic>> {
+    let options = || {
+        serde_saphyr::options! {
+            budget: serde_saphyr::budget! {
+                max_depth: 32,
+                max_aliases: 1_000,
+                max_anchors: 1_000,
+                max_nodes: 200_000,
+                max_documents: 1,
+            },
+            duplicate_keys: DuplicateKeyPolicy::Error,
+        }
     };
-    serde_saphyr::from_str_with_options(text, options)
-        .map_err(|error| Box::new(diagnose(text, &error)))
+    let root: serde_saphyr::Spanned<tree::Node> =
+        serde_saphyr::from_str_with_options(text, options())
+            .map_err(|error| vec![diagnose(text, &error)])?;
+    let places = tree::places(&root, &|location| offset_of(text, location));
+    let problems = shape::check(&root.value.to_json(), &places, text);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    serde_saphyr::from_str_with_options(text, options())
+        .map_err(|error| vec![diagnose(text, &error)])
 }
 
 /// The text, or why it is not an inventory: too large, or not UTF-8.

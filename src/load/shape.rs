@@ -1,0 +1,291 @@
+//! The inventory's shape against its JSON Schema: every unknown key, missing key,
+//! wrong type and unknown value in one run, each at its place in the file.
+
+use std::collections::BTreeMap;
+
+use jsonschema::error::{ValidationError, ValidationErrorKind};
+use serde_json::Value;
+
+use super::tree::Place;
+use crate::diagnostic::Diagnostic;
+use crate::suggest;
+
+/// Shape problems of `instance`, located through `places`.
+pub fn check(instance: &Value, places: &BTreeMap<String, Place>, text: &str) -> Vec<Diagnostic> {
+    let schema = crate::inventory::schema();
+    let Ok(validator) = jsonschema::validator_for(&schema) else {
+        return Vec::new();
+    };
+    let shape = Shape {
+        schema: &schema,
+        instance,
+        places,
+        text,
+    };
+    let mut problems = Vec::new();
+    for error in validator.iter_errors(instance) {
+        shape.explain(&error, &mut problems);
+    }
+    problems.sort_by_key(|problem| problem.at.map_or(usize::MAX, |span| span.offset()));
+    problems.dedup_by(|a, b| a.code == b.code && a.at == b.at);
+    problems
+}
+
+struct Shape<'a> {
+    schema: &'a Value,
+    instance: &'a Value,
+    places: &'a BTreeMap<String, Place>,
+    text: &'a str,
+}
+
+impl Shape<'_> {
+    fn explain(&self, error: &ValidationError, problems: &mut Vec<Diagnostic>) {
+        let pointer = error.instance_path().as_str();
+        match error.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                let known = self.properties_at(pointer);
+                let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                for key in unexpected {
+                    let place = self.place(&format!(
+                        "{pointer}/{}",
+                        key.replace('~', "~0").replace('/', "~1")
+                    ));
+                    let problem =
+                        Diagnostic::error("yaml::unknown-key", format!("Unknown key `{key}`"))
+                            .help(suggest::hint(key, &known));
+                    problems.push(self.at(problem, &place, place.key, "not a key here"));
+                }
+            }
+            ValidationErrorKind::Required { property } => {
+                let property = property.as_str().unwrap_or_default();
+                let place = self.place(pointer);
+                let problem = Diagnostic::error(
+                    "yaml::missing-key",
+                    format!("Missing required key `{property}`"),
+                );
+                let label = format!("`{property}` is required in here");
+                problems.push(self.at(problem, &place, place.key.or(place.value), &label));
+            }
+            ValidationErrorKind::Type { kind } => {
+                let place = self.place(pointer);
+                let found = describe(self.instance.pointer(pointer));
+                let problem = Diagnostic::error(
+                    "yaml::wrong-type",
+                    format!("Expected {}, found {found}", type_name(kind)),
+                );
+                problems.push(self.at(problem, &place, place.value, "wrong type"));
+            }
+            ValidationErrorKind::Enum { options } => {
+                let options: Vec<&str> = options
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                problems.push(self.unknown_value(pointer, &options));
+            }
+            ValidationErrorKind::Constant { expected_value } => {
+                let options: Vec<&str> = expected_value.as_str().into_iter().collect();
+                problems.push(self.unknown_value(pointer, &options));
+            }
+            ValidationErrorKind::AnyOf { context }
+            | ValidationErrorKind::OneOfNotValid { context } => {
+                self.explain_alternatives(pointer, context, problems);
+            }
+            _ => {
+                let place = self.place(pointer);
+                let problem =
+                    Diagnostic::error("yaml::invalid-value", format!("Invalid value: {error}"));
+                problems.push(self.at(problem, &place, place.value, "invalid value"));
+            }
+        }
+    }
+
+    /// A value that fits none of several shapes: a choice among constants is an
+    /// unknown value; otherwise the one shape of the right type says what is wrong.
+    fn explain_alternatives(
+        &self,
+        pointer: &str,
+        branches: &[Vec<ValidationError<'static>>],
+        problems: &mut Vec<Diagnostic>,
+    ) {
+        let constants: Option<Vec<&str>> = branches
+            .iter()
+            .map(|errors| match errors.as_slice() {
+                [error] => match error.kind() {
+                    ValidationErrorKind::Constant { expected_value } => expected_value.as_str(),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        if let Some(options) = constants {
+            problems.push(self.unknown_value(pointer, &options));
+            return;
+        }
+        let wrong_shape = |errors: &Vec<ValidationError>| {
+            errors.iter().all(|error| {
+                error.instance_path().as_str() == pointer
+                    && matches!(error.kind(), ValidationErrorKind::Type { .. })
+            })
+        };
+        let fitting: Vec<&Vec<ValidationError>> = branches
+            .iter()
+            .filter(|errors| !wrong_shape(errors))
+            .collect();
+        if let [errors] = fitting.as_slice() {
+            for error in *errors {
+                self.explain(error, problems);
+            }
+            return;
+        }
+        let place = self.place(pointer);
+        let problem = Diagnostic::error(
+            "yaml::invalid-value",
+            "This value fits none of the shapes allowed here",
+        )
+        .help(format!(
+            "see the schema's description of `{}` (gen schema)",
+            place.path
+        ));
+        problems.push(self.at(problem, &place, place.value, "invalid value"));
+    }
+
+    fn unknown_value(&self, pointer: &str, options: &[&str]) -> Diagnostic {
+        let place = self.place(pointer);
+        let found = self
+            .instance
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let problem = super::unknown_value(found, options);
+        let label = problem.label.clone();
+        self.at(problem, &place, place.value, &label)
+    }
+
+    fn place(&self, pointer: &str) -> Place {
+        self.places.get(pointer).cloned().unwrap_or(Place {
+            path: pointer.trim_start_matches('/').replace('/', "."),
+            key: None,
+            value: None,
+        })
+    }
+
+    fn at(
+        &self,
+        problem: Diagnostic,
+        place: &Place,
+        offset: Option<usize>,
+        label: &str,
+    ) -> Diagnostic {
+        let problem = problem.path(place.path.clone());
+        match offset {
+            Some(offset) => problem.at_span(offset, super::token_len(self.text, offset), label),
+            None => problem,
+        }
+    }
+
+    /// The keys the schema allows in the object at `pointer`.
+    fn properties_at(&self, pointer: &str) -> Vec<String> {
+        let mut schema = self.resolve(self.schema);
+        for segment in pointer.split('/').skip(1) {
+            let segment = segment.replace("~1", "/").replace("~0", "~");
+            schema = match self.child(schema, &segment) {
+                Some(child) => child,
+                None => return Vec::new(),
+            };
+        }
+        schema["properties"]
+            .as_object()
+            .map(|properties| properties.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The schema of `segment` inside `schema`, through references and optional values.
+    fn child<'s>(&'s self, schema: &'s Value, segment: &str) -> Option<&'s Value> {
+        let schema = self.resolve(schema);
+        if let Some(child) = schema["properties"].get(segment) {
+            return Some(self.resolve(child));
+        }
+        if let Some(child) = schema
+            .get("additionalProperties")
+            .filter(|child| child.is_object())
+        {
+            return Some(self.resolve(child));
+        }
+        if let Some(child) = schema.get("items").filter(|child| child.is_object()) {
+            return Some(self.resolve(child));
+        }
+        schema["anyOf"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find_map(|branch| self.child(branch, segment))
+    }
+
+    /// `schema` with `$ref` followed and an optional value's `null` branch set aside.
+    fn resolve<'s>(&'s self, schema: &'s Value) -> &'s Value {
+        let mut schema = schema;
+        for _ in 0..8 {
+            if let Some(reference) = schema["$ref"].as_str() {
+                let Some(target) = reference
+                    .strip_prefix('#')
+                    .and_then(|pointer| self.schema.pointer(pointer))
+                else {
+                    return schema;
+                };
+                schema = target;
+                continue;
+            }
+            let non_null: Vec<&Value> = schema["anyOf"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|branch| branch["type"] != "null")
+                .collect();
+            match non_null.as_slice() {
+                [only]
+                    if schema["anyOf"]
+                        .as_array()
+                        .is_some_and(|branches| branches.len() == 2) =>
+                {
+                    schema = only;
+                }
+                _ => return schema,
+            }
+        }
+        schema
+    }
+}
+
+fn type_name(kind: &jsonschema::error::TypeKind) -> String {
+    let name = |kind: &jsonschema::JsonType| match kind.to_string().as_str() {
+        "object" => "a mapping".to_owned(),
+        "array" => "a list".to_owned(),
+        "string" => "a string".to_owned(),
+        "integer" => "a whole number".to_owned(),
+        "number" => "a number".to_owned(),
+        "boolean" => "true or false".to_owned(),
+        "null" => "nothing".to_owned(),
+        other => other.to_owned(),
+    };
+    match kind {
+        jsonschema::error::TypeKind::Single(kind) => name(kind),
+        jsonschema::error::TypeKind::Multiple(kinds) => kinds
+            .iter()
+            .map(|kind| name(&kind))
+            .collect::<Vec<_>>()
+            .join(" or "),
+    }
+}
+
+fn describe(value: Option<&Value>) -> String {
+    match value {
+        Some(Value::Object(_)) => "a mapping".to_owned(),
+        Some(Value::Array(_)) => "a list".to_owned(),
+        Some(Value::String(text)) => format!("the string `{text}`"),
+        Some(Value::Number(number)) => format!("the number {number}"),
+        Some(Value::Bool(flag)) => format!("`{flag}`"),
+        Some(Value::Null) | None => "nothing".to_owned(),
+    }
+}

@@ -103,13 +103,16 @@ fn the_committed_flake_evaluates_and_deploy_rs_accepts_it() {
 }
 
 #[test]
-fn every_fixture_flake_evaluates_and_deploy_rs_accepts_it() {
+fn every_fixture_and_the_starter_flake_evaluate_and_deploy_rs_accepts_them() {
     if nix_is_missing() {
         return;
     }
     let mut checked = 0;
+    let mut inventories = vec![root().join("src/starter.yaml")];
     for entry in std::fs::read_dir(root().join("tests/fixtures/valid")).expect("fixtures") {
-        let inventory = entry.expect("fixture").path().join("inventory.yaml");
+        inventories.push(entry.expect("fixture").path().join("inventory.yaml"));
+    }
+    for inventory in inventories {
         let flake = render_into_tempdir(&inventory);
         let problems = problems(flake.path(), &inventory);
         assert!(
@@ -119,7 +122,7 @@ fn every_fixture_flake_evaluates_and_deploy_rs_accepts_it() {
         );
         checked += 1;
     }
-    assert!(checked >= 3);
+    assert!(checked >= 4);
 }
 
 #[test]

@@ -14,11 +14,13 @@ pub const STARTER: &str = include_str!("starter.yaml");
 pub fn write(dir: &Path) -> Result<PathBuf, Error> {
     let inventory = dir.join("inventory.yaml");
     create_new(&inventory, STARTER)?;
-    let schema = dir.join("inventory.schema.json");
-    if !schema.exists() {
-        write_file(&schema, &format!("{}\n", crate::commands::schema()))?;
+    match create_new(
+        &dir.join("inventory.schema.json"),
+        &format!("{}\n", crate::commands::schema()),
+    ) {
+        Ok(()) | Err(Error::Exists { .. }) => Ok(inventory),
+        Err(error) => Err(error),
     }
-    Ok(inventory)
 }
 
 /// Copies the embedded template `name` to `dir/name`, never over an existing file.
@@ -54,15 +56,4 @@ fn create_new(path: &Path, contents: &str) -> Result<(), Error> {
         Err(error) => return Err(failed(error)),
     };
     file.write_all(contents.as_bytes()).map_err(failed)
-}
-
-fn write_file(path: &Path, contents: &str) -> Result<(), Error> {
-    let failed = |source| Error::Write {
-        path: path.to_owned(),
-        source,
-    };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(failed)?;
-    }
-    std::fs::write(path, contents).map_err(failed)
 }

@@ -326,6 +326,20 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Self; 6] = [
+        Self::ClusterMember,
+        Self::NomadWorker,
+        Self::NomadServer,
+        Self::ClusterTools,
+        Self::NfsServicesServer,
+        Self::NfsServicesStandby,
+    ];
+
+    /// The role called `name` in the inventory.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ClusterMember => "cluster-member",

@@ -498,9 +498,7 @@ fn resolve_placement(inv: &inventory::Inventory, prefer: &str) -> Option<Placeme
     if inv.hosts.contains_key(prefer) {
         return Some(Placement::Host(prefer.to_owned()));
     }
-    serde_json::from_value::<Role>(serde_json::Value::String(prefer.to_owned()))
-        .ok()
-        .map(Placement::Role)
+    Role::named(prefer).map(Placement::Role)
 }
 
 /// The health check Consul runs: the declared one, or a TCP check on the main port.

@@ -2,18 +2,14 @@
 
 use super::{Rules, is_dns_label};
 use crate::diagnostic::Diagnostic;
+use crate::inventory::Role;
 
 /// Names with a meaning of their own: `common` is the shared secrets file, the
-/// rest are placement keywords or roles and profiles, which `prefer` also takes.
-const RESERVED: [&str; 13] = [
+/// rest are placement keywords and profiles, which `prefer` also takes (as it
+/// takes roles, also reserved).
+const RESERVED: [&str; 7] = [
     "common",
     "nfs-primary",
-    "cluster-member",
-    "nomad-worker",
-    "nomad-server",
-    "cluster-tools",
-    "nfs-services-server",
-    "nfs-services-standby",
     "workstation",
     "desktop",
     "localhost",
@@ -83,7 +79,7 @@ fn check_name(
         ));
         let problem = rules.at_key(problem, value, name, "not a DNS label");
         rules.report(problem);
-    } else if RESERVED.contains(&name) {
+    } else if RESERVED.contains(&name) || Role::named(name).is_some() {
         let problem = Diagnostic::error("name::reserved", format!("`{name}` is reserved and cannot name a {kind}"))
             .path(path)
             .help("roles, profiles, `nfs-primary` and `common` have a meaning of their own: pick another name");

@@ -59,24 +59,8 @@ fn roles_need_membership(rules: &mut Rules) {
 /// Consul and Nomad servers use Raft: a majority must agree, so an even number
 /// adds a server without adding a failure it can survive.
 fn quorum_size(rules: &mut Rules) {
-    let servers: Vec<(&String, &Located<Role>)> = rules
-        .managed_hosts()
-        .flat_map(|(name, host)| {
-            host.roles
-                .iter()
-                .filter(|role| role.value == Role::NomadServer)
-                .map(move |role| (name, role))
-        })
-        .collect();
-    let members: Vec<(&String, &Located<Role>)> = rules
-        .managed_hosts()
-        .flat_map(|(name, host)| {
-            host.roles
-                .iter()
-                .filter(|role| role.value == Role::ClusterMember)
-                .map(move |role| (name, role))
-        })
-        .collect();
+    let servers = declarations_of(rules, Role::NomadServer);
+    let members = declarations_of(rules, Role::ClusterMember);
     let count = servers.len();
     let problem = match count {
         3 | 5 => return,
@@ -112,6 +96,23 @@ fn quorum_size(rules: &mut Rules) {
     } else {
         rules.report(problem);
     }
+}
+
+/// Each managed host declaring `wanted`, with the declaration.
+fn declarations_of<'a>(rules: &Rules<'a>, wanted: Role) -> Vec<(&'a String, &'a Located<Role>)> {
+    rules
+        .inventory
+        .hosts
+        .iter()
+        .filter(|(_, host)| host.value.managed)
+        .flat_map(|(name, host)| {
+            host.value
+                .roles
+                .iter()
+                .filter(move |role| role.value == wanted)
+                .map(move |role| (name, role))
+        })
+        .collect()
 }
 
 /// The NFS roles come from `storage.services`; a host may repeat them, never contradict them.

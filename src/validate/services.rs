@@ -134,22 +134,14 @@ fn placement(rules: &mut Rules, name: &str, service: &Service) {
     };
     let inventory = rules.inventory;
     let wanted = prefer.value.as_str();
-    let role_names = [
-        "cluster-member",
-        "nomad-worker",
-        "nomad-server",
-        "cluster-tools",
-        "nfs-services-server",
-        "nfs-services-standby",
-    ];
     let known = if wanted == "nfs-primary" {
         inventory.storage.services.is_some()
     } else {
-        role_names.contains(&wanted) || inventory.hosts.contains_key(wanted)
+        Role::named(wanted).is_some() || inventory.hosts.contains_key(wanted)
     };
     if !known {
         let mut candidates: Vec<&str> = vec!["nfs-primary"];
-        candidates.extend(role_names);
+        candidates.extend(Role::ALL.map(Role::as_str));
         candidates.extend(inventory.hosts.keys().map(String::as_str));
         let help = if wanted == "nfs-primary" {
             "`nfs-primary` needs `storage.services`".to_owned()

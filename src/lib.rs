@@ -42,20 +42,24 @@ pub struct Prepared {
 
 /// Loads, validates and resolves an inventory into the view model templates read.
 pub fn prepare(path: &Path) -> Result<Prepared, Error> {
-    let (source, inventory) = load::load(path)?;
-    prepare_loaded(source, inventory)
+    prepare_loaded(load::load(path)?)
 }
 
 /// [`prepare`] for inventory bytes that are already in memory.
 pub fn prepare_bytes(name: &str, bytes: &[u8]) -> Result<Prepared, Error> {
-    let (source, inventory) = load::from_bytes(name.to_owned(), bytes)?;
-    prepare_loaded(source, inventory)
+    prepare_loaded(load::from_bytes(name.to_owned(), bytes)?)
 }
 
-fn prepare_loaded(source: Source, inventory: inventory::Inventory) -> Result<Prepared, Error> {
-    let (errors, warnings): (Vec<_>, Vec<_>) = validate::validate(&inventory, &source.text)
-        .into_iter()
-        .partition(|problem| problem.severity == Severity::Error);
+fn prepare_loaded(loaded: load::Loaded) -> Result<Prepared, Error> {
+    let load::Loaded {
+        source,
+        inventory,
+        places,
+    } = loaded;
+    let (errors, warnings): (Vec<_>, Vec<_>) =
+        validate::validate(&inventory, &source.text, &places)
+            .into_iter()
+            .partition(|problem| problem.severity == Severity::Error);
     if !errors.is_empty() {
         return Err(Error::Invalid {
             source_text: source,

@@ -5,7 +5,7 @@
 //! diagnostic with a stable code.
 
 mod shape;
-mod tree;
+pub mod tree;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -16,12 +16,21 @@ use crate::diagnostic::{Diagnostic, Source};
 use crate::error::Error;
 use crate::inventory::Inventory;
 use crate::{keypath, suggest};
+pub use tree::{Place, Places};
 
 /// Largest inventory read, far above any real cluster's.
 pub const MAX_BYTES: usize = 1024 * 1024;
 
+/// A parsed inventory with its text and the place of every key and value in it.
+pub struct Loaded {
+    pub source: Source,
+    pub inventory: Inventory,
+    /// Places by JSON pointer (`/hosts/c1/address`).
+    pub places: Places,
+}
+
 /// Reads and parses the inventory at `path`.
-pub fn load(path: &Path) -> Result<(Source, Inventory), Error> {
+pub fn load(path: &Path) -> Result<Loaded, Error> {
     let bytes = std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
@@ -30,7 +39,7 @@ pub fn load(path: &Path) -> Result<(Source, Inventory), Error> {
 }
 
 /// Parses inventory bytes read from the file called `name`.
-pub fn from_bytes(name: String, bytes: &[u8]) -> Result<(Source, Inventory), Error> {
+pub fn from_bytes(name: String, bytes: &[u8]) -> Result<Loaded, Error> {
     let (text, problem) = decode(bytes);
     let source = Source {
         name,
@@ -55,7 +64,11 @@ pub fn from_bytes(name: String, bytes: &[u8]) -> Result<(Source, Inventory), Err
         ));
     }
     match parse(&source.text) {
-        Ok(inventory) => Ok((source, inventory)),
+        Ok((inventory, places)) => Ok(Loaded {
+            source,
+            inventory,
+            places,
+        }),
         Err(problems) => Err(Error::Invalid {
             source_text: source,
             problems,
@@ -66,7 +79,7 @@ pub fn from_bytes(name: String, bytes: &[u8]) -> Result<(Source, Inventory), Err
 /// Parses inventory text: first as a generic tree, whose shape is checked against
 /// the inventory's schema so every shape problem is found in one run, then into
 /// the typed inventory.
-pub fn parse(text: &str) -> Result<Inventory, Vec<Diagnostic>> {
+pub fn parse(text: &str) -> Result<(Inventory, Places), Vec<Diagnostic>> {
     let options = || {
         serde_saphyr::options! {
             budget: serde_saphyr::budget! {
@@ -88,6 +101,7 @@ pub fn parse(text: &str) -> Result<Inventory, Vec<Diagnostic>> {
         return Err(problems);
     }
     serde_saphyr::from_str_with_options(text, options())
+        .map(|inventory| (inventory, places))
         .map_err(|error| vec![diagnose(text, &error)])
 }
 
@@ -259,8 +273,33 @@ fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or(message).to_owned()
 }
 
+/// Length of the scalar at `offset`: a quoted string with its quotes, or a plain
+/// one up to the end of its line or flow item.
+pub(crate) fn scalar_len(text: &str, offset: usize) -> usize {
+    let rest = &text[offset.min(text.len())..];
+    let mut chars = rest.char_indices();
+    match chars.next() {
+        Some((_, quote @ ('"' | '\''))) => chars
+            .find(|(_, c)| *c == quote)
+            .map_or(rest.len(), |(index, c)| index + c.len_utf8()),
+        Some(_) => {
+            let line = rest.lines().next().unwrap_or_default();
+            let end = [", ", ",", "}", "]", " #"]
+                .iter()
+                .filter_map(|stop| line.find(stop))
+                .min()
+                .unwrap_or(line.len());
+            line[..end].trim_end().len().max(1)
+        }
+        None => 1,
+    }
+}
+
 /// Length of the token at `offset`, to underline it whole.
-fn token_len(text: &str, offset: usize) -> usize {
+pub(crate) fn token_len(text: &str, offset: usize) -> usize {
+    if text[offset.min(text.len())..].starts_with(['"', '\'']) {
+        return scalar_len(text, offset);
+    }
     text[offset..]
         .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}' | ':'))
         .unwrap_or(text.len() - offset)

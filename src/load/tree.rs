@@ -43,6 +43,19 @@ impl Node {
 }
 
 /// Every node's place, by JSON pointer (`/hosts/c2/roles/1`).
+pub type Places = BTreeMap<String, Place>;
+
+/// The JSON pointer of a key path (`["hosts", "c1", "address"]`).
+pub fn pointer(path: &[&str]) -> String {
+    let mut pointer = String::new();
+    for segment in path {
+        pointer.push('/');
+        pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+    }
+    pointer
+}
+
+/// Every node's place.
 pub fn places(
     root: &Spanned<Node>,
     offset: &dyn Fn(serde_saphyr::Location) -> Option<usize>,

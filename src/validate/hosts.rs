@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use super::Rules;
+use super::{Part, Rules};
 use crate::diagnostic::Diagnostic;
 
 pub(super) fn check(rules: &mut Rules) {
@@ -40,7 +40,7 @@ fn unmanaged_hosts(rules: &mut Rules) {
             )
             .path(path.clone())
             .help("give it an `address`: other hosts mount and back up to it by address");
-            let problem = rules.at_key(problem, host.referenced, name, "needs an address");
+            let problem = rules.at(problem, &["hosts", name], Part::Key, "needs an address");
             rules.report(problem);
         }
         let configured =
@@ -52,7 +52,7 @@ fn unmanaged_hosts(rules: &mut Rules) {
             )
             .path(path)
             .help("these configure NixOS, which gen does not generate for an unmanaged host: remove them");
-            let problem = rules.at_key(problem, host.referenced, name, "not managed by gen");
+            let problem = rules.at(problem, &["hosts", name], Part::Key, "not managed by gen");
             rules.report(problem);
         }
     }
@@ -69,7 +69,12 @@ fn addresses(rules: &mut Rules) {
             let problem = Diagnostic::error("hosts::invalid-address", format!("`{address}` is not an IP address or host name"))
                 .path(path)
                 .help("write an IPv4 or IPv6 address, or a DNS name such as `c1.home.arpa`, without port or scheme");
-            let problem = rules.at_key(problem, host.referenced, address, "invalid address");
+            let problem = rules.at(
+                problem,
+                &["hosts", name, "address"],
+                Part::Value,
+                "invalid address",
+            );
             rules.report(problem);
         } else if let Some(other) = first_use.insert(address, name) {
             let problem = Diagnostic::error(
@@ -78,7 +83,12 @@ fn addresses(rules: &mut Rules) {
             )
             .path(path)
             .help("each host needs its own address: deploy-rs and the cluster reach hosts by it");
-            let problem = rules.at_key(problem, host.referenced, address, "address used twice");
+            let problem = rules.at(
+                problem,
+                &["hosts", name, "address"],
+                Part::Value,
+                "address used twice",
+            );
             rules.report(problem);
             first_use.insert(address, other);
         }
@@ -107,10 +117,12 @@ fn admin_can_log_in(rules: &mut Rules) {
         let problem = Diagnostic::error("cluster::no-admin-keys", format!("Admin `{}` has no SSH key", admin.user))
             .path("cluster.admin.ssh_keys")
             .help("add at least one public key: accounts have no passwords, and deploy-rs logs in with it");
-        let problem = match rules.text.find("admin:") {
-            Some(offset) => problem.at_span(offset, "admin".len(), "no way to log in"),
-            None => problem,
-        };
+        let problem = rules.at(
+            problem,
+            &["cluster", "admin", "ssh_keys"],
+            Part::Key,
+            "no way to log in",
+        );
         rules.report(problem);
     }
 }

@@ -8,16 +8,17 @@ mod secrets;
 mod services;
 mod storage;
 
-use serde_saphyr::Location;
-
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Inventory;
+use crate::load::Places;
+use crate::load::tree::pointer;
 
 /// Every problem with an inventory, errors and warnings, in inventory order.
-pub fn validate(inventory: &Inventory, text: &str) -> Vec<Diagnostic> {
+pub fn validate(inventory: &Inventory, text: &str, places: &Places) -> Vec<Diagnostic> {
     let mut rules = Rules {
         inventory,
         text,
+        places,
         problems: Vec::new(),
     };
     names::check(&mut rules);
@@ -31,10 +32,19 @@ pub fn validate(inventory: &Inventory, text: &str) -> Vec<Diagnostic> {
     problems
 }
 
-/// The inventory under check, its text, and the problems found so far.
+/// Which part of a key-value pair a diagnostic underlines.
+#[derive(Clone, Copy)]
+enum Part {
+    Key,
+    Value,
+}
+
+/// The inventory under check, its text, where each key and value is in it, and
+/// the problems found so far.
 struct Rules<'a> {
     inventory: &'a Inventory,
     text: &'a str,
+    places: &'a Places,
     problems: Vec<Diagnostic>,
 }
 
@@ -43,44 +53,30 @@ impl Rules<'_> {
         self.problems.push(problem);
     }
 
-    /// The span of map key `key` whose value starts at `value`: the last
-    /// occurrence of the key before its value.
-    fn key_span(&self, value: Location, key: &str) -> Option<(usize, usize)> {
-        let value_offset = usize::try_from(value.span().byte_offset()?).ok()?;
-        let before = self.text.get(..value_offset.min(self.text.len()))?;
-        let start = before.rfind(key)?;
-        Some((start, key.len()))
-    }
-
-    /// Points `problem` at the key `key` whose value is at `value`.
-    fn at_key(&self, problem: Diagnostic, value: Location, key: &str, label: &str) -> Diagnostic {
-        match self.key_span(value, key) {
-            Some((offset, len)) => problem.at_span(offset, len, label),
-            None => problem.at(value, label),
-        }
-    }
-
-    /// Points `problem` at the first `needle` at or after `within`, the start of
-    /// the mapping that holds it: fields without spans of their own.
-    fn at_inner(
-        &self,
-        problem: Diagnostic,
-        within: Location,
-        needle: &str,
-        label: &str,
-    ) -> Diagnostic {
-        let start = within
-            .span()
-            .byte_offset()
-            .and_then(|offset| usize::try_from(offset).ok())
-            .unwrap_or(0)
-            .min(self.text.len());
-        match self.text[start..].find(needle) {
-            Some(found) if !needle.is_empty() => {
-                problem.at_span(start + found, needle.len(), label)
-            }
-            _ => problem.at(within, label),
-        }
+    /// Points `problem` at the key or value at `path` (`["hosts", "c1", "address"]`),
+    /// and names that path when the problem does not name one yet.
+    fn at(&self, problem: Diagnostic, path: &[&str], part: Part, label: &str) -> Diagnostic {
+        let Some(place) = self.places.get(&pointer(path)) else {
+            return problem;
+        };
+        let problem = if problem.path.is_empty() {
+            let named = place.path.clone();
+            problem.path(named)
+        } else {
+            problem
+        };
+        let offset = match part {
+            Part::Key => place.key.or(place.value),
+            Part::Value => place.value.or(place.key),
+        };
+        let Some(offset) = offset else {
+            return problem;
+        };
+        let len = match (part, place.key) {
+            (Part::Key, Some(_)) => crate::load::token_len(self.text, offset),
+            _ => crate::load::scalar_len(self.text, offset),
+        };
+        problem.at_span(offset, len, label)
     }
 
     fn managed_hosts(&self) -> impl Iterator<Item = (&String, &crate::inventory::Host)> {

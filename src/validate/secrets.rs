@@ -1,6 +1,6 @@
 //! Secret hygiene: no secret value in the inventory, and well-formed age keys.
 
-use super::Rules;
+use super::{Part, Rules};
 use crate::diagnostic::Diagnostic;
 
 /// Words that make a key look like it holds a secret.
@@ -42,10 +42,10 @@ fn literal_secrets(rules: &mut Rules) {
                     .help(format!(
                         "move it to the Nomad variable `nomad/jobs/{name}` (`nomad var put nomad/jobs/{name} {key}=...`) and list `{key}` under `secret_env`"
                     ));
-                rules.report(rules.at_inner(
+                rules.report(rules.at(
                     problem,
-                    service.referenced,
-                    key,
+                    &["services", name, "env", key],
+                    Part::Value,
                     "secret value in the inventory",
                 ));
             }
@@ -59,10 +59,10 @@ fn literal_secrets(rules: &mut Rules) {
                 let problem = Diagnostic::error("secret::literal", format!("`{path}` of host `{name}` looks like a secret written in the inventory"))
                     .path(format!("hosts.{name}.nix.{option}"))
                     .help("put the secret in `secrets/<host>.yaml` with sops and point the option's `…File` variant at `config.sops.secrets.<name>.path` in a hand-written module");
-                rules.report(rules.at_inner(
+                rules.report(rules.at(
                     problem,
-                    host.referenced,
-                    option,
+                    &["hosts", name, "nix", option],
+                    Part::Key,
                     "secret value in the inventory",
                 ));
             }
@@ -122,11 +122,8 @@ fn age_keys(rules: &mut Rules) {
             let problem = Diagnostic::error("secret::invalid-age-key", format!("`{key}` is not a public age key"))
                 .path(path.clone())
                 .help("a public age key is `age1` and 58 more characters, as printed by `age-keygen -y` or `ssh-to-age`; never the private `AGE-SECRET-KEY-…`");
-            let problem = match rules.text.find(key.as_str()) {
-                Some(offset) => problem.at_span(offset, key.len(), "not an age public key"),
-                None => problem,
-            };
-            rules.report(problem);
+            let segments: Vec<&str> = path.split('.').collect();
+            rules.report(rules.at(problem, &segments, Part::Value, "not an age public key"));
         }
     }
     if admin_keys.is_empty() && host_keys.is_empty() {
@@ -137,7 +134,12 @@ fn age_keys(rules: &mut Rules) {
             let problem = Diagnostic::warning("secret::host-without-key", format!("Host `{name}` has no age key"))
                 .path(format!("hosts.{name}"))
                 .help("without `age_key` the host cannot decrypt `secrets/common.yaml` nor its own file: add `ssh-to-age < /persist/etc/ssh/ssh_host_ed25519_key.pub`");
-            rules.report(rules.at_key(problem, host.referenced, name, "cannot decrypt secrets"));
+            rules.report(rules.at(
+                problem,
+                &["hosts", name],
+                Part::Key,
+                "cannot decrypt secrets",
+            ));
         }
     }
 }

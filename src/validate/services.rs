@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Rules;
+use super::{Part, Rules};
 use crate::diagnostic::Diagnostic;
 use crate::inventory::{CheckType, Role, Service};
 use crate::suggest;
@@ -26,16 +26,20 @@ pub(super) fn check(rules: &mut Rules) {
     let inventory = rules.inventory;
     let mut static_ports: BTreeMap<u16, String> = BTreeMap::new();
     for (name, service) in &inventory.services {
-        let within = service.referenced;
         let value = &service.value;
         let path = format!("services.{name}");
         if !is_image_reference(&value.image) {
             let problem = Diagnostic::error("service::invalid-image", format!("`{}` is not a container image reference", value.image))
                 .path(format!("{path}.image"))
                 .help("write `[registry/]name[:tag][@sha256:digest]` in lowercase, e.g. `ghcr.io/org/app:1.2.3`");
-            rules.report(rules.at_inner(problem, within, &value.image, "invalid image"));
+            rules.report(rules.at(
+                problem,
+                &["services", name, "image"],
+                Part::Value,
+                "invalid image",
+            ));
         }
-        ports(rules, name, service.referenced, value, &mut static_ports);
+        ports(rules, name, value, &mut static_ports);
         if value.count == 0 || value.resources.cpu == 0 || value.resources.memory == 0 {
             let problem = Diagnostic::error(
                 "service::zero-resources",
@@ -43,7 +47,7 @@ pub(super) fn check(rules: &mut Rules) {
             )
             .path(path.clone())
             .help("`count`, `resources.cpu` (MHz) and `resources.memory` (MB) must be positive");
-            rules.report(rules.at_key(problem, within, name, "nothing to run"));
+            rules.report(rules.at(problem, &["services", name], Part::Key, "nothing to run"));
         }
         if value.data && inventory.storage.services.is_none() {
             let problem = Diagnostic::error(
@@ -52,32 +56,41 @@ pub(super) fn check(rules: &mut Rules) {
             )
             .path(format!("{path}.data"))
             .help("configure `storage.services`, or remove `data: true`");
-            rules.report(rules.at_inner(problem, within, "data", "needs storage.services"));
+            rules.report(rules.at(
+                problem,
+                &["services", name, "data"],
+                Part::Key,
+                "needs storage.services",
+            ));
         }
         placement(rules, name, value);
-        health_check(rules, name, within, value);
-        environment(rules, name, within, value);
+        health_check(rules, name, value);
+        environment(rules, name, value);
     }
     let has_worker = rules.managed_hosts().any(|(_, host)| {
         host.roles
             .iter()
             .any(|role| role.value == Role::NomadWorker)
     });
-    if let (false, Some((name, service))) = (has_worker, inventory.services.iter().next()) {
+    if let (false, Some(name)) = (has_worker, inventory.services.keys().next()) {
         let problem = Diagnostic::error(
             "service::no-workers",
             "There are services but no Nomad worker to run them",
         )
         .path("services")
         .help("give at least one cluster member the `nomad-worker` role");
-        rules.report(rules.at_key(problem, service.referenced, name, "no host can run this"));
+        rules.report(rules.at(
+            problem,
+            &["services", name],
+            Part::Key,
+            "no host can run this",
+        ));
     }
 }
 
 fn ports(
     rules: &mut Rules,
     name: &str,
-    within: serde_saphyr::Location,
     service: &Service,
     static_ports: &mut BTreeMap<u16, String>,
 ) {
@@ -86,7 +99,6 @@ fn ports(
         let Some(number) = port.host() else {
             continue;
         };
-        let text = number.to_string();
         if number == 0 {
             let problem = Diagnostic::error(
                 "service::port-zero",
@@ -94,7 +106,12 @@ fn ports(
             )
             .path(path)
             .help("use a port from 1 to 65535, or `{ to: <container port> }` for a dynamic one");
-            rules.report(rules.at_inner(problem, within, label, "port 0"));
+            rules.report(rules.at(
+                problem,
+                &["services", name, "ports", label],
+                Part::Value,
+                "port 0",
+            ));
             continue;
         }
         let reserved = RESERVED_PORTS
@@ -111,7 +128,12 @@ fn ports(
             )
             .path(path.clone())
             .help("pick a static port outside the cluster's own ports and 20000-32000");
-            rules.report(rules.at_inner(problem, within, &text, "reserved port"));
+            rules.report(rules.at(
+                problem,
+                &["services", name, "ports", label],
+                Part::Value,
+                "reserved port",
+            ));
         }
         if let Some(other) = static_ports.insert(number, name.to_owned()) {
             let problem = Diagnostic::error(
@@ -122,7 +144,12 @@ fn ports(
             .help(
                 "a static port is taken on every host the job runs on: give each service its own",
             );
-            rules.report(rules.at_inner(problem, within, &text, "claimed twice"));
+            rules.report(rules.at(
+                problem,
+                &["services", name, "ports", label],
+                Part::Value,
+                "claimed twice",
+            ));
             static_ports.insert(number, other);
         }
     }
@@ -160,7 +187,7 @@ fn placement(rules: &mut Rules, name: &str, service: &Service) {
     }
 }
 
-fn health_check(rules: &mut Rules, name: &str, within: serde_saphyr::Location, service: &Service) {
+fn health_check(rules: &mut Rules, name: &str, service: &Service) {
     let Some(check) = &service.check else {
         return;
     };
@@ -177,7 +204,12 @@ fn health_check(rules: &mut Rules, name: &str, within: serde_saphyr::Location, s
         )
         .path(format!("{path}.port"))
         .help(suggest::hint(port, &labels));
-        rules.report(rules.at_inner(problem, within, port, "no such port"));
+        rules.report(rules.at(
+            problem,
+            &["services", name, "check", "port"],
+            Part::Value,
+            "no such port",
+        ));
     }
     if service.ports.is_empty() {
         let problem = Diagnostic::error(
@@ -186,7 +218,12 @@ fn health_check(rules: &mut Rules, name: &str, within: serde_saphyr::Location, s
         )
         .path(path.clone())
         .help("Consul checks a port: declare one under `ports`");
-        rules.report(rules.at_inner(problem, within, "check", "nothing to check"));
+        rules.report(rules.at(
+            problem,
+            &["services", name, "check"],
+            Part::Key,
+            "nothing to check",
+        ));
     }
     if check.r#type == CheckType::Http && check.path.is_none() {
         let problem = Diagnostic::error(
@@ -195,13 +232,29 @@ fn health_check(rules: &mut Rules, name: &str, within: serde_saphyr::Location, s
         )
         .path(path)
         .help("add `path: /health` (or the service's health endpoint), or use `type: tcp`");
-        rules.report(rules.at_inner(problem, within, "check", "needs a path"));
+        rules.report(rules.at(
+            problem,
+            &["services", name, "check"],
+            Part::Key,
+            "needs a path",
+        ));
     }
 }
 
-fn environment(rules: &mut Rules, name: &str, within: serde_saphyr::Location, service: &Service) {
-    let names = service.env.keys().chain(&service.secret_env);
-    for variable in names {
+fn environment(rules: &mut Rules, name: &str, service: &Service) {
+    let index_texts: Vec<String> = (0..service.secret_env.len())
+        .map(|index| index.to_string())
+        .collect();
+    let plain = service
+        .env
+        .keys()
+        .map(|variable| (variable, ["services", name, "env", variable.as_str()]));
+    let secret = service
+        .secret_env
+        .iter()
+        .zip(&index_texts)
+        .map(|(variable, index)| (variable, ["services", name, "secret_env", index.as_str()]));
+    for (variable, path) in plain.chain(secret) {
         let valid = variable
             .chars()
             .next()
@@ -214,9 +267,8 @@ fn environment(rules: &mut Rules, name: &str, within: serde_saphyr::Location, se
                 "service::invalid-env-name",
                 format!("`{variable}` is not an environment variable name"),
             )
-            .path(format!("services.{name}.env"))
             .help("use letters, digits and `_`, starting with a letter or `_`");
-            rules.report(rules.at_inner(problem, within, variable, "invalid name"));
+            rules.report(rules.at(problem, &path, Part::Key, "invalid name"));
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Storage and backup: the hosts they name exist, and their paths are absolute.
 
-use super::Rules;
+use super::{Part, Rules};
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Located;
 use crate::suggest;
@@ -31,15 +31,15 @@ pub(super) fn check(rules: &mut Rules) {
                 .as_ref()
                 .is_some_and(|services| services.value.mount == *mount);
             if clashes {
-                rules.report(located_value(
-                    rules,
-                    Diagnostic::error(
-                        "storage::mount-clash",
-                        format!("`{mount}` is both a CIFS share and the services share"),
-                    )
-                    .path(format!("storage.cifs.shares.{share}"))
-                    .help("mount each share at its own path"),
-                    mount,
+                let problem = Diagnostic::error(
+                    "storage::mount-clash",
+                    format!("`{mount}` is both a CIFS share and the services share"),
+                )
+                .help("mount each share at its own path");
+                rules.report(rules.at(
+                    problem,
+                    &["storage", "cifs", "shares", share],
+                    Part::Value,
                     "mounted twice",
                 ));
             }
@@ -81,23 +81,16 @@ fn host_exists(rules: &mut Rules, name: &Located<String>, path: &str, must_be_ma
     }
 }
 
+/// `value`, at the dotted `path` (`backup.kopia.paths[0]`), must be absolute.
 fn absolute(rules: &mut Rules, value: &str, path: &str) {
     if !value.starts_with('/') || value.contains("/../") || value.ends_with("/..") {
         let problem = Diagnostic::error(
             "storage::relative-path",
             format!("`{value}` is not an absolute path"),
         )
-        .path(path)
         .help("write the full path from `/`, without `..`");
-        let problem = located_value(rules, problem, value, "not absolute");
-        rules.report(problem);
-    }
-}
-
-/// Points at the first occurrence of `value` in the text; values have no spans of their own.
-fn located_value(rules: &Rules, problem: Diagnostic, value: &str, label: &str) -> Diagnostic {
-    match rules.text.find(value).filter(|_| !value.is_empty()) {
-        Some(offset) => problem.at_span(offset, value.len(), label),
-        None => problem,
+        let segments = path.replace('[', ".").replace(']', "");
+        let segments: Vec<&str> = segments.split('.').collect();
+        rules.report(rules.at(problem, &segments, Part::Value, "not absolute"));
     }
 }

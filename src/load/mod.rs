@@ -139,7 +139,7 @@ fn is_empty(text: &str) -> bool {
 /// A YAML or shape error as a diagnostic.
 fn diagnose(text: &str, error: &serde_saphyr::Error) -> Diagnostic {
     use serde_saphyr::Error as E;
-    let diagnostic = match error.without_snippet() {
+    let diagnostic = match innermost(error) {
         E::SerdeUnknownField {
             field, expected, ..
         } => Diagnostic::error("yaml::unknown-key", format!("Unknown key `{field}`"))
@@ -215,6 +215,16 @@ fn diagnose(text: &str, error: &serde_saphyr::Error) -> Diagnostic {
         }
         None => diagnostic,
     }
+}
+
+/// The error under the wrappers that only add a snippet or an alias's place.
+fn innermost(mut error: &serde_saphyr::Error) -> &serde_saphyr::Error {
+    while let serde_saphyr::Error::AliasError { error: inner, .. }
+    | serde_saphyr::Error::WithSnippet { error: inner, .. } = error
+    {
+        error = inner;
+    }
+    error
 }
 
 /// Byte offset of a location: its span's, or from its line and column.

@@ -436,7 +436,7 @@ fn nfs_view(nfs: &model::Nfs, services: &[Service]) -> NfsView {
 }
 
 /// The module file of each role or profile.
-pub fn module_file(role: Role) -> &'static str {
+fn module_file(role: Role) -> &'static str {
     match role {
         Role::ClusterMember => "cluster-member.nix",
         Role::NomadWorker => "nomad-worker.nix",

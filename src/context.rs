@@ -116,6 +116,8 @@ pub struct NfsView {
     pub clients: Vec<String>,
     /// Directories under the export, one per service that keeps data.
     pub data_dirs: Vec<DataDirView>,
+    /// Name of the primary's systemd service that prepares the export.
+    pub export_unit: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -420,6 +422,7 @@ fn nfs_view(nfs: &model::Nfs, services: &[Service]) -> NfsView {
         every_minutes: nfs.every_minutes,
         replication_keys: nfs.replication_keys.clone(),
         clients: nfs.clients.clone(),
+        export_unit: model::NFS_EXPORT_UNIT,
         data_dirs: services
             .iter()
             .filter_map(|service| {

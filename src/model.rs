@@ -14,6 +14,8 @@ pub const NFS_PRIMARY_META: &str = "nfs_services_primary";
 pub const ROLES_META: &str = "roles";
 /// Consul's DNS port, which the local resolver forwards `.consul` names to.
 pub const CONSUL_DNS_PORT: u16 = 8600;
+/// The primary's unit preparing the export; its bind mount requires it.
+pub const NFS_EXPORT_UNIT: &str = "nfs-services-export";
 /// sops secret holding the CIFS credentials file.
 pub const CIFS_CREDENTIALS_SECRET: &str = "cifs-credentials";
 
@@ -424,7 +426,16 @@ fn mounts(name: &str, nfs: Option<&Nfs>, cifs: Option<&CifsShares>) -> Vec<Mount
                 mount_point: nfs.mount.clone(),
                 device: nfs.export.clone(),
                 fs_type: "none".to_owned(),
-                options: vec!["bind".to_owned()],
+                // Mounted on first use, after the export exists: at boot on a new
+                // or promoted primary it does not yet.
+                options: [
+                    "bind",
+                    "x-systemd.automount",
+                    "noauto",
+                    &format!("x-systemd.requires={NFS_EXPORT_UNIT}.service"),
+                ]
+                .map(str::to_owned)
+                .to_vec(),
             }
         } else {
             Mount {

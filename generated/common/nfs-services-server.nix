@@ -91,7 +91,10 @@ in
           fi
         fi
         ${lib.concatMapStrings (dir: ''
-          install -d -m 0750 -o ${dir.owner} -g ${dir.owner} ${lib.escapeShellArg "${export}/${dir.name}"}
+          # Created once: a container may take the directory over afterwards.
+          if [ ! -e ${lib.escapeShellArg "${export}/${dir.name}"} ]; then
+            install -d -m 0755 -o ${dir.owner} -g ${dir.owner} ${lib.escapeShellArg "${export}/${dir.name}"}
+          fi
         '') dataDirs}
       '';
     };
@@ -104,6 +107,8 @@ in
       wants = [ "consul.service" ];
       serviceConfig.TimeoutStartSec = "6min";
       preStart = ''
+        # Fail closed: no answer from Consul means no serving.
+        set -o pipefail
         others=$(${pkgs.curl}/bin/curl --fail --silent --show-error \
           --retry 60 --retry-delay 5 --retry-all-errors --max-time 5 \
           "http://127.0.0.1:8500/v1/health/service/${consulService}?passing&stale" \

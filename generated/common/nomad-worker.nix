@@ -32,8 +32,9 @@ in
         };
         # Jobs bind-mount their data from the services share. Unlike host volumes,
         # a share that cannot be reached fails those tasks, not the agent (and with
-        # it the Nomad server on quorum members).
-        plugin.docker.config.volumes.enabled = true;
+        # it the Nomad server on quorum members). Nomad reads a JSON plugin block
+        # only with every level in a list (hashicorp/nomad#7981).
+        plugin = [ { docker = [ { config = [ { volumes = [ { enabled = true; } ]; } ]; } ]; } ];
       };
     };
 

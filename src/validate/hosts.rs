@@ -9,7 +9,94 @@ use crate::diagnostic::Diagnostic;
 pub(super) fn check(rules: &mut Rules) {
     unmanaged_hosts(rules);
     addresses(rules);
+    members_have_ips(rules);
+    option_values_leave_generated_ones_alone(rules);
     admin_can_log_in(rules);
+}
+
+/// The Consul agent binds to the member's address; a name leaves it to guess
+/// among the host's private addresses, and Docker's bridge is one of them.
+fn members_have_ips(rules: &mut Rules) {
+    for (name, host) in &rules.inventory.hosts {
+        let host = &host.value;
+        let is_member = host
+            .roles
+            .iter()
+            .any(|role| role.value == crate::inventory::Role::ClusterMember);
+        // An address that is no address at all is reported as such.
+        let named = match host.address.as_deref() {
+            None => true,
+            Some(address) => address.parse::<IpAddr>().is_err() && is_address(address),
+        };
+        if host.managed && is_member && named {
+            let problem = Diagnostic::error(
+                "hosts::member-without-ip",
+                format!("Cluster member `{name}` has no IP address"),
+            )
+            .help("give it an IP `address`: its Consul agent binds to it, and a name leaves Consul to pick among Docker's and the LAN's addresses");
+            let problem = if host.address.is_some() {
+                rules.at(
+                    problem,
+                    &["hosts", name, "address"],
+                    Part::Value,
+                    "not an IP address",
+                )
+            } else {
+                rules.at(problem, &["hosts", name], Part::Key, "no address")
+            };
+            rules.report(problem);
+        }
+    }
+}
+
+/// Option paths the generated host file sets itself; a plain value for one of
+/// them (or inside one) would define it twice.
+const GENERATED_OPTIONS: [&str; 4] = [
+    "imports",
+    "networking.hostName",
+    "sops.defaultSopsFile",
+    "cluster",
+];
+
+fn option_values_leave_generated_ones_alone(rules: &mut Rules) {
+    for (name, host) in &rules.inventory.hosts {
+        for (option, value) in &host.value.nix {
+            let mut leaves = Vec::new();
+            leaf_paths(option, value, &mut leaves);
+            let clash = leaves.iter().find_map(|leaf| {
+                GENERATED_OPTIONS.iter().find(|generated| {
+                    leaf == *generated
+                        || leaf.starts_with(&format!("{generated}."))
+                        || generated.starts_with(&format!("{leaf}."))
+                })
+            });
+            if let Some(generated) = clash {
+                let problem = Diagnostic::error(
+                    "hosts::nix-conflict",
+                    format!("`{option}` of host `{name}` sets `{generated}`, which gen sets in the host file"),
+                )
+                .help("the inventory decides it (address, roles, storage); to override it anyway, use `lib.mkForce` in a hand-written module listed under `modules`");
+                rules.report(rules.at(
+                    problem,
+                    &["hosts", name, "nix", option],
+                    Part::Key,
+                    "set by gen",
+                ));
+            }
+        }
+    }
+}
+
+/// Full option paths of a `nix` value: its key and, for a mapping, its keys below.
+fn leaf_paths(path: &str, value: &serde_json::Value, leaves: &mut Vec<String>) {
+    match value.as_object().filter(|map| !map.is_empty()) {
+        Some(map) => {
+            for (key, inner) in map {
+                leaf_paths(&format!("{path}.{key}"), inner, leaves);
+            }
+        }
+        None => leaves.push(path.to_owned()),
+    }
 }
 
 fn unmanaged_hosts(rules: &mut Rules) {

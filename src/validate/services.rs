@@ -49,6 +49,21 @@ pub(super) fn check(rules: &mut Rules) {
             .help("`count`, `resources.cpu` (MHz) and `resources.memory` (MB) must be positive");
             rules.report(rules.at(problem, &["services", name], Part::Key, "nothing to run"));
         }
+        let data_path_ok =
+            value.data_path.starts_with('/') && super::storage::is_plain_path(&value.data_path);
+        if value.data && !data_path_ok {
+            let problem = Diagnostic::error(
+                "service::invalid-data-path",
+                format!("`{}` is not an absolute path inside the container", value.data_path),
+            )
+            .help("write a path from `/` with letters, digits, `.`, `_`, `-` and `/`, e.g. `/var/lib/app`");
+            rules.report(rules.at(
+                problem,
+                &["services", name, "data_path"],
+                Part::Value,
+                "invalid path",
+            ));
+        }
         if value.data && inventory.storage.services.is_none() {
             let problem = Diagnostic::error(
                 "service::data-without-share",

@@ -19,6 +19,22 @@ pub(super) fn check(rules: &mut Rules) {
             );
         }
         absolute(rules, &share.export, "storage.services.export");
+        if !(1..=59).contains(&share.every_minutes) {
+            let problem = Diagnostic::error(
+                "storage::invalid-interval",
+                format!(
+                    "Replication every {} minutes cannot be scheduled",
+                    share.every_minutes
+                ),
+            )
+            .help("use 1 to 59 minutes: the timer fires at every multiple within the hour");
+            rules.report(rules.at(
+                problem,
+                &["storage", "services", "every_minutes"],
+                Part::Value,
+                "1 to 59",
+            ));
+        }
         absolute(rules, &share.mount, "storage.services.mount");
     }
     if let Some(cifs) = &inventory.storage.cifs {
@@ -81,16 +97,28 @@ fn host_exists(rules: &mut Rules, name: &Located<String>, path: &str, must_be_ma
     }
 }
 
-/// `value`, at the dotted `path` (`backup.kopia.paths[0]`), must be absolute.
+/// `value`, at the dotted `path` (`backup.kopia.paths[0]`), must be an absolute
+/// path of plain characters: it reaches root shell scripts and `/etc/exports`.
 fn absolute(rules: &mut Rules, value: &str, path: &str) {
+    let segments = path.replace('[', ".").replace(']', "");
+    let segments: Vec<&str> = segments.split('.').collect();
     if !value.starts_with('/') || value.contains("/../") || value.ends_with("/..") {
         let problem = Diagnostic::error(
             "storage::relative-path",
             format!("`{value}` is not an absolute path"),
         )
         .help("write the full path from `/`, without `..`");
-        let segments = path.replace('[', ".").replace(']', "");
-        let segments: Vec<&str> = segments.split('.').collect();
         rules.report(rules.at(problem, &segments, Part::Value, "not absolute"));
+    } else if !is_plain_path(value) {
+        let problem = Diagnostic::error("storage::unsafe-path", format!("`{value}` has characters a path here cannot have"))
+            .help("use letters, digits, `.`, `_`, `-` and `/`: the path reaches shell scripts and /etc/exports");
+        rules.report(rules.at(problem, &segments, Part::Value, "unsafe characters"));
     }
+}
+
+/// Letters, digits, `.`, `_`, `-` and `/` only.
+pub(super) fn is_plain_path(value: &str) -> bool {
+    value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
 }

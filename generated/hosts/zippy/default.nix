@@ -33,7 +33,12 @@
       "/data/services" = {
         device = "/persist/services";
         fsType = "none";
-        options = [ "bind" ];
+        options = [
+          "bind"
+          "x-systemd.automount"
+          "noauto"
+          "x-systemd.requires=nfs-services-export.service"
+        ];
       };
       "/data/shared" = {
         device = "//10.0.0.5/shared";

@@ -66,6 +66,8 @@ pub struct ClusterView {
     pub nfs_primary_meta: &'static str,
     /// Nomad client meta key listing a node's roles.
     pub roles_meta: &'static str,
+    /// Address of Docker's default bridge: the resolver listens there for containers.
+    pub docker_bridge_ip: &'static str,
     /// Consul DNS port the local resolver forwards `.consul` to.
     pub consul_dns_port: u16,
     /// sops secret name of the CIFS credentials file.
@@ -355,6 +357,7 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         nfs_primary_meta: model::NFS_PRIMARY_META,
         roles_meta: model::ROLES_META,
         consul_dns_port: model::CONSUL_DNS_PORT,
+        docker_bridge_ip: model::DOCKER_BRIDGE_IP,
         cifs_credentials_secret: model::CIFS_CREDENTIALS_SECRET,
     }
 }

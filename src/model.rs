@@ -14,6 +14,8 @@ pub const NFS_PRIMARY_META: &str = "nfs_services_primary";
 pub const ROLES_META: &str = "roles";
 /// Consul's DNS port, which the local resolver forwards `.consul` names to.
 pub const CONSUL_DNS_PORT: u16 = 8600;
+/// Address of Docker's default bridge, where containers reach the host's resolver.
+pub const DOCKER_BRIDGE_IP: &str = "172.17.0.1";
 /// The primary's unit preparing the export; its bind mount requires it.
 pub const NFS_EXPORT_UNIT: &str = "nfs-services-export";
 /// sops secret holding the CIFS credentials file.
@@ -213,7 +215,10 @@ pub fn resolve(inv: &inventory::Inventory) -> Cluster {
         let kopia = &kopia.value;
         let server = peer(inv, &kopia.server)?;
         Some(Kopia {
-            url: format!("https://{}:{}", server.address, kopia.port),
+            url: match server.address.parse::<IpAddr>() {
+                Ok(IpAddr::V6(ip)) => format!("https://[{ip}]:{}", kopia.port),
+                _ => format!("https://{}:{}", server.address, kopia.port),
+            },
             server,
             server_cert_fingerprint: kopia.server_cert_fingerprint.clone(),
             every: kopia.every.clone(),

@@ -57,8 +57,13 @@ in
       enable = true;
       settings = {
         server = [ "/consul/127.0.0.1#8600" ];
-        listen-address = [ "127.0.0.1" ];
-        bind-interfaces = true;
+        # Also on Docker's bridge, for containers: Docker does not pass a loopback
+        # resolver on to them. bind-dynamic waits for docker0 to appear.
+        listen-address = [
+          "127.0.0.1"
+          "172.17.0.1"
+        ];
+        bind-dynamic = true;
       };
     };
     sops.secrets.cifs-credentials.sopsFile = ../secrets/common.yaml;

@@ -38,6 +38,13 @@ in
       };
     };
 
+    # Containers resolve through the host's dnsmasq, so `.consul` names work in jobs.
+    virtualisation.docker.daemon.settings.dns = [ "172.17.0.1" ];
+    networking.firewall.interfaces.docker0 = {
+      allowedTCPPorts = [ 53 ];
+      allowedUDPPorts = [ 53 ];
+    };
+
     systemd.services.nomad = {
       after = [
         "consul.service"

@@ -232,7 +232,7 @@ fn offset_of(text: &str, location: serde_saphyr::Location) -> Option<usize> {
     if let Some(offset) = location.span().byte_offset() {
         return usize::try_from(offset)
             .ok()
-            .map(|offset| offset.min(text.len()));
+            .map(|offset| crate::keypath::floor_boundary(text, offset));
     }
     let line = usize::try_from(location.line()).ok()?.checked_sub(1)?;
     let column = usize::try_from(location.column()).ok()?.saturating_sub(1);
@@ -286,7 +286,7 @@ fn first_line(message: &str) -> String {
 /// Length of the scalar at `offset`: a quoted string with its quotes, or a plain
 /// one up to the end of its line or flow item.
 pub(crate) fn scalar_len(text: &str, offset: usize) -> usize {
-    let rest = &text[offset.min(text.len())..];
+    let rest = &text[crate::keypath::floor_boundary(text, offset)..];
     let mut chars = rest.char_indices();
     match chars.next() {
         Some((_, quote @ ('"' | '\''))) => chars
@@ -307,7 +307,8 @@ pub(crate) fn scalar_len(text: &str, offset: usize) -> usize {
 
 /// Length of the token at `offset`, to underline it whole.
 pub(crate) fn token_len(text: &str, offset: usize) -> usize {
-    if text[offset.min(text.len())..].starts_with(['"', '\'']) {
+    let offset = crate::keypath::floor_boundary(text, offset);
+    if text[offset..].starts_with(['"', '\'']) {
         return scalar_len(text, offset);
     }
     text[offset..]

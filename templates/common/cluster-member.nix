@@ -51,8 +51,13 @@ in
       enable = true;
       settings = {
         server = [ {{ ("/consul/127.0.0.1#" ~ cluster.consul_dns_port) | nix }} ];
-        listen-address = [ "127.0.0.1" ];
-        bind-interfaces = true;
+        # Also on Docker's bridge, for containers: Docker does not pass a loopback
+        # resolver on to them. bind-dynamic waits for docker0 to appear.
+        listen-address = [
+          "127.0.0.1"
+          {{ cluster.docker_bridge_ip | nix }}
+        ];
+        bind-dynamic = true;
       };
     };
 

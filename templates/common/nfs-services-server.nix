@@ -41,6 +41,9 @@ in
       description = "Prepare the services share ${export}";
       wantedBy = [ "multi-user.target" ];
       requiredBy = [ "nfs-server.service" ];
+      # A new data directory changes the script; restarting would restart nfs-server
+      # too and stall every client for the NFSv4 grace period.
+      restartIfChanged = false;
       before = [
         "nfs-server.service"
         "nfs-services-replicate.service"
@@ -144,7 +147,8 @@ in
           fi
           receive() {
             ssh -i ${config.sops.secrets.nfs-replication-key.path} \
-              -o BatchMode=yes -o StrictHostKeyChecking=accept-new "root@$standby"
+              -o BatchMode=yes -o StrictHostKeyChecking=accept-new \
+              -o UserKnownHostsFile=${stateDir}/known_hosts "root@$standby"
           }
           if [ -n "$parent" ] && btrfs send -p "$parent" "$snapshot" | receive; then
             :

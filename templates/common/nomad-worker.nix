@@ -32,6 +32,13 @@ in
       };
     };
 
+    # Containers resolve through the host's dnsmasq, so `.consul` names work in jobs.
+    virtualisation.docker.daemon.settings.dns = [ {{ cluster.docker_bridge_ip | nix }} ];
+    networking.firewall.interfaces.docker0 = {
+      allowedTCPPorts = [ 53 ];
+      allowedUDPPorts = [ 53 ];
+    };
+
     systemd.services.nomad = {
       after = [
         "consul.service"

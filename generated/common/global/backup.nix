@@ -11,13 +11,15 @@ let
   url = "https://10.0.0.5:51515";
   fingerprint = "3f2a9c1e7b8d4f6a0c5e2b9d7a1f3c8e6b4d2a0f9e7c5b3a1d8f6e4c2b0a9d7e";
   paths = [ "/persist" ];
-  # Gitignore-style patterns, relative to each backed-up path. The snapshot taken
-  # for the backup is excluded from the next one.
+  # Gitignore-style patterns, relative to each backed-up path. The snapshots
+  # taken for backups are excluded.
   exclude = [
     "services@*"
     "services-standby/services@*"
   ]
-  ++ [ ".kopia-snapshot" ];
+  ++ [ ".kopia-snapshots" ];
+  # Beside the data, not inside it: a snapshot inside an NFS export would show to its clients.
+  snapshots = "${persist}/.kopia-snapshots";
 in
 {
   options.cluster.backup.extraPaths = lib.mkOption {
@@ -67,7 +69,8 @@ in
         fi
         status=0
         for source_dir in ${lib.escapeShellArgs (paths ++ config.cluster.backup.extraPaths)}; do
-          snapshot="$source_dir/.kopia-snapshot"
+          mkdir -p ${snapshots}
+          snapshot="${snapshots}/$(printf '%s' "$source_dir" | tr / _)"
           printf '%s\n' ${lib.escapeShellArgs exclude} > "$source_dir/.kopiaignore"
           if [ -e "$snapshot" ]; then
             btrfs subvolume delete "$snapshot"

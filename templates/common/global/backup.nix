@@ -9,9 +9,11 @@ let
   url = {{ cluster.kopia.url | nix }};
   fingerprint = {{ cluster.kopia.server_cert_fingerprint | nix }};
   paths = {{ cluster.kopia.paths | nix }};
-  # Gitignore-style patterns, relative to each backed-up path. The snapshot taken
-  # for the backup is excluded from the next one.
-  exclude = {{ cluster.kopia.exclude | nix }} ++ [ ".kopia-snapshot" ];
+  # Gitignore-style patterns, relative to each backed-up path. The snapshots
+  # taken for backups are excluded.
+  exclude = {{ cluster.kopia.exclude | nix }} ++ [ ".kopia-snapshots" ];
+  # Beside the data, not inside it: a snapshot inside an NFS export would show to its clients.
+  snapshots = "${persist}/.kopia-snapshots";
 in
 {
   options.cluster.backup.extraPaths = lib.mkOption {
@@ -61,7 +63,8 @@ in
       fi
       status=0
       for source_dir in ${lib.escapeShellArgs (paths ++ config.cluster.backup.extraPaths)}; do
-        snapshot="$source_dir/.kopia-snapshot"
+        mkdir -p ${snapshots}
+        snapshot="${snapshots}/$(printf '%s' "$source_dir" | tr / _)"
         printf '%s\n' ${lib.escapeShellArgs exclude} > "$source_dir/.kopiaignore"
         if [ -e "$snapshot" ]; then
           btrfs subvolume delete "$snapshot"

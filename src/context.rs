@@ -70,6 +70,8 @@ pub struct ClusterView {
     pub docker_bridge_ip: &'static str,
     /// Consul DNS port the local resolver forwards `.consul` to.
     pub consul_dns_port: u16,
+    /// Name (without `.yaml`) of the secrets file only the NFS hosts can read.
+    pub nfs_secrets_file: &'static str,
     /// sops secret name of the CIFS credentials file.
     pub cifs_credentials_secret: &'static str,
 }
@@ -136,6 +138,8 @@ pub struct SopsView {
     pub hosts: Vec<SopsRuleView>,
     /// `secrets/common.yaml`, for every host with a key and the admins.
     pub common: SopsRuleView,
+    /// `secrets/nfs-services.yaml`, for the NFS primary, its standbys and the admins.
+    pub nfs: Option<SopsRuleView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -359,6 +363,7 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         consul_dns_port: model::CONSUL_DNS_PORT,
         docker_bridge_ip: model::DOCKER_BRIDGE_IP,
         cifs_credentials_secret: model::CIFS_CREDENTIALS_SECRET,
+        nfs_secrets_file: model::NFS_SECRETS_FILE,
     }
 }
 
@@ -380,6 +385,10 @@ fn sops_view(sops: &model::Sops) -> SopsView {
             .map(|(name, key)| rule(name, &[key]))
             .collect(),
         common: rule("common", &all_hosts),
+        nfs: sops
+            .nfs_host_keys
+            .as_ref()
+            .map(|keys| rule(model::NFS_SECRETS_FILE, &keys.iter().collect::<Vec<_>>())),
     }
 }
 

@@ -18,6 +18,8 @@ pub const CONSUL_DNS_PORT: u16 = 8600;
 pub const DOCKER_BRIDGE_IP: &str = "172.17.0.1";
 /// The primary's unit preparing the export; its bind mount requires it.
 pub const NFS_EXPORT_UNIT: &str = "nfs-services-export";
+/// The secrets file only the NFS hosts (and admins) can read: the replication key.
+pub const NFS_SECRETS_FILE: &str = "nfs-services";
 /// sops secret holding the CIFS credentials file.
 pub const CIFS_CREDENTIALS_SECRET: &str = "cifs-credentials";
 
@@ -125,6 +127,8 @@ pub struct Sops {
     pub admin_keys: Vec<String>,
     /// Managed hosts with a public age key: name and key.
     pub host_keys: Vec<(String, String)>,
+    /// Keys of the NFS primary and standbys, when there is a services share.
+    pub nfs_host_keys: Option<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -283,6 +287,15 @@ fn sops_of(inv: &inventory::Inventory) -> Option<Sops> {
         host_keys: managed(inv)
             .filter_map(|(name, host)| Some((name.clone(), host.value.age_key.clone()?)))
             .collect(),
+        // Sorted: a failover swaps primary and standby, not who can read the file.
+        nfs_host_keys: inv.storage.services.as_ref().map(|share| {
+            let mut keys: Vec<String> = std::iter::once(&share.value.primary)
+                .chain(&share.value.standbys)
+                .filter_map(|name| inv.hosts.get(&name.value)?.value.age_key.clone())
+                .collect();
+            keys.sort();
+            keys
+        }),
     };
     (!sops.admin_keys.is_empty() || !sops.host_keys.is_empty()).then_some(sops)
 }

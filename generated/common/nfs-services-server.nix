@@ -147,7 +147,8 @@ in
     # The export is a subvolume of its own: a snapshot of the persist root has it empty.
     cluster.backup.extraPaths = [ export ];
 
-    sops.secrets.nfs-replication-key.sopsFile = ../secrets/common.yaml;
+    # Readable by the NFS hosts only: the key gets root's `btrfs receive` on the standbys.
+    sops.secrets.nfs-replication-key.sopsFile = ../secrets/nfs-services.yaml;
 
     # Every few minutes: a read-only snapshot, sent incrementally from the last
     # snapshot a standby received, or in full when that fails.

@@ -4,11 +4,12 @@ use super::{Part, Rules, is_dns_label};
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Role;
 
-/// Names with a meaning of their own: `common` is the shared secrets file, the
+/// Names with a meaning of their own: `common` and `nfs-services` name secrets files, the
 /// rest are placement keywords and profiles, which `prefer` also takes (as it
 /// takes roles, also reserved).
-const RESERVED: [&str; 7] = [
+const RESERVED: [&str; 8] = [
     "common",
+    "nfs-services",
     "nfs-primary",
     "workstation",
     "desktop",

@@ -119,7 +119,8 @@ in
     cluster.backup.extraPaths = [ export ];
 {%- endif %}
 
-    sops.secrets.nfs-replication-key.sopsFile = ../secrets/common.yaml;
+    # Readable by the NFS hosts only: the key gets root's `btrfs receive` on the standbys.
+    sops.secrets.nfs-replication-key.sopsFile = {{ ("../secrets/" ~ cluster.nfs_secrets_file ~ ".yaml") | nix_path }};
 
     # Every few minutes: a read-only snapshot, sent incrementally from the last
     # snapshot a standby received, or in full when that fails.

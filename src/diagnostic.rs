@@ -49,6 +49,8 @@ pub struct Diagnostic {
     pub path: String,
     pub at: Option<SourceSpan>,
     pub label: String,
+    /// Another place that matters, such as the first definition of a duplicate.
+    pub also: Vec<(SourceSpan, String)>,
     pub help: Option<String>,
 }
 
@@ -61,6 +63,7 @@ impl Diagnostic {
             path: String::new(),
             at: None,
             label: String::new(),
+            also: Vec::new(),
             help: None,
         }
     }
@@ -88,6 +91,13 @@ impl Diagnostic {
     pub fn at(mut self, location: Location, label: impl Into<String>) -> Self {
         self.at = span_of(location);
         self.label = label.into();
+        self
+    }
+
+    /// Adds a second labelled place.
+    pub fn also_at_span(mut self, offset: usize, len: usize, label: impl Into<String>) -> Self {
+        self.also
+            .push((SourceSpan::new(offset.into(), len.max(1)), label.into()));
         self
     }
 
@@ -153,7 +163,12 @@ impl miette::Diagnostic for Located {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.diagnostic.at?;
-        let label = LabeledSpan::new_with_span(Some(self.diagnostic.label.clone()), span);
-        Some(Box::new(std::iter::once(label)))
+        let primary = LabeledSpan::new_primary_with_span(Some(self.diagnostic.label.clone()), span);
+        let others = self
+            .diagnostic
+            .also
+            .iter()
+            .map(|(span, label)| LabeledSpan::new_with_span(Some(label.clone()), *span));
+        Some(Box::new(std::iter::once(primary).chain(others)))
     }
 }

@@ -176,6 +176,12 @@ fn addresses(rules: &mut Rules) {
                 Part::Value,
                 "address used twice",
             );
+            let problem = rules.also(
+                problem,
+                &["hosts", other, "address"],
+                Part::Value,
+                "also used here",
+            );
             rules.report(problem);
             first_use.insert(address, other);
         }

@@ -79,6 +79,24 @@ impl Rules<'_> {
         problem.at_span(offset, len, label)
     }
 
+    /// Adds the key or value at `path` as a second place to `problem`.
+    fn also(&self, problem: Diagnostic, path: &[&str], part: Part, label: &str) -> Diagnostic {
+        let Some(place) = self.places.get(&pointer(path)) else {
+            return problem;
+        };
+        let offset = match part {
+            Part::Key => place.key.or(place.value),
+            Part::Value => place.value.or(place.key),
+        };
+        match offset {
+            Some(offset) => {
+                let len = crate::load::scalar_len(self.text, offset);
+                problem.also_at_span(offset, len, label)
+            }
+            None => problem,
+        }
+    }
+
     fn managed_hosts(&self) -> impl Iterator<Item = (&String, &crate::inventory::Host)> {
         self.inventory
             .hosts

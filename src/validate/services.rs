@@ -24,7 +24,7 @@ const DYNAMIC_PORTS: std::ops::RangeInclusive<u16> = 20000..=32000;
 
 pub(super) fn check(rules: &mut Rules) {
     let inventory = rules.inventory;
-    let mut static_ports: BTreeMap<u16, String> = BTreeMap::new();
+    let mut static_ports: BTreeMap<u16, (String, String)> = BTreeMap::new();
     for (name, service) in &inventory.services {
         let value = &service.value;
         let path = format!("services.{name}");
@@ -107,7 +107,7 @@ fn ports(
     rules: &mut Rules,
     name: &str,
     service: &Service,
-    static_ports: &mut BTreeMap<u16, String>,
+    static_ports: &mut BTreeMap<u16, (String, String)>,
 ) {
     for (label, port) in &service.ports {
         let path = format!("services.{name}.ports.{label}");
@@ -150,7 +150,9 @@ fn ports(
                 "reserved port",
             ));
         }
-        if let Some(other) = static_ports.insert(number, name.to_owned()) {
+        if let Some((other, other_label)) =
+            static_ports.insert(number, (name.to_owned(), label.clone()))
+        {
             let problem = Diagnostic::error(
                 "service::port-conflict",
                 format!("Services `{other}` and `{name}` both claim static port {number}"),
@@ -159,13 +161,20 @@ fn ports(
             .help(
                 "a static port is taken on every host the job runs on: give each service its own",
             );
-            rules.report(rules.at(
+            let problem = rules.at(
                 problem,
                 &["services", name, "ports", label],
                 Part::Value,
-                "claimed twice",
-            ));
-            static_ports.insert(number, other);
+                "claimed here",
+            );
+            let problem = rules.also(
+                problem,
+                &["services", &other, "ports", &other_label],
+                Part::Value,
+                "and claimed here",
+            );
+            rules.report(problem);
+            static_ports.insert(number, (other, other_label));
         }
     }
 }

@@ -64,36 +64,52 @@ fn value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// Mostly the role sets of the reference cluster, sometimes anything.
 fn roles() -> impl Strategy<Value = Value> {
-    proptest::collection::vec(
-        prop_oneof![
-            Just("cluster-member"),
-            Just("nomad-worker"),
-            Just("nomad-server"),
-            Just("cluster-tools"),
-            Just("nfs-services-server"),
-            Just("nomad-wroker"),
-        ],
-        0..4,
-    )
-    .prop_map(|roles| json!(roles))
+    let quorum = json!(["cluster-member", "nomad-worker", "nomad-server"]);
+    prop_oneof![
+        3 => Just(quorum),
+        2 => Just(json!(["cluster-member", "nomad-worker"])),
+        1 => Just(json!(["cluster-member", "cluster-tools"])),
+        1 => Just(json!([])),
+        2 => proptest::collection::vec(
+            prop_oneof![
+                Just("cluster-member"),
+                Just("nomad-worker"),
+                Just("nomad-server"),
+                Just("cluster-tools"),
+                Just("nfs-services-server"),
+                Just("nomad-wroker"),
+            ],
+            0..4,
+        )
+        .prop_map(|roles| json!(roles)),
+    ]
+}
+
+/// Host names: mostly valid ones, sometimes anything.
+fn host_name() -> impl Strategy<Value = String> {
+    prop_oneof![4 => "[a-z][a-z0-9]{0,6}", 1 => word()]
 }
 
 fn host() -> impl Strategy<Value = Value> {
     (
         roles(),
+        proptest::option::weighted(
+            0.9,
+            prop_oneof![
+                6 => (1u8..250).prop_map(|last| format!("10.0.0.{last}")),
+                1 => Just("10.0.0.1".to_owned()),
+                1 => Just("bad address".to_owned()),
+            ],
+        ),
+        proptest::bool::weighted(0.9),
         proptest::option::of(prop_oneof![
-            Just("10.0.0.1"),
-            Just("10.0.0.2"),
-            Just("bad address")
+            3 => Just("x86_64-linux"),
+            3 => Just("aarch64-linux"),
+            1 => Just("arm"),
         ]),
-        any::<bool>(),
-        proptest::option::of(prop_oneof![
-            Just("x86_64-linux"),
-            Just("aarch64-linux"),
-            Just("arm")
-        ]),
-        proptest::option::of(value()),
+        proptest::option::weighted(0.2, value()),
     )
         .prop_map(|(roles, address, managed, system, extra)| {
             let mut host = Map::new();
@@ -117,21 +133,26 @@ fn host() -> impl Strategy<Value = Value> {
 fn service() -> impl Strategy<Value = Value> {
     (
         prop_oneof![
-            Just("nginx:1.27"),
-            Just("Bad Image"),
-            Just("ghcr.io/a/b@sha256:00")
+            8 => Just("nginx:1.27"),
+            1 => Just("Bad Image"),
+            1 => Just("ghcr.io/a/b@sha256:00"),
         ],
         proptest::collection::btree_map(
             "[a-z]{1,5}",
             prop_oneof![
-                any::<u16>().prop_map(Value::from),
-                Just(json!({ "to": 80 }))
+                3 => (1024u16..20000).prop_map(Value::from),
+                1 => any::<u16>().prop_map(Value::from),
+                1 => Just(json!({ "to": 80 })),
             ],
             0..3,
         ),
-        any::<bool>(),
-        proptest::option::of(word()),
-        proptest::collection::btree_map("[A-Za-z_ .]{1,12}", word(), 0..3),
+        proptest::bool::weighted(0.2),
+        proptest::option::weighted(0.3, word()),
+        proptest::collection::btree_map(
+            prop_oneof![3 => "[A-Z_]{1,12}", 1 => "[A-Za-z_ .]{1,12}"],
+            word(),
+            0..3,
+        ),
     )
         .prop_map(|(image, ports, data, prefer, env)| {
             let mut service = Map::new();
@@ -148,9 +169,9 @@ fn service() -> impl Strategy<Value = Value> {
 
 fn inventory() -> impl Strategy<Value = Value> {
     (
-        proptest::collection::btree_map(word(), host(), 0..6),
-        proptest::collection::btree_map(word(), service(), 0..3),
-        proptest::option::of((word(), proptest::collection::vec(word(), 0..3))),
+        proptest::collection::btree_map(host_name(), host(), 0..6),
+        proptest::collection::btree_map(host_name(), service(), 0..3),
+        proptest::option::weighted(0.2, (word(), proptest::collection::vec(word(), 0..3))),
         proptest::option::of(value()),
     )
         .prop_map(|(hosts, services, share, stray)| {

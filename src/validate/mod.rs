@@ -56,45 +56,36 @@ impl Rules<'_> {
     /// Points `problem` at the key or value at `path` (`["hosts", "c1", "address"]`),
     /// and names that path when the problem does not name one yet.
     fn at(&self, problem: Diagnostic, path: &[&str], part: Part, label: &str) -> Diagnostic {
-        let Some(place) = self.places.get(&pointer(path)) else {
-            return problem;
+        let problem = match self.places.get(&pointer(path)) {
+            Some(place) if problem.path.is_empty() => problem.path(place.path.clone()),
+            _ => problem,
         };
-        let problem = if problem.path.is_empty() {
-            let named = place.path.clone();
-            problem.path(named)
-        } else {
-            problem
-        };
-        let offset = match part {
-            Part::Key => place.key.or(place.value),
-            Part::Value => place.value.or(place.key),
-        };
-        let Some(offset) = offset else {
-            return problem;
-        };
-        let len = match (part, place.key) {
-            (Part::Key, Some(_)) => crate::load::token_len(self.text, offset),
-            _ => crate::load::scalar_len(self.text, offset),
-        };
-        problem.at_span(offset, len, label)
+        match self.span(path, part) {
+            Some((offset, len)) => problem.at_span(offset, len, label),
+            None => problem,
+        }
     }
 
     /// Adds the key or value at `path` as a second place to `problem`.
     fn also(&self, problem: Diagnostic, path: &[&str], part: Part, label: &str) -> Diagnostic {
-        let Some(place) = self.places.get(&pointer(path)) else {
-            return problem;
-        };
+        match self.span(path, part) {
+            Some((offset, len)) => problem.also_at_span(offset, len, label),
+            None => problem,
+        }
+    }
+
+    /// Offset and length of the key or value at `path`.
+    fn span(&self, path: &[&str], part: Part) -> Option<(usize, usize)> {
+        let place = self.places.get(&pointer(path))?;
         let offset = match part {
             Part::Key => place.key.or(place.value),
             Part::Value => place.value.or(place.key),
+        }?;
+        let len = match (part, place.key) {
+            (Part::Key, Some(_)) => crate::load::token_len(self.text, offset),
+            _ => crate::load::scalar_len(self.text, offset),
         };
-        match offset {
-            Some(offset) => {
-                let len = crate::load::scalar_len(self.text, offset);
-                problem.also_at_span(offset, len, label)
-            }
-            None => problem,
-        }
+        Some((offset, len))
     }
 
     fn managed_hosts(&self) -> impl Iterator<Item = (&String, &crate::inventory::Host)> {

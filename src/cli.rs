@@ -5,19 +5,24 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 /// Generate a NixOS cluster flake and its Nomad jobs from one inventory.
-///
-/// Exit codes: 0 success, 1 invalid inventory, drift or a refused change, 2 usage error.
 #[derive(Debug, Parser)]
 #[command(name = "gen", version, about, long_about = None)]
-#[command(
-    after_help = "Start with `gen init`, edit inventory.yaml, then `gen validate` and `gen render`."
-)]
+#[command(after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     #[command(flatten)]
     pub global: Global,
 }
+
+/// Shown under every `--help`.
+const EXIT_CODES: &str =
+    "Start with `gen init`, edit inventory.yaml, then `gen validate` and `gen render`.
+
+Exit codes:
+  0  success
+  1  invalid inventory, `gen check` found drift, or a refused or failed change
+  2  usage error (unknown flag or subcommand)";
 
 #[derive(Debug, Args)]
 pub struct Global {
@@ -28,7 +33,7 @@ pub struct Global {
     #[arg(long, short, global = true)]
     pub verbose: bool,
     /// Directory of template overrides, over the embedded templates file by file
-    /// (default: the inventory's `cluster.templates`).
+    /// (default: the inventory's `cluster.templates`, else `templates/` beside the inventory).
     #[arg(long, global = true, value_name = "DIR")]
     pub templates: Option<PathBuf>,
 }
@@ -99,10 +104,10 @@ pub enum Command {
     },
     /// Explain a host: its roles and why it has them, its files, how to deploy it,
     /// and the services that may run on it.
-    #[command(after_help = "Examples:\n  gen explain c1")]
+    #[command(after_help = "Examples:\n  gen explain c1\n  gen explain c1 --out ../cluster-flake")]
     Explain {
         #[command(flatten)]
-        inventory: InventoryArg,
+        target: Target,
         /// Host name.
         host: String,
     },
@@ -120,9 +125,13 @@ pub enum Command {
         #[arg(long)]
         service: Option<String>,
     },
-    /// Work with the embedded templates.
-    #[command(subcommand)]
-    Templates(TemplatesCommand),
+    /// Work with the embedded templates and their overrides.
+    Templates {
+        #[command(subcommand)]
+        command: TemplatesCommand,
+        #[command(flatten)]
+        inventory: InventoryArg,
+    },
     /// Print the JSON Schema of the inventory, for editors.
     #[command(after_help = "Examples:\n  gen schema > inventory.schema.json")]
     Schema,
@@ -134,9 +143,15 @@ pub enum Command {
         /// Shell to complete in.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff).
-    #[command(after_help = "Examples:\n  gen man > gen.1 && man ./gen.1")]
-    Man,
+    /// Print the manual page (roff), or write every page into a directory.
+    #[command(
+        after_help = "Examples:\n  gen man > gen.1 && man ./gen.1\n  gen man --dir share/man/man1   # gen.1 and one page per subcommand"
+    )]
+    Man {
+        /// Write `gen.1` and a page per subcommand (`gen-render.1`, …) here.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

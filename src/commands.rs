@@ -1,19 +1,23 @@
 //! The `gen` commands: each puts the stages together and prints for people.
 //! Library code below returns typed errors; they are printed here, once.
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command, Format, Global, Target, TemplatesCommand};
+use crate::cli::{Cli, Command, Format, Global, InventoryArg, Target, TemplatesCommand};
 use crate::context::RenderContext;
 use crate::diagnostic::Severity;
 use crate::error::Error;
 use crate::output::plan::{Action, Conflict, Plan};
 use crate::render::Templates;
-use crate::{Prepared, explain, init, output, prepare, render_prepared, report, template_dir};
+use crate::{
+    Prepared, explain, init, inventory, load, output, prepare, render_prepared, report,
+    template_dir, template_overrides,
+};
 
 /// Entry point of the `gen` binary.
 pub fn main() -> ExitCode {
@@ -27,26 +31,31 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Writes `text` to standard output. A reader that went away (`gen hosts | head -1`)
+/// has all it wanted: that ends the output quietly, never in a panic.
+fn print_out(text: &str) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        result => result.map_err(Error::Stdout),
+    }
+}
+
+fn to_json(what: &'static str, value: &impl serde::Serialize) -> Result<String, Error> {
+    serde_json::to_string_pretty(value)
+        .map(|text| text + "\n")
+        .map_err(|source| Error::Serialize { what, source })
+}
+
 fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
     match command {
         Command::Render { target, force } => render(&target, force, global),
         Command::Check { target } => check(&target, global),
-        Command::Diff { target } => {
-            let plan = plan(&target, global)?;
-            let diff = output::diff::unified(plan.changes());
-            let coloured =
-                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            print!(
-                "{}",
-                if coloured {
-                    output::diff::colour(&diff)
-                } else {
-                    diff
-                }
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Validate { inventory, format } => Ok(validate(&inventory.inventory, format)),
+        Command::Diff { target } => diff(&target, global),
+        Command::Validate { inventory, format } => validate(&inventory.inventory, format, global),
         Command::Init { dir } => {
             let path = init::write(&dir)?;
             if !global.quiet {
@@ -60,19 +69,16 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
         Command::Hosts { inventory, json } => {
             let prepared = prepare(&inventory.inventory)?;
             let hosts = explain::hosts(&prepared);
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&hosts).unwrap_or_default()
-                );
+            print_out(&if json {
+                to_json("the host list", &hosts)?
             } else {
-                print!("{}", explain::hosts_table(&hosts));
-            }
+                explain::hosts_table(&hosts)
+            })?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { inventory, host } => {
-            let prepared = prepare(&inventory.inventory)?;
-            print!("{}", explain::explain(&prepared, &host)?);
+        Command::Explain { target, host } => {
+            let prepared = prepare(&target.inventory.inventory)?;
+            print_out(&explain::explain(&prepared, &host, &target.out)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Context {
@@ -81,51 +87,69 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
             service,
         } => {
             let prepared = prepare(&inventory.inventory)?;
-            println!(
-                "{}",
-                context_json(&prepared, host.as_deref(), service.as_deref())?
-            );
+            print_out(&context_json(
+                &prepared,
+                host.as_deref(),
+                service.as_deref(),
+            )?)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Templates(command) => templates(command, global),
+        Command::Templates { command, inventory } => templates(command, &inventory, global),
         Command::Schema => {
-            println!("{}", schema());
+            print_out(&format!("{}\n", inventory::schema_text()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "gen", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "gen", &mut script);
+            print_out(&String::from_utf8_lossy(&script))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man => {
-            man()?;
+        Command::Man { dir } => {
+            man(dir.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-fn templates(command: TemplatesCommand, global: &Global) -> Result<ExitCode, Error> {
+/// The inventory, for commands that need only its settings: none when there is
+/// no inventory yet.
+fn settings_of(path: &Path) -> Result<Option<inventory::Inventory>, Error> {
+    match load::load(path) {
+        Ok(loaded) => Ok(Some(loaded.inventory)),
+        Err(Error::NoInventory { .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+fn templates(
+    command: TemplatesCommand,
+    inventory: &InventoryArg,
+    global: &Global,
+) -> Result<ExitCode, Error> {
+    let path = &inventory.inventory;
+    let settings = settings_of(path)?;
+    let flag = global.templates.as_deref();
     match command {
         TemplatesCommand::List => {
-            let templates = Templates::load(global.templates.as_deref())?;
-            let overridden: Vec<(&str, &Path)> = templates.overridden().collect();
-            for (name, _) in crate::render::templates::EMBEDDED {
-                match overridden.iter().find(|(known, _)| known == name) {
-                    Some((_, path)) => println!("{name}\t(overridden by {})", path.display()),
-                    None => println!("{name}"),
-                }
+            let overrides = template_overrides(flag, path, settings.as_ref());
+            let templates = Templates::load(overrides.as_deref())?;
+            let mut listing = String::new();
+            for (name, _) in crate::render::templates::embedded() {
+                let _ = match templates.override_of(name) {
+                    Some(path) => writeln!(listing, "{name}\t(overridden by {})", path.display()),
+                    None => writeln!(listing, "{name}"),
+                };
             }
+            print_out(&listing)?;
         }
         TemplatesCommand::Eject { name } => {
-            let dir = global
-                .templates
-                .clone()
-                .unwrap_or_else(|| "templates".into());
+            let dir = template_dir(flag, path, settings.as_ref());
             let path = init::eject(&dir, &name)?;
             if !global.quiet {
                 eprintln!(
-                    "Wrote {}; render with `--templates {}` to use it.",
-                    path.display(),
-                    dir.display()
+                    "Wrote {}; every command now renders with it.",
+                    path.display()
                 );
             }
         }
@@ -133,21 +157,21 @@ fn templates(command: TemplatesCommand, global: &Global) -> Result<ExitCode, Err
     Ok(ExitCode::SUCCESS)
 }
 
-fn man() -> Result<(), Error> {
+/// The manual: `gen.1` on standard output, or every page (one per subcommand) into `dir`.
+fn man(dir: Option<&Path>) -> Result<(), Error> {
+    let failed = |path: &Path| {
+        let path = path.to_owned();
+        move |source| Error::Write { path, source }
+    };
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).map_err(failed(dir))?;
+        return clap_mangen::generate_to(Cli::command(), dir).map_err(failed(dir));
+    }
     let mut page = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut page)
-        .map_err(|source| Error::Write {
-            path: "standard output".into(),
-            source,
-        })?;
-    let _ = std::io::stdout().write_all(&page);
-    Ok(())
-}
-
-/// The JSON Schema of the inventory, as committed in `inventory.schema.json`.
-pub fn schema() -> String {
-    serde_json::to_string_pretty(&crate::inventory::schema()).unwrap_or_default()
+        .map_err(failed(Path::new("the manual page")))?;
+    print_out(&String::from_utf8_lossy(&page))
 }
 
 fn render(target: &Target, force: bool, global: &Global) -> Result<ExitCode, Error> {
@@ -173,10 +197,23 @@ fn render(target: &Target, force: bool, global: &Global) -> Result<ExitCode, Err
     Ok(ExitCode::SUCCESS)
 }
 
+fn diff(target: &Target, global: &Global) -> Result<ExitCode, Error> {
+    let plan = plan(target, global)?;
+    let diff = output::diff::unified(plan.changes());
+    let coloured = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    print_out(&if coloured {
+        output::diff::colour(&diff)
+    } else {
+        diff
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn check(target: &Target, global: &Global) -> Result<ExitCode, Error> {
     let plan = plan(target, global)?;
+    let mut listing = String::new();
     for entry in plan.changes() {
-        println!("{}: {}", describe(entry.action), entry.path);
+        let _ = writeln!(listing, "{}: {}", describe(entry.action), entry.path);
     }
     if plan.is_current() {
         if !global.quiet {
@@ -185,8 +222,9 @@ fn check(target: &Target, global: &Global) -> Result<ExitCode, Error> {
         return Ok(ExitCode::SUCCESS);
     }
     if plan.changes().next().is_none() {
-        println!("out of date: {}", output::manifest::MANIFEST);
+        let _ = writeln!(listing, "out of date: {}", output::manifest::MANIFEST);
     }
+    print_out(&listing)?;
     if !global.quiet {
         eprintln!(
             "{} is not what the inventory renders to: run `gen render`",
@@ -203,7 +241,8 @@ fn plan(target: &Target, global: &Global) -> Result<Plan, Error> {
     if !global.quiet {
         report::diagnostics(&prepared.source, &prepared.warnings);
     }
-    let overrides = template_dir(global.templates.as_deref(), path, &prepared.inventory);
+    let overrides =
+        template_overrides(global.templates.as_deref(), path, Some(&prepared.inventory));
     let templates = Templates::load(overrides.as_deref())?;
     let files = render_prepared(path, &prepared, &templates)?;
     Plan::build(&target.out, &files)
@@ -222,39 +261,46 @@ fn describe(action: Action) -> &'static str {
 }
 
 /// `gen validate`: every diagnostic, for people or as JSON; exit 1 on errors.
-fn validate(path: &Path, format: Format) -> ExitCode {
-    let (source, problems) = match prepare(path) {
+/// `--quiet` leaves out warnings and the summary.
+fn validate(path: &Path, format: Format, global: &Global) -> Result<ExitCode, Error> {
+    let (source, mut problems) = match prepare(path) {
         Ok(prepared) => (prepared.source, prepared.warnings),
         Err(Error::Invalid {
             source_text,
             problems,
         }) => (source_text, problems),
-        Err(other) => {
-            report::print(&other);
-            return ExitCode::FAILURE;
+        Err(other) if format == Format::Json => {
+            print_out(&(report::error_json(&path.display().to_string(), &other)? + "\n"))?;
+            return Ok(ExitCode::FAILURE);
         }
+        Err(other) => return Err(other),
     };
+    if global.quiet {
+        problems.retain(|problem| problem.severity == Severity::Error);
+    }
     let errors = problems
         .iter()
         .filter(|problem| problem.severity == Severity::Error)
         .count();
     match format {
-        Format::Json => println!("{}", report::json(&source, &problems)),
+        Format::Json => print_out(&(report::json(&source, &problems)? + "\n"))?,
         Format::Human => {
             report::diagnostics(&source, &problems);
-            eprintln!(
-                "{}: {} error(s), {} warning(s)",
-                source.name,
-                errors,
-                problems.len() - errors
-            );
+            if !global.quiet {
+                eprintln!(
+                    "{}: {} error(s), {} warning(s)",
+                    source.name,
+                    errors,
+                    problems.len() - errors
+                );
+            }
         }
     }
-    if errors > 0 {
+    Ok(if errors > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
 
 /// The context one template sees, as pretty JSON.
@@ -264,42 +310,22 @@ pub fn context_json(
     service: Option<&str>,
 ) -> Result<String, Error> {
     let cluster = &prepared.cluster;
-    let host = match host {
-        Some(name) => Some(
-            cluster
-                .hosts
-                .iter()
-                .find(|view| view.name == name)
-                .ok_or_else(|| {
-                    explain::unknown(
-                        "managed host",
-                        name,
-                        cluster.hosts.iter().map(|view| view.name.as_str()),
-                    )
-                })?,
-        ),
-        None => None,
+    let find_host = |name: &str| {
+        let hosts = || cluster.hosts.iter();
+        hosts().find(|view| view.name == name).ok_or_else(|| {
+            explain::unknown("managed host", name, hosts().map(|view| view.name.as_str()))
+        })
     };
-    let service = match service {
-        Some(name) => Some(
-            cluster
-                .services
-                .iter()
-                .find(|view| view.name == name)
-                .ok_or_else(|| {
-                    explain::unknown(
-                        "service",
-                        name,
-                        cluster.services.iter().map(|view| view.name.as_str()),
-                    )
-                })?,
-        ),
-        None => None,
+    let find_service = |name: &str| {
+        let services = || cluster.services.iter();
+        services().find(|view| view.name == name).ok_or_else(|| {
+            explain::unknown("service", name, services().map(|view| view.name.as_str()))
+        })
     };
     let context = RenderContext {
         cluster,
-        host,
-        service,
+        host: host.map(find_host).transpose()?,
+        service: service.map(find_service).transpose()?,
     };
-    Ok(serde_json::to_string_pretty(&context).unwrap_or_default())
+    to_json("the template context", &context)
 }

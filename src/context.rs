@@ -6,42 +6,33 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::inventory::{BootLoader, CheckType, Profile, Role};
-use crate::model::{self, Cluster, Host, Placement, Service};
+use crate::inventory::Placement;
+use crate::inventory::{Profile, Role};
+use crate::model::{self, Cluster, Host, Kopia, Mount, Peer, Service, Settings};
+use crate::paths;
 
 /// Everything one template sees. `host` is set for host templates, `service`
 /// for job templates; cluster-wide templates get only `cluster`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct RenderContext<'a> {
     pub cluster: &'a ClusterView,
     pub host: Option<&'a HostView>,
     pub service: Option<&'a ServiceView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ClusterView {
-    /// Cluster name, as in the inventory.
-    pub name: String,
-    /// DNS domain; hosts without an address are reached as `<host>.<domain>`.
-    pub domain: String,
-    /// Consul and Nomad datacenter.
-    pub datacenter: String,
-    /// `system.stateVersion` of every host.
-    pub state_version: String,
-    /// Flake URL of the nixpkgs input.
-    pub nixpkgs: String,
-    /// `time.timeZone`, when set.
-    pub time_zone: Option<String>,
-    /// Persistent storage root kept across reboots.
-    pub persist: String,
+    #[serde(flatten)]
+    pub settings: Settings,
     /// The admin account present on every host.
     pub admin: AdminView,
     /// Managed hosts, sorted by name.
     pub hosts: Vec<HostView>,
     /// Quorum members (hosts with `nomad-server`), sorted by name.
-    pub quorum: Vec<PeerView>,
+    pub quorum: Vec<Peer>,
     /// Number of quorum members: Consul and Nomad `bootstrap_expect`.
     pub quorum_size: usize,
     /// Addresses of the quorum members: Consul and Nomad join lists.
@@ -51,7 +42,7 @@ pub struct ClusterView {
     /// CIFS shares mounted on every cluster member, when configured.
     pub cifs: Option<CifsView>,
     /// Kopia backup of every host, when configured.
-    pub kopia: Option<KopiaView>,
+    pub kopia: Option<Kopia>,
     /// Nomad jobs, sorted by name.
     pub services: Vec<ServiceView>,
     /// Static ports of all services, opened on every worker.
@@ -60,7 +51,7 @@ pub struct ClusterView {
     pub sops: Option<SopsView>,
     /// Nix systems of the managed hosts, sorted.
     pub systems: Vec<&'static str>,
-    /// Role module files in use (under `common/`), besides `minimal-node.nix`.
+    /// Role and profile modules some host imports, by output path (`common/nomad-worker.nix`).
     pub role_modules: Vec<String>,
     /// Nomad client meta key that marks the NFS primary.
     pub nfs_primary_meta: &'static str,
@@ -76,7 +67,7 @@ pub struct ClusterView {
     pub cifs_credentials_secret: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct AdminView {
     /// User name.
     pub user: String,
@@ -84,20 +75,12 @@ pub struct AdminView {
     pub ssh_keys: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct PeerView {
-    /// Host name.
-    pub name: String,
-    /// Address other hosts use to reach it.
-    pub address: String,
-}
-
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct NfsView {
     /// The host serving the share.
-    pub primary: PeerView,
+    pub primary: Peer,
     /// Hosts receiving its replication, in inventory order.
-    pub standbys: Vec<PeerView>,
+    pub standbys: Vec<Peer>,
     /// Their addresses, in the same order.
     pub standby_addresses: Vec<String>,
     /// Exported btrfs subvolume on the primary.
@@ -124,7 +107,7 @@ pub struct NfsView {
     pub export_unit: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct DataDirView {
     /// Directory name under the export: the service's name.
     pub name: String,
@@ -132,7 +115,7 @@ pub struct DataDirView {
     pub owner: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct SopsView {
     /// One rule per host with a key: its own file, for it and the admins.
     pub hosts: Vec<SopsRuleView>,
@@ -142,7 +125,7 @@ pub struct SopsView {
     pub nfs: Option<SopsRuleView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct SopsRuleView {
     /// Regular expression (RE2) matching the secrets file's path.
     pub path_regex: String,
@@ -150,15 +133,15 @@ pub struct SopsRuleView {
     pub keys: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct CifsView {
     /// The storage box serving the shares.
-    pub server: PeerView,
+    pub server: Peer,
     /// Shares and their mount points, sorted by share name.
     pub shares: Vec<CifsShareView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct CifsShareView {
     /// Share name on the server.
     pub name: String,
@@ -166,32 +149,20 @@ pub struct CifsShareView {
     pub mount: String,
 }
 
-#[derive(Debug, Serialize)]
-pub struct KopiaView {
-    /// The Kopia repository server.
-    pub server: PeerView,
-    /// Its URL.
-    pub url: String,
-    /// SHA-256 fingerprint of its TLS certificate.
-    pub server_cert_fingerprint: String,
-    /// systemd calendar expression of the backup timer.
-    pub every: String,
-    /// Paths backed up, each through a read-only btrfs snapshot.
-    pub paths: Vec<String>,
-    /// Ignore patterns (gitignore syntax, relative to each path).
-    pub exclude: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct HostView {
     /// Host name: `networking.hostName`, the flake attribute and the deploy node.
     pub name: String,
+    /// The host's directory in the output, e.g. `hosts/c1`.
+    pub dir: String,
     /// Nix system, e.g. `x86_64-linux`.
     pub system: &'static str,
     /// Address other hosts and deploy-rs use.
     pub address: String,
     /// The address when it is an IP literal.
     pub bind_ip: Option<String>,
+    /// The address as it stands before `:port`: an IPv6 address in brackets.
+    pub url_address: String,
     /// `workstation`, `desktop` or null.
     pub profile: Option<&'static str>,
     /// Roles after resolution (declared, plus NFS roles from `storage.services`).
@@ -211,22 +182,14 @@ pub struct HostView {
     /// Plain option values: option path → value.
     pub nix: BTreeMap<String, serde_json::Value>,
     /// deploy-rs node settings, with deploy-rs key names.
-    pub deploy: BTreeMap<&'static str, serde_json::Value>,
+    pub deploy: BTreeMap<String, serde_json::Value>,
     /// Systems a workstation builds for through binfmt emulation.
     pub emulated_systems: Vec<&'static str>,
     /// Shared storage mounts, sorted by mount point.
-    pub mounts: Vec<MountView>,
+    pub mounts: Vec<Mount>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct MountView {
-    pub mount_point: String,
-    pub device: String,
-    pub fs_type: String,
-    pub options: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ServiceView {
     /// Job, group, task and Consul service name.
     pub name: String,
@@ -257,7 +220,7 @@ pub struct ServiceView {
     pub args: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct PortView {
     pub label: String,
     /// Static host port; null for a dynamic one.
@@ -266,7 +229,7 @@ pub struct PortView {
     pub to: Option<u16>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct CheckView {
     /// `tcp` or `http`.
     pub kind: &'static str,
@@ -278,7 +241,7 @@ pub struct CheckView {
     pub timeout: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct VolumeView {
     /// Directory on the host (under the services mount).
     pub source: String,
@@ -288,7 +251,7 @@ pub struct VolumeView {
     pub docker: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct AffinityView {
     /// Node attribute, a Nomad runtime interpolation such as `${meta.roles}`.
     pub attribute: String,
@@ -307,19 +270,13 @@ pub fn build(cluster: &Cluster) -> ClusterView {
     service_ports.sort_unstable();
     service_ports.dedup();
     ClusterView {
-        name: cluster.name.clone(),
-        domain: cluster.domain.clone(),
-        datacenter: cluster.datacenter.clone(),
-        state_version: cluster.state_version.clone(),
-        nixpkgs: cluster.nixpkgs.clone(),
-        time_zone: cluster.time_zone.clone(),
-        persist: cluster.persist.clone(),
+        settings: cluster.settings.clone(),
         admin: AdminView {
             user: cluster.admin_user.clone(),
             ssh_keys: cluster.admin_ssh_keys.clone(),
         },
         hosts: cluster.hosts.iter().map(host_view).collect(),
-        quorum: cluster.quorum.iter().map(peer_view).collect(),
+        quorum: cluster.quorum.clone(),
         quorum_size: cluster.quorum.len(),
         retry_join: cluster
             .quorum
@@ -331,7 +288,7 @@ pub fn build(cluster: &Cluster) -> ClusterView {
             .as_ref()
             .map(|nfs| nfs_view(nfs, &cluster.services)),
         cifs: cluster.cifs.as_ref().map(|cifs| CifsView {
-            server: peer_view(&cifs.server),
+            server: cifs.server.clone(),
             shares: cifs
                 .shares
                 .iter()
@@ -341,14 +298,7 @@ pub fn build(cluster: &Cluster) -> ClusterView {
                 })
                 .collect(),
         }),
-        kopia: cluster.kopia.as_ref().map(|kopia| KopiaView {
-            server: peer_view(&kopia.server),
-            url: kopia.url.clone(),
-            server_cert_fingerprint: kopia.server_cert_fingerprint.clone(),
-            every: kopia.every.clone(),
-            paths: kopia.paths.clone(),
-            exclude: kopia.exclude.clone(),
-        }),
+        kopia: cluster.kopia.clone(),
         service_ports,
         services,
         sops: cluster.sops.as_ref().map(sops_view),
@@ -404,18 +354,11 @@ fn regex_escape(text: &str) -> String {
     escaped
 }
 
-fn peer_view(peer: &model::Peer) -> PeerView {
-    PeerView {
-        name: peer.name.clone(),
-        address: peer.address.clone(),
-    }
-}
-
 fn nfs_view(nfs: &model::Nfs, services: &[Service]) -> NfsView {
     let (parent, name) = nfs.export.rsplit_once('/').unwrap_or(("", &nfs.export));
     NfsView {
-        primary: peer_view(&nfs.primary),
-        standbys: nfs.standbys.iter().map(peer_view).collect(),
+        primary: nfs.primary.clone(),
+        standbys: nfs.standbys.clone(),
         standby_addresses: nfs
             .standbys
             .iter()
@@ -450,37 +393,17 @@ fn nfs_view(nfs: &model::Nfs, services: &[Service]) -> NfsView {
     }
 }
 
-/// The module file of each role or profile.
-fn module_file(role: Role) -> &'static str {
-    match role {
-        Role::ClusterMember => "cluster-member.nix",
-        Role::NomadWorker => "nomad-worker.nix",
-        Role::NomadServer => "nomad-server.nix",
-        Role::ClusterTools => "cluster-tools.nix",
-        Role::NfsServicesServer => "nfs-services-server.nix",
-        Role::NfsServicesStandby => "nfs-services-standby.nix",
-    }
-}
-
-fn profile_file(profile: Profile) -> &'static str {
-    match profile {
-        Profile::Workstation => "workstation-node.nix",
-        Profile::Desktop => "desktop-node.nix",
-    }
-}
-
-/// Module files of a host, besides `minimal-node.nix`. A desktop also needs the
-/// workstation module, which `desktop-node.nix` imports.
-fn host_module_files(host: &Host) -> Vec<&'static str> {
-    let mut files: Vec<&'static str> = host.roles.iter().map(|role| module_file(*role)).collect();
-    files.extend(host.profile.map(profile_file));
-    files
-}
-
+/// Every module file some host imports. A desktop also needs the workstation
+/// module, which `desktop-node.nix` imports.
 fn role_modules(cluster: &Cluster) -> Vec<String> {
-    let mut files: Vec<&'static str> = cluster.hosts.iter().flat_map(host_module_files).collect();
-    if files.contains(&profile_file(Profile::Desktop)) {
-        files.push(profile_file(Profile::Workstation));
+    let mut files: Vec<&'static str> = cluster
+        .hosts
+        .iter()
+        .flat_map(Host::generated_modules)
+        .filter(|module| ![paths::GLOBAL_MODULES, paths::MINIMAL_MODULE].contains(module))
+        .collect();
+    if files.contains(&Profile::Desktop.module()) {
+        files.push(Profile::Workstation.module());
     }
     files.sort_unstable();
     files.dedup();
@@ -488,29 +411,20 @@ fn role_modules(cluster: &Cluster) -> Vec<String> {
 }
 
 fn host_view(host: &Host) -> HostView {
-    let mut imports = vec![
-        "../../common/global".to_owned(),
-        "../../common/minimal-node.nix".to_owned(),
-    ];
-    imports.extend(
-        host_module_files(host)
-            .into_iter()
-            .map(|file| format!("../../common/{file}")),
-    );
+    let imports = host
+        .generated_modules()
+        .map(paths::from_host_file)
+        .collect();
     HostView {
         name: host.name.clone(),
+        dir: paths::host_dir(&host.name),
         system: host.system.as_str(),
         address: host.address.clone(),
+        url_address: model::url_address(&host.address),
         bind_ip: host.bind_ip.clone(),
-        profile: host.profile.map(|profile| match profile {
-            Profile::Workstation => "workstation",
-            Profile::Desktop => "desktop",
-        }),
+        profile: host.profile.map(Profile::as_str),
         roles: host.roles.iter().map(|role| role.as_str()).collect(),
-        boot_loader: match host.boot_loader {
-            BootLoader::SystemdBoot => "systemd-boot",
-            BootLoader::Extlinux => "extlinux",
-        },
+        boot_loader: host.boot_loader.as_str(),
         is_member: host.has(Role::ClusterMember),
         is_worker: host.has(Role::NomadWorker),
         is_server: host.has(Role::NomadServer),
@@ -520,48 +434,18 @@ fn host_view(host: &Host) -> HostView {
         imports,
         extra_modules: host.modules.clone(),
         nix: host.nix.clone(),
-        deploy: deploy_view(&host.deploy),
+        deploy: host
+            .deploy
+            .iter()
+            .map(|setting| (setting.key.clone(), setting.value.clone()))
+            .collect(),
         emulated_systems: host
             .emulated_systems
             .iter()
             .map(|system| system.as_str())
             .collect(),
-        mounts: host
-            .mounts
-            .iter()
-            .map(|mount| MountView {
-                mount_point: mount.mount_point.clone(),
-                device: mount.device.clone(),
-                fs_type: mount.fs_type.clone(),
-                options: mount.options.clone(),
-            })
-            .collect(),
+        mounts: host.mounts.clone(),
     }
-}
-
-fn deploy_view(deploy: &model::Deploy) -> BTreeMap<&'static str, serde_json::Value> {
-    use serde_json::Value;
-    let mut settings = BTreeMap::new();
-    settings.insert("hostname", Value::from(deploy.hostname.clone()));
-    settings.insert("sshUser", Value::from(deploy.ssh_user.clone()));
-    let optional = [
-        ("sshOpts", deploy.ssh_opts.clone().map(Value::from)),
-        ("remoteBuild", deploy.remote_build.map(Value::from)),
-        ("magicRollback", deploy.magic_rollback.map(Value::from)),
-        ("autoRollback", deploy.auto_rollback.map(Value::from)),
-        ("fastConnection", deploy.fast_connection.map(Value::from)),
-        ("confirmTimeout", deploy.confirm_timeout.map(Value::from)),
-        (
-            "activationTimeout",
-            deploy.activation_timeout.map(Value::from),
-        ),
-    ];
-    for (key, value) in optional {
-        if let Some(value) = value {
-            settings.insert(key, value);
-        }
-    }
-    settings
 }
 
 fn service_view(service: &Service) -> ServiceView {
@@ -584,10 +468,7 @@ fn service_view(service: &Service) -> ServiceView {
             .map(|port| port.label.clone())
             .collect(),
         check: service.check.as_ref().map(|check| CheckView {
-            kind: match check.kind {
-                CheckType::Tcp => "tcp",
-                CheckType::Http => "http",
-            },
+            kind: check.kind.as_str(),
             port: check.port.clone(),
             path: check.path.clone(),
             interval: check.interval.clone(),

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::diagnostic::{Diagnostic, Source};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::Source;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -66,4 +67,79 @@ pub enum Error {
         /// "did you mean …?", or what exists.
         hint: String,
     },
+
+    #[error("No inventory at `{}`", path.display())]
+    NoInventory { path: PathBuf },
+
+    #[error("`{}` is not a directory", path.display())]
+    OutNotADirectory { path: PathBuf },
+
+    #[error("The manifest `{}` is not one gen wrote: {reason}", path.display())]
+    CorruptManifest { path: PathBuf, reason: String },
+
+    #[error("Cannot write to standard output")]
+    Stdout(#[source] std::io::Error),
+
+    #[error("Cannot serialise {what}")]
+    Serialize {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    #[error("The inventory's JSON Schema does not compile: {0}")]
+    Schema(String),
+}
+
+impl Error {
+    /// The diagnostic code the error is reported with.
+    pub fn code(&self) -> Code {
+        match self {
+            Self::Read { .. } => Code::CliRead,
+            Self::Invalid { problems, .. } => problems
+                .first()
+                .map_or(Code::CliInternal, |problem| problem.code),
+            Self::Template { .. } => Code::RenderTemplate,
+            Self::InvalidOutput { .. } => Code::RenderInvalidOutput,
+            Self::UnsafePath { .. } | Self::Write { .. } | Self::Stdout(_) => Code::CliWrite,
+            Self::Conflicts { .. } => Code::OutputNotOwned,
+            Self::UnknownTemplate { .. } => Code::CliUnknownTemplate,
+            Self::Exists { .. } => Code::CliExists,
+            Self::UnknownTarget { .. } => Code::CliUnknownTarget,
+            Self::NoInventory { .. } => Code::CliNoInventory,
+            Self::OutNotADirectory { .. } => Code::OutputNotADirectory,
+            Self::CorruptManifest { .. } => Code::OutputCorruptManifest,
+            Self::Serialize { .. } | Self::Schema(_) => Code::CliInternal,
+        }
+    }
+
+    /// How to fix it, when gen can tell.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::UnknownTemplate { hint, .. } => {
+                Some(format!("{hint}; `gen templates list` shows them all"))
+            }
+            Self::UnknownTarget { hint, .. } => Some(hint.clone()),
+            Self::InvalidOutput { template, .. } => Some(format!(
+                "the template `{template}` is at fault, not the inventory: fix it, or report it"
+            )),
+            Self::Conflicts { diff, .. } => Some(format!(
+                "keep your change by moving it into the inventory or a hand-written module, \
+                 or discard it with `gen render --force`. What gen would write:\n{diff}"
+            )),
+            other => other.code().hint().map(str::to_owned),
+        }
+    }
+
+    /// The message with every underlying cause, `: `-separated.
+    pub fn with_causes(&self) -> String {
+        let mut message = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(inner) = cause {
+            message.push_str(": ");
+            message.push_str(&inner.to_string());
+            cause = inner.source();
+        }
+        message
+    }
 }

@@ -1,14 +1,16 @@
 //! What gen makes of each host, for people: `gen hosts` and `gen explain`.
 
 use std::fmt::Write;
+use std::path::Path;
 
 use serde::Serialize;
 
 use crate::Prepared;
 use crate::error::Error;
-use crate::inventory::{DeploySettings, Profile, Role};
-use crate::model::{self, Placement};
-use crate::suggest;
+use crate::inventory::Placement;
+use crate::inventory::{Profile, Role};
+use crate::model;
+use crate::{paths, suggest};
 
 /// One line of `gen hosts`.
 #[derive(Debug, Serialize)]
@@ -40,7 +42,7 @@ pub fn hosts(prepared: &Prepared) -> Vec<HostRow> {
                 roles: resolved.map_or_else(Vec::new, |resolved| {
                     resolved.roles.iter().map(|role| role.as_str()).collect()
                 }),
-                profile: host.value.profile.map(profile_name),
+                profile: host.value.profile.map(Profile::as_str),
                 managed: host.value.managed,
             }
         })
@@ -95,8 +97,8 @@ pub fn unknown<'a>(kind: &'static str, name: &str, known: impl Iterator<Item = &
     }
 }
 
-/// `gen explain HOST`.
-pub fn explain(prepared: &Prepared, name: &str) -> Result<String, Error> {
+/// `gen explain HOST`, for the output directory `out`.
+pub fn explain(prepared: &Prepared, name: &str, out: &Path) -> Result<String, Error> {
     let inventory = &prepared.inventory;
     let Some(host) = inventory.hosts.get(name) else {
         return Err(unknown(
@@ -106,41 +108,65 @@ pub fn explain(prepared: &Prepared, name: &str) -> Result<String, Error> {
         ));
     };
     let address = model::address_of(inventory, name, &host.value);
-    let mut out = String::new();
     let Some(resolved) = prepared
         .model
         .hosts
         .iter()
         .find(|resolved| resolved.name == name)
     else {
-        let _ = writeln!(
-            out,
-            "Host {name} is not managed by gen (managed: false), reached at {address}."
-        );
-        let _ = writeln!(
-            out,
-            "gen generates nothing for it; other hosts refer to it:"
-        );
-        for (what, uses) in references(prepared, name) {
-            if uses {
-                let _ = writeln!(out, "  {what}");
-            }
-        }
-        return Ok(out);
+        return Ok(unmanaged(prepared, name, &address));
     };
+    let mut text = String::new();
     let _ = writeln!(
-        out,
+        text,
         "Host {name} ({}), reached at {address}\n",
         resolved.system.as_str()
     );
-    roles_section(&mut out, name, &host.value, resolved);
-    files_section(&mut out, prepared, name, resolved);
-    let _ = writeln!(out, "\nDeploy:\n  deploy ./generated#{name}");
-    for (key, value, origin) in deploy_origins(prepared, name, &address) {
-        let _ = writeln!(out, "  {key:<20}{value:<24}from {origin}");
+    roles_section(&mut text, name, &host.value, resolved);
+    files_section(&mut text, name, resolved);
+    deploy_section(&mut text, name, resolved, out);
+    services_section(&mut text, prepared, name, resolved);
+    Ok(text)
+}
+
+fn unmanaged(prepared: &Prepared, name: &str, address: &str) -> String {
+    let mut text = format!(
+        "Host {name} is not managed by gen (managed: false), reached at {address}.\n\
+         gen generates nothing for it; other hosts refer to it:\n"
+    );
+    for (what, uses) in references(prepared, name) {
+        if uses {
+            let _ = writeln!(text, "  {what}");
+        }
     }
-    services_section(&mut out, prepared, name, resolved);
-    Ok(out)
+    text
+}
+
+fn deploy_section(text: &mut String, name: &str, resolved: &model::Host, out: &Path) {
+    let _ = writeln!(
+        text,
+        "\nDeploy:\n  deploy {}",
+        paths::deploy_target(out, name)
+    );
+    for setting in &resolved.deploy {
+        let value = match &setting.value {
+            serde_json::Value::String(value) => value.clone(),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|item| {
+                    item.as_str()
+                        .map_or_else(|| item.to_string(), str::to_owned)
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+            other => other.to_string(),
+        };
+        let _ = writeln!(
+            text,
+            "  {:<20}{value:<24}from {}",
+            setting.key, setting.origin
+        );
+    }
 }
 
 fn roles_section(
@@ -175,27 +201,27 @@ fn roles_section(
         };
         let _ = writeln!(
             out,
-            "Profile:\n  {:<22}declared in hosts.{name}.profile{implied}",
-            profile_name(profile)
+            "Profile:\n  {profile:<22}declared in hosts.{name}.profile{implied}"
         );
     }
 }
 
-fn files_section(out: &mut String, prepared: &Prepared, name: &str, resolved: &model::Host) {
-    let view = prepared.cluster.hosts.iter().find(|view| view.name == name);
+fn files_section(text: &mut String, name: &str, resolved: &model::Host) {
     let _ = writeln!(
-        out,
-        "\nFiles:\n  hosts/{name}/default.nix (generated), importing:"
+        text,
+        "\nFiles:\n  {} (generated), importing:",
+        paths::host_file(name)
     );
-    for module in view.map(|view| view.imports.as_slice()).unwrap_or_default() {
-        let _ = writeln!(out, "    {}", module.trim_start_matches("../../"));
+    for module in resolved.generated_modules() {
+        let _ = writeln!(text, "    {module}");
     }
     for module in &resolved.modules {
-        let _ = writeln!(out, "    {module} (yours, from hosts.{name}.modules)");
+        let _ = writeln!(text, "    {module} (yours, from hosts.{name}.modules)");
     }
     let _ = writeln!(
-        out,
-        "  hosts/{name}/hardware-configuration.nix (yours, imported when present)"
+        text,
+        "  {} (yours, imported when present)",
+        paths::hardware_file(name)
     );
 }
 
@@ -233,13 +259,6 @@ fn placement_name(placement: &Placement) -> String {
     }
 }
 
-fn profile_name(profile: Profile) -> &'static str {
-    match profile {
-        Profile::Workstation => "workstation",
-        Profile::Desktop => "desktop",
-    }
-}
-
 /// Where an unmanaged host is referred to.
 fn references(prepared: &Prepared, name: &str) -> Vec<(&'static str, bool)> {
     let inventory = &prepared.inventory;
@@ -261,68 +280,4 @@ fn references(prepared: &Prepared, name: &str) -> Vec<(&'static str, bool)> {
                 .is_some_and(|kopia| kopia.value.server.value == name),
         ),
     ]
-}
-
-/// A deploy-rs setting's name, and how to read it from deploy settings.
-type Setting = (&'static str, fn(&DeploySettings) -> Option<String>);
-
-/// Each deploy-rs setting of a host, its value and where it came from.
-fn deploy_origins(
-    prepared: &Prepared,
-    name: &str,
-    address: &str,
-) -> Vec<(&'static str, String, String)> {
-    let inventory = &prepared.inventory;
-    let Some(host) = inventory.hosts.get(name) else {
-        return Vec::new();
-    };
-    let own = &host.value.deploy;
-    let cluster = &inventory.cluster.deploy;
-    let hostname_origin = if host.value.address.is_some() {
-        format!("hosts.{name}.address")
-    } else {
-        "cluster.domain".to_owned()
-    };
-    let mut settings = vec![("hostname", address.to_owned(), hostname_origin)];
-    let pick = |get: fn(&DeploySettings) -> Option<String>| -> Option<(String, String)> {
-        get(own)
-            .map(|value| (value, format!("hosts.{name}.deploy")))
-            .or_else(|| get(cluster).map(|value| (value, "cluster.deploy".to_owned())))
-    };
-    let ssh_user = pick(|deploy| deploy.ssh_user.clone()).unwrap_or_else(|| {
-        (
-            inventory.cluster.admin.user.clone(),
-            "cluster.admin.user".to_owned(),
-        )
-    });
-    settings.push(("sshUser", ssh_user.0, ssh_user.1));
-    let optional: [Setting; 7] = [
-        ("sshOpts", |deploy| {
-            deploy.ssh_opts.as_ref().map(|opts| opts.join(" "))
-        }),
-        ("remoteBuild", |deploy| {
-            deploy.remote_build.map(|flag| flag.to_string())
-        }),
-        ("magicRollback", |deploy| {
-            deploy.magic_rollback.map(|flag| flag.to_string())
-        }),
-        ("autoRollback", |deploy| {
-            deploy.auto_rollback.map(|flag| flag.to_string())
-        }),
-        ("fastConnection", |deploy| {
-            deploy.fast_connection.map(|flag| flag.to_string())
-        }),
-        ("confirmTimeout", |deploy| {
-            deploy.confirm_timeout.map(|seconds| seconds.to_string())
-        }),
-        ("activationTimeout", |deploy| {
-            deploy.activation_timeout.map(|seconds| seconds.to_string())
-        }),
-    ];
-    for (key, get) in optional {
-        if let Some((value, origin)) = pick(get) {
-            settings.push((key, value, origin));
-        }
-    }
-    settings
 }

@@ -16,7 +16,7 @@ pub fn write(dir: &Path) -> Result<PathBuf, Error> {
     create_new(&inventory, STARTER)?;
     match create_new(
         &dir.join("inventory.schema.json"),
-        &format!("{}\n", crate::commands::schema()),
+        &format!("{}\n", crate::inventory::schema_text()),
     ) {
         Ok(()) | Err(Error::Exists { .. }) => Ok(inventory),
         Err(error) => Err(error),
@@ -26,7 +26,7 @@ pub fn write(dir: &Path) -> Result<PathBuf, Error> {
 /// Copies the embedded template `name` to `dir/name`, never over an existing file.
 pub fn eject(dir: &Path, name: &str) -> Result<PathBuf, Error> {
     let Some(source) = templates::source(name) else {
-        let names: Vec<&str> = templates::EMBEDDED.iter().map(|(name, _)| *name).collect();
+        let names: Vec<&str> = templates::embedded().map(|(name, _)| name).collect();
         return Err(Error::UnknownTemplate {
             name: name.to_owned(),
             hint: suggest::hint(name, &names),

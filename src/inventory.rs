@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 /// A value with its place in the inventory file.
@@ -15,7 +15,13 @@ pub type Located<T> = Spanned<T>;
 
 /// The JSON Schema of the inventory, from these types and their doc comments.
 pub fn schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(Inventory)).unwrap_or_default()
+    schemars::schema_for!(Inventory).to_value()
+}
+
+/// The schema as `gen schema` prints it and `inventory.schema.json` holds it.
+pub fn schema_text() -> String {
+    // A `Value` always serialises; its `Display` is the JSON text.
+    format!("{:#}", schema())
 }
 
 /// A NixOS cluster: its hosts, roles, storage, backups and services, which
@@ -95,25 +101,35 @@ pub struct Admin {
     pub ssh_keys: Vec<String>,
 }
 
+// Written out, each field takes deploy-rs's own name (`ssh_user` → `sshUser`).
 /// deploy-rs settings; every field is optional so a host can override only some.
-#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[serde(rename_all(serialize = "camelCase"))]
 pub struct DeploySettings {
     /// User deploy-rs logs in as (default: the admin).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ssh_user: Option<String>,
     /// Extra ssh arguments, e.g. `["-p", "2222"]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ssh_opts: Option<Vec<String>>,
     /// Build on the target instead of locally (for an aarch64 host, say).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_build: Option<bool>,
     /// Roll back unless deploy-rs can reconnect after activation (deploy-rs default: true).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub magic_rollback: Option<bool>,
     /// Roll back when activation fails (deploy-rs default: true).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_rollback: Option<bool>,
     /// Copy the whole closure instead of letting the target substitute.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fast_connection: Option<bool>,
     /// Seconds to wait for the confirmation of magic rollback.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub confirm_timeout: Option<u32>,
     /// Seconds activation may take.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activation_timeout: Option<u32>,
 }
 
@@ -269,85 +285,148 @@ fn default_managed() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
-pub enum System {
-    /// 64-bit x86 Linux.
-    #[serde(rename = "x86_64-linux")]
-    X86_64Linux,
-    /// 64-bit ARM Linux (Raspberry Pi 4 and later).
-    #[serde(rename = "aarch64-linux")]
-    Aarch64Linux,
+/// A fixed set of values named in the inventory: serde (the inventory and its
+/// schema) and strum (`as_str`, `Display`, `iter`) derive the same kebab-case
+/// names from the variants, so each name is written once, if at all.
+macro_rules! named_values {
+    ($(#[$meta:meta])* pub enum $name:ident { $($body:tt)* }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            PartialOrd,
+            Ord,
+            Deserialize,
+            JsonSchema,
+            strum::IntoStaticStr,
+            strum::Display,
+            strum::EnumIter,
+        )]
+        #[serde(rename_all = "kebab-case")]
+        #[strum(serialize_all = "kebab-case")]
+        pub enum $name { $($body)* }
+
+        impl $name {
+            /// The name the inventory uses.
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+        }
+    };
 }
 
-impl System {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::X86_64Linux => "x86_64-linux",
-            Self::Aarch64Linux => "aarch64-linux",
-        }
+named_values! {
+    pub enum System {
+        /// 64-bit x86 Linux.
+        #[serde(rename = "x86_64-linux")]
+        #[strum(serialize = "x86_64-linux")]
+        X86_64Linux,
+        /// 64-bit ARM Linux (Raspberry Pi 4 and later).
+        Aarch64Linux,
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Profile {
-    /// Development and deployment tools, Docker, nix-ld, emulation of the cluster's other systems.
-    Workstation,
-    /// A workstation with a Hyprland session.
-    Desktop,
+named_values! {
+    pub enum Profile {
+        /// Development and deployment tools, Docker, nix-ld, emulation of the cluster's other systems.
+        Workstation,
+        /// A workstation with a Hyprland session.
+        Desktop,
+    }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum BootLoader {
-    /// systemd-boot, for UEFI machines.
-    #[default]
-    SystemdBoot,
-    /// extlinux, for boards such as the Raspberry Pi.
-    Extlinux,
+named_values! {
+    #[derive(Default)]
+    pub enum BootLoader {
+        /// systemd-boot, for UEFI machines.
+        #[default]
+        SystemdBoot,
+        /// extlinux, for boards such as the Raspberry Pi.
+        Extlinux,
+    }
 }
 
-/// Cluster roles a host can declare. NFS roles follow `storage.services`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// Consul agent, `.consul` name resolution and the shared mounts.
-    ClusterMember,
-    /// Nomad client running jobs with Docker.
-    NomadWorker,
-    /// Consul and Nomad server: a quorum member.
-    NomadServer,
-    /// nomad, consul, wander and damon on the command line.
-    ClusterTools,
-    /// Serves the services share (given by `storage.services.primary`).
-    NfsServicesServer,
-    /// Receives the share's replication (given by `storage.services.standbys`).
-    NfsServicesStandby,
+// Adding a role: a variant here (its doc comment documents it in the schema),
+// its row in `Role::spec`, and its module `templates/common/<role>.nix`.
+named_values! {
+    /// Cluster roles a host can declare. NFS roles follow `storage.services`.
+    pub enum Role {
+        /// Consul agent, `.consul` name resolution and the shared mounts.
+        ClusterMember,
+        /// Nomad client running jobs with Docker.
+        NomadWorker,
+        /// Consul and Nomad server: a quorum member.
+        NomadServer,
+        /// nomad, consul, wander and damon on the command line.
+        ClusterTools,
+        /// Serves the services share (given by `storage.services.primary`).
+        NfsServicesServer,
+        /// Receives the share's replication (given by `storage.services.standbys`).
+        NfsServicesStandby,
+    }
+}
+
+/// What gen needs to know of a role besides its name.
+pub struct RoleSpec {
+    /// Its NixOS module: the embedded template's name, which is also its path in the output.
+    pub module: &'static str,
+    /// The embedded template's source.
+    pub source: &'static str,
+    /// Whether it runs on the Consul agent of `cluster-member`.
+    pub needs_member: bool,
+}
+
+macro_rules! role_module {
+    ($file:literal) => {
+        (
+            concat!("common/", $file),
+            include_str!(concat!("../templates/common/", $file)),
+        )
+    };
 }
 
 impl Role {
-    pub const ALL: [Self; 6] = [
-        Self::ClusterMember,
-        Self::NomadWorker,
-        Self::NomadServer,
-        Self::ClusterTools,
-        Self::NfsServicesServer,
-        Self::NfsServicesStandby,
-    ];
+    /// The role table: one row per role.
+    pub fn spec(self) -> RoleSpec {
+        let ((module, source), needs_member) = match self {
+            Self::ClusterMember => (role_module!("cluster-member.nix"), false),
+            Self::NomadWorker => (role_module!("nomad-worker.nix"), true),
+            Self::NomadServer => (role_module!("nomad-server.nix"), true),
+            Self::ClusterTools => (role_module!("cluster-tools.nix"), true),
+            Self::NfsServicesServer => (role_module!("nfs-services-server.nix"), false),
+            Self::NfsServicesStandby => (role_module!("nfs-services-standby.nix"), false),
+        };
+        RoleSpec {
+            module,
+            source,
+            needs_member,
+        }
+    }
+
+    /// Every role, in declaration order.
+    pub fn all() -> impl Iterator<Item = Self> {
+        <Self as strum::IntoEnumIterator>::iter()
+    }
 
     /// The role called `name` in the inventory.
     pub fn named(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.as_str() == name)
+        Self::all().find(|role| role.as_str() == name)
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub fn needs_member(self) -> bool {
+        self.spec().needs_member
+    }
+}
+
+impl Profile {
+    /// Its NixOS module: the embedded template's name and its path in the output.
+    pub fn module(self) -> &'static str {
         match self {
-            Self::ClusterMember => "cluster-member",
-            Self::NomadWorker => "nomad-worker",
-            Self::NomadServer => "nomad-server",
-            Self::ClusterTools => "cluster-tools",
-            Self::NfsServicesServer => "nfs-services-server",
-            Self::NfsServicesStandby => "nfs-services-standby",
+            Self::Workstation => "common/workstation-node.nix",
+            Self::Desktop => "common/desktop-node.nix",
         }
     }
 }
@@ -391,6 +470,38 @@ pub struct Service {
     /// Arguments of the container.
     #[serde(default)]
     pub args: Vec<String>,
+}
+
+/// Where a service prefers to run: what its `prefer` means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// `nfs-primary`: beside the services share's disk.
+    NfsPrimary,
+    /// On hosts with this role.
+    Role(Role),
+    /// On this host.
+    Host(String),
+}
+
+/// The placement keyword for the NFS primary.
+pub const NFS_PRIMARY: &str = "nfs-primary";
+
+impl Inventory {
+    /// What `prefer` names in this inventory: the NFS primary (when there is a
+    /// share), a host, or a role; `None` when it names nothing.
+    pub fn placement(&self, prefer: &str) -> Option<Placement> {
+        if prefer == NFS_PRIMARY {
+            return self
+                .storage
+                .services
+                .is_some()
+                .then_some(Placement::NfsPrimary);
+        }
+        if self.hosts.contains_key(prefer) {
+            return Some(Placement::Host(prefer.to_owned()));
+        }
+        Role::named(prefer).map(Placement::Role)
+    }
 }
 
 /// A port: a static host port that the container also listens on, or a mapping.
@@ -463,14 +574,15 @@ pub fn default_check_timeout() -> String {
     "2s".to_owned()
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CheckType {
-    /// A TCP connection to the port.
-    #[default]
-    Tcp,
-    /// An HTTP GET of `path` that must answer 2xx.
-    Http,
+named_values! {
+    #[derive(Default)]
+    pub enum CheckType {
+        /// A TCP connection to the port.
+        #[default]
+        Tcp,
+        /// An HTTP GET of `path` that must answer 2xx.
+        Http,
+    }
 }
 
 /// Resources reserved for each instance.
@@ -500,4 +612,42 @@ fn default_cpu() -> u32 {
 
 fn default_memory() -> u32 {
     256
+}
+
+#[cfg(test)]
+mod tests {
+    use strum::IntoEnumIterator;
+
+    use super::{BootLoader, CheckType, Profile, Role, System};
+
+    /// serde reads each value by the name strum writes, so the inventory, the
+    /// schema, the view model and the messages name it alike.
+    fn names_round_trip<T>(names: impl Iterator<Item = (T, &'static str)>)
+    where
+        T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        for (value, name) in names {
+            let read: T = serde_json::from_value(serde_json::Value::from(name))
+                .unwrap_or_else(|error| panic!("`{name}` does not read back: {error}"));
+            assert_eq!(read, value, "{name}");
+        }
+    }
+
+    #[test]
+    fn serde_and_strum_agree_on_names() {
+        names_round_trip(System::iter().map(|value| (value, value.as_str())));
+        names_round_trip(Profile::iter().map(|value| (value, value.as_str())));
+        names_round_trip(BootLoader::iter().map(|value| (value, value.as_str())));
+        names_round_trip(Role::iter().map(|value| (value, value.as_str())));
+        names_round_trip(CheckType::iter().map(|value| (value, value.as_str())));
+    }
+
+    #[test]
+    fn each_role_module_is_a_common_nix_file() {
+        for role in Role::all() {
+            let spec = role.spec();
+            assert_eq!(spec.module, format!("common/{role}.nix"));
+            assert!(!spec.source.is_empty());
+        }
+    }
 }

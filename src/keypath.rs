@@ -3,7 +3,7 @@
 
 /// The path of the node at byte `offset`, from the indentation of the lines above it.
 pub fn at(text: &str, offset: usize) -> String {
-    let offset = floor_boundary(text, offset);
+    let offset = crate::source::floor_boundary(text, offset);
     let line_start = text[..offset].rfind('\n').map_or(0, |newline| newline + 1);
     let line_end = text[offset..]
         .find('\n')
@@ -41,15 +41,6 @@ pub fn at(text: &str, offset: usize) -> String {
         path.push_str(&segment);
     }
     path
-}
-
-/// `offset`, moved back onto a character boundary inside `text`.
-pub(crate) fn floor_boundary(text: &str, offset: usize) -> usize {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
 }
 
 fn indentation(line: &str) -> usize {

@@ -18,17 +18,20 @@ mod keypath;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod paths;
 pub mod render;
 pub mod report;
+pub mod source;
 mod suggest;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
 
 use crate::context::ClusterView;
-use crate::diagnostic::{Diagnostic, Severity, Source};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Error;
 use crate::render::{RenderedFile, Templates};
+use crate::source::Source;
 
 /// A loaded, valid inventory: its text, its resolved model and view model, and
 /// the warnings it raised.
@@ -99,16 +102,35 @@ pub fn render_prepared(
     Ok(files)
 }
 
-/// The template override directory: `--templates`, else the inventory's
-/// `cluster.templates` relative to the inventory file.
+/// Where template overrides are read from, and `gen templates eject` writes
+/// to: `--templates`, else the inventory's `cluster.templates`, else `templates/`
+/// beside the inventory. Every command reads it from here, so an ejected
+/// template is used by the next `render`, `check` and `diff` alike.
 pub fn template_dir(
     flag: Option<&Path>,
     inventory_path: &Path,
-    inventory: &inventory::Inventory,
-) -> Option<PathBuf> {
-    flag.map(Path::to_owned).or_else(|| {
-        let relative = inventory.cluster.templates.as_ref()?;
-        let base = inventory_path.parent().unwrap_or(Path::new(""));
-        Some(base.join(relative))
-    })
+    inventory: Option<&inventory::Inventory>,
+) -> PathBuf {
+    if let Some(flag) = flag {
+        return flag.to_owned();
+    }
+    let base = inventory_path.parent().unwrap_or(Path::new(""));
+    let configured = inventory.and_then(|inventory| inventory.cluster.templates.as_deref());
+    base.join(configured.unwrap_or(DEFAULT_TEMPLATE_DIR))
 }
+
+/// The override directory templates are read from: [`template_dir`] when it was
+/// named (by flag or inventory) or exists, so a default that is absent is no error.
+pub fn template_overrides(
+    flag: Option<&Path>,
+    inventory_path: &Path,
+    inventory: Option<&inventory::Inventory>,
+) -> Option<PathBuf> {
+    let dir = template_dir(flag, inventory_path, inventory);
+    let named =
+        flag.is_some() || inventory.is_some_and(|inventory| inventory.cluster.templates.is_some());
+    (named || dir.is_dir()).then_some(dir)
+}
+
+/// The override directory when neither `--templates` nor `cluster.templates` names one.
+pub const DEFAULT_TEMPLATE_DIR: &str = "templates";

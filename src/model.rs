@@ -6,7 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-use crate::inventory::{self, BootLoader, CheckType, Profile, Role, System};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::inventory::{self, BootLoader, CheckType, Placement, Profile, Role, System};
+use crate::paths;
 
 /// Nomad client meta key set on the NFS primary; jobs that prefer it match on it.
 pub const NFS_PRIMARY_META: &str = "nfs_services_primary";
@@ -23,15 +27,28 @@ pub const NFS_SECRETS_FILE: &str = "nfs-services";
 /// sops secret holding the CIFS credentials file.
 pub const CIFS_CREDENTIALS_SECRET: &str = "cifs-credentials";
 
+/// Settings of the whole cluster, as templates read them under `cluster`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Settings {
+    /// Cluster name, as in the inventory.
+    pub name: String,
+    /// DNS domain; hosts without an address are reached as `<host>.<domain>`.
+    pub domain: String,
+    /// Consul and Nomad datacenter.
+    pub datacenter: String,
+    /// `system.stateVersion` of every host.
+    pub state_version: String,
+    /// Flake URL of the nixpkgs input.
+    pub nixpkgs: String,
+    /// `time.timeZone`, when set.
+    pub time_zone: Option<String>,
+    /// Persistent storage root kept across reboots.
+    pub persist: String,
+}
+
 #[derive(Debug)]
 pub struct Cluster {
-    pub name: String,
-    pub domain: String,
-    pub datacenter: String,
-    pub state_version: String,
-    pub nixpkgs: String,
-    pub time_zone: Option<String>,
-    pub persist: String,
+    pub settings: Settings,
     pub admin_user: String,
     pub admin_ssh_keys: Vec<String>,
     /// Managed hosts, by name.
@@ -49,9 +66,11 @@ pub struct Cluster {
 }
 
 /// A host as other hosts reach it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Peer {
+    /// Host name.
     pub name: String,
+    /// Address other hosts use to reach it.
     pub address: String,
 }
 
@@ -65,7 +84,8 @@ pub struct Host {
     pub roles: BTreeSet<Role>,
     pub profile: Option<Profile>,
     pub boot_loader: BootLoader,
-    pub deploy: Deploy,
+    /// deploy-rs node settings: `hostname`, `sshUser`, then the ones the inventory sets.
+    pub deploy: Vec<Setting>,
     pub modules: Vec<String>,
     pub nix: BTreeMap<String, serde_json::Value>,
     /// Other systems in the cluster a workstation builds for through binfmt.
@@ -77,23 +97,28 @@ impl Host {
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
+
+    /// The generated modules the host imports: the global and minimal ones, its
+    /// roles' and its profile's.
+    pub fn generated_modules(&self) -> impl Iterator<Item = &'static str> + '_ {
+        [paths::GLOBAL_MODULES, paths::MINIMAL_MODULE]
+            .into_iter()
+            .chain(self.roles.iter().map(|role| role.spec().module))
+            .chain(self.profile.map(Profile::module))
+    }
 }
 
-/// deploy-rs node settings after cluster defaults and host overrides are merged.
-#[derive(Debug)]
-pub struct Deploy {
-    pub hostname: String,
-    pub ssh_user: String,
-    pub ssh_opts: Option<Vec<String>>,
-    pub remote_build: Option<bool>,
-    pub magic_rollback: Option<bool>,
-    pub auto_rollback: Option<bool>,
-    pub fast_connection: Option<bool>,
-    pub confirm_timeout: Option<u32>,
-    pub activation_timeout: Option<u32>,
-}
-
+/// A deploy-rs node setting after cluster defaults and host overrides are
+/// merged: deploy-rs's name for it, its value, and the inventory key it came from.
 #[derive(Debug, Clone)]
+pub struct Setting {
+    pub key: String,
+    pub value: serde_json::Value,
+    pub origin: String,
+}
+
+/// A shared storage mount of a cluster member: a `fileSystems` entry.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Mount {
     pub mount_point: String,
     pub device: String,
@@ -137,13 +162,20 @@ pub struct CifsShares {
     pub shares: Vec<(String, String)>,
 }
 
-#[derive(Debug)]
+/// Kopia backup of every host.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Kopia {
+    /// The Kopia repository server.
     pub server: Peer,
+    /// Its URL.
     pub url: String,
+    /// SHA-256 fingerprint of its TLS certificate.
     pub server_cert_fingerprint: String,
+    /// systemd calendar expression of the backup timer.
     pub every: String,
+    /// Paths backed up, each through a read-only btrfs snapshot.
     pub paths: Vec<String>,
+    /// Ignore patterns (gitignore syntax, relative to each path).
     pub exclude: Vec<String>,
 }
 
@@ -191,13 +223,6 @@ pub struct DataVolume {
     pub owner: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Placement {
-    NfsPrimary,
-    Role(Role),
-    Host(String),
-}
-
 /// Resolves a validated inventory.
 pub fn resolve(inv: &inventory::Inventory) -> Cluster {
     let nfs = inv
@@ -205,31 +230,16 @@ pub fn resolve(inv: &inventory::Inventory) -> Cluster {
         .services
         .as_ref()
         .and_then(|share| resolve_nfs(inv, share));
-    let cifs = inv.storage.cifs.as_ref().and_then(|cifs| {
-        let server = peer(inv, &cifs.value.server)?;
-        let shares = cifs
-            .value
-            .shares
-            .iter()
-            .map(|(share, mount)| (share.clone(), mount.clone()))
-            .collect();
-        Some(CifsShares { server, shares })
-    });
-    let kopia = inv.backup.kopia.as_ref().and_then(|kopia| {
-        let kopia = &kopia.value;
-        let server = peer(inv, &kopia.server)?;
-        Some(Kopia {
-            url: match server.address.parse::<IpAddr>() {
-                Ok(IpAddr::V6(ip)) => format!("https://[{ip}]:{}", kopia.port),
-                _ => format!("https://{}:{}", server.address, kopia.port),
-            },
-            server,
-            server_cert_fingerprint: kopia.server_cert_fingerprint.clone(),
-            every: kopia.every.clone(),
-            paths: kopia.paths.clone(),
-            exclude: kopia.exclude.clone(),
-        })
-    });
+    let cifs = inv
+        .storage
+        .cifs
+        .as_ref()
+        .and_then(|cifs| resolve_cifs(inv, &cifs.value));
+    let kopia = inv
+        .backup
+        .kopia
+        .as_ref()
+        .and_then(|kopia| resolve_kopia(inv, &kopia.value));
     let systems: BTreeSet<System> = managed(inv).map(|(_, host)| host.value.system).collect();
     let hosts: Vec<Host> = managed(inv)
         .map(|(name, host)| {
@@ -258,16 +268,7 @@ pub fn resolve(inv: &inventory::Inventory) -> Cluster {
         .collect();
     let cluster = &inv.cluster;
     Cluster {
-        name: cluster.name.clone(),
-        domain: cluster.domain.clone(),
-        datacenter: cluster
-            .datacenter
-            .clone()
-            .unwrap_or_else(|| cluster.name.clone()),
-        state_version: cluster.state_version.clone(),
-        nixpkgs: cluster.nixpkgs.clone(),
-        time_zone: cluster.time_zone.clone(),
-        persist: cluster.persist.clone(),
+        settings: settings_of(cluster),
         admin_user: cluster.admin.user.clone(),
         admin_ssh_keys: cluster.admin.ssh_keys.clone(),
         hosts,
@@ -279,6 +280,43 @@ pub fn resolve(inv: &inventory::Inventory) -> Cluster {
         sops: sops_of(inv),
         systems,
     }
+}
+
+fn settings_of(cluster: &inventory::Cluster) -> Settings {
+    Settings {
+        name: cluster.name.clone(),
+        domain: cluster.domain.clone(),
+        datacenter: cluster
+            .datacenter
+            .clone()
+            .unwrap_or_else(|| cluster.name.clone()),
+        state_version: cluster.state_version.clone(),
+        nixpkgs: cluster.nixpkgs.clone(),
+        time_zone: cluster.time_zone.clone(),
+        persist: cluster.persist.clone(),
+    }
+}
+
+fn resolve_cifs(inv: &inventory::Inventory, cifs: &inventory::Cifs) -> Option<CifsShares> {
+    let server = peer(inv, &cifs.server)?;
+    let shares = cifs
+        .shares
+        .iter()
+        .map(|(share, mount)| (share.clone(), mount.clone()))
+        .collect();
+    Some(CifsShares { server, shares })
+}
+
+fn resolve_kopia(inv: &inventory::Inventory, kopia: &inventory::Kopia) -> Option<Kopia> {
+    let server = peer(inv, &kopia.server)?;
+    Some(Kopia {
+        url: format!("https://{}:{}", url_address(&server.address), kopia.port),
+        server,
+        server_cert_fingerprint: kopia.server_cert_fingerprint.clone(),
+        every: kopia.every.clone(),
+        paths: kopia.paths.clone(),
+        exclude: kopia.exclude.clone(),
+    })
 }
 
 fn sops_of(inv: &inventory::Inventory) -> Option<Sops> {
@@ -304,6 +342,14 @@ fn managed(
     inv: &inventory::Inventory,
 ) -> impl Iterator<Item = (&String, &inventory::Located<inventory::Host>)> {
     inv.hosts.iter().filter(|(_, host)| host.value.managed)
+}
+
+/// `address` as it stands before `:port` in a URL: an IPv6 address in brackets.
+pub fn url_address(address: &str) -> String {
+    match address.parse::<IpAddr>() {
+        Ok(IpAddr::V6(ip)) => format!("[{ip}]"),
+        _ => address.to_owned(),
+    }
 }
 
 /// The address other hosts use: the declared one, or `<host>.<domain>`.
@@ -379,7 +425,7 @@ fn resolve_host(
         name: name.to_owned(),
         system: host.system,
         bind_ip: address.parse::<IpAddr>().ok().map(|ip| ip.to_string()),
-        deploy: resolve_deploy(&inv.cluster, host, &address),
+        deploy: deploy_settings(inv, name, host),
         address,
         profile: host.profile,
         boot_loader: host.boot_loader,
@@ -403,23 +449,56 @@ fn resolve_host(
     }
 }
 
-fn resolve_deploy(cluster: &inventory::Cluster, host: &inventory::Host, address: &str) -> Deploy {
-    let defaults = &cluster.deploy;
-    let own = &host.deploy;
-    Deploy {
-        hostname: address.to_owned(),
-        ssh_user: own
-            .ssh_user
-            .clone()
-            .or_else(|| defaults.ssh_user.clone())
-            .unwrap_or_else(|| cluster.admin.user.clone()),
-        ssh_opts: own.ssh_opts.clone().or_else(|| defaults.ssh_opts.clone()),
-        remote_build: own.remote_build.or(defaults.remote_build),
-        magic_rollback: own.magic_rollback.or(defaults.magic_rollback),
-        auto_rollback: own.auto_rollback.or(defaults.auto_rollback),
-        fast_connection: own.fast_connection.or(defaults.fast_connection),
-        confirm_timeout: own.confirm_timeout.or(defaults.confirm_timeout),
-        activation_timeout: own.activation_timeout.or(defaults.activation_timeout),
+/// The deploy-rs settings of host `name`: where deploy-rs reaches it and as
+/// whom, then every setting the host or the cluster sets, the host's winning.
+pub fn deploy_settings(
+    inv: &inventory::Inventory,
+    name: &str,
+    host: &inventory::Host,
+) -> Vec<Setting> {
+    let setting = |key: &str, value: serde_json::Value, origin: String| Setting {
+        key: key.to_owned(),
+        value,
+        origin,
+    };
+    let hostname_origin = if host.address.is_some() {
+        format!("hosts.{name}.address")
+    } else {
+        "cluster.domain".to_owned()
+    };
+    let mut settings = vec![
+        setting(
+            "hostname",
+            address_of(inv, name, host).into(),
+            hostname_origin,
+        ),
+        setting(
+            "sshUser",
+            inv.cluster.admin.user.clone().into(),
+            "cluster.admin.user".to_owned(),
+        ),
+    ];
+    let layers = [
+        (&inv.cluster.deploy, "cluster.deploy".to_owned()),
+        (&host.deploy, format!("hosts.{name}.deploy")),
+    ];
+    for (layer, origin) in layers {
+        for (key, value) in written(layer) {
+            settings.retain(|known| known.key != key);
+            settings.push(setting(&key, value, origin.clone()));
+        }
+    }
+    let first = |setting: &Setting| !matches!(setting.key.as_str(), "hostname" | "sshUser");
+    settings.sort_by_key(|setting| (first(setting), setting.key.clone()));
+    settings
+}
+
+/// The settings a layer sets, by deploy-rs name.
+fn written(layer: &inventory::DeploySettings) -> serde_json::Map<String, serde_json::Value> {
+    // Options of strings, booleans and numbers always serialise to an object.
+    match serde_json::to_value(layer) {
+        Ok(serde_json::Value::Object(map)) => map,
+        other => unreachable!("deploy settings serialise to an object, not {other:?}"),
     }
 }
 
@@ -489,7 +568,7 @@ fn resolve_service(
     let placement = service
         .prefer
         .as_ref()
-        .and_then(|prefer| resolve_placement(inv, &prefer.value));
+        .and_then(|prefer| inv.placement(&prefer.value));
     let data = nfs.filter(|_| service.data).map(|nfs| DataVolume {
         host_path: format!("{}/{name}", nfs.mount),
         destination: service.data_path.clone(),
@@ -518,16 +597,6 @@ fn resolve_service(
         secret_env: service.secret_env.clone(),
         args: service.args.clone(),
     }
-}
-
-fn resolve_placement(inv: &inventory::Inventory, prefer: &str) -> Option<Placement> {
-    if prefer == "nfs-primary" {
-        return Some(Placement::NfsPrimary);
-    }
-    if inv.hosts.contains_key(prefer) {
-        return Some(Placement::Host(prefer.to_owned()));
-    }
-    Role::named(prefer).map(Placement::Role)
 }
 
 /// The health check Consul runs: the declared one, or a TCP check on the main port.

@@ -1,11 +1,10 @@
 //! Printing errors for people: every error goes through miette here, once.
 
-use std::fmt::Write;
-
 use miette::{MietteDiagnostic, Report};
 
-use crate::diagnostic::{Diagnostic, Located, Severity, Source};
+use crate::diagnostic::{Diagnostic, Located};
 use crate::error::Error;
+use crate::source::Source;
 
 /// Prints diagnostics for people, each once.
 pub fn diagnostics(source: &Source, diagnostics: &[Diagnostic]) {
@@ -20,7 +19,7 @@ pub fn diagnostics(source: &Source, diagnostics: &[Diagnostic]) {
 
 /// Diagnostics as a JSON array, one object per diagnostic: the stable form for
 /// editors and CI.
-pub fn json(source: &Source, diagnostics: &[Diagnostic]) -> String {
+pub fn json(source: &Source, diagnostics: &[Diagnostic]) -> Result<String, Error> {
     let objects: Vec<serde_json::Value> = diagnostics
         .iter()
         .map(|diagnostic| {
@@ -29,11 +28,8 @@ pub fn json(source: &Source, diagnostics: &[Diagnostic]) -> String {
                 .map(|span| source.line_column(span.offset()))
                 .map_or((None, None), |(line, column)| (Some(line), Some(column)));
             serde_json::json!({
-                "severity": match diagnostic.severity {
-                    Severity::Error => "error",
-                    Severity::Warning => "warning",
-                },
-                "code": diagnostic.code,
+                "severity": diagnostic.severity.as_str(),
+                "code": diagnostic.code.as_str(),
                 "message": diagnostic.message,
                 "path": diagnostic.path,
                 "file": source.name,
@@ -43,7 +39,10 @@ pub fn json(source: &Source, diagnostics: &[Diagnostic]) -> String {
             })
         })
         .collect();
-    serde_json::to_string_pretty(&objects).unwrap_or_default()
+    serde_json::to_string_pretty(&objects).map_err(|source| Error::Serialize {
+        what: "the diagnostics",
+        source,
+    })
 }
 
 /// Invalid output, with the rendered text around the place the parser stopped.
@@ -55,11 +54,10 @@ fn invalid_output(
     rendered: &str,
 ) -> Report {
     let offset = position_in(message, rendered);
-    let mut diagnostic = MietteDiagnostic::new(error.to_string())
-        .with_code("render::invalid-output")
-        .with_help(format!(
-            "the template `{template}` is at fault, not the inventory: fix it, or report it"
-        ));
+    let mut diagnostic = MietteDiagnostic::new(error.to_string()).with_code(error.code().as_str());
+    if let Some(hint) = error.hint() {
+        diagnostic = diagnostic.with_help(hint);
+    }
     if let Some(offset) = offset {
         diagnostic = diagnostic.with_label(miette::LabeledSpan::at_offset(
             offset,
@@ -122,37 +120,32 @@ fn reports(error: &Error) -> Vec<Report> {
             excerpt,
             ..
         } => vec![invalid_output(error, path, template, message, excerpt)],
-        Error::Conflicts { diff, .. } => vec![Report::new(
-            MietteDiagnostic::new(error.to_string())
-                .with_code("output::not-owned")
-                .with_help(format!(
-                    "keep your change by moving it into the inventory or a hand-written module, \
-                     or discard it with `gen render --force`. What gen would write:\n{diff}"
-                )),
-        )],
-        Error::UnknownTemplate { hint, .. } => vec![Report::new(
-            MietteDiagnostic::new(error.to_string())
-                .with_code("cli::unknown-template")
-                .with_help(format!("{hint}; `gen templates list` shows them all")),
-        )],
-        Error::Exists { .. } => vec![Report::new(
-            MietteDiagnostic::new(error.to_string())
-                .with_code("cli::exists")
-                .with_help("move it away first, or edit it"),
-        )],
-        Error::UnknownTarget { hint, .. } => vec![Report::new(
-            MietteDiagnostic::new(error.to_string())
-                .with_code("cli::unknown-target")
-                .with_help(hint.clone()),
-        )],
         other => {
-            let mut message = other.to_string();
-            let mut cause = std::error::Error::source(other);
-            while let Some(inner) = cause {
-                let _ = write!(message, ": {inner}");
-                cause = inner.source();
+            let mut diagnostic =
+                MietteDiagnostic::new(other.with_causes()).with_code(other.code().as_str());
+            if let Some(hint) = other.hint() {
+                diagnostic = diagnostic.with_help(hint);
             }
-            vec![Report::new(MietteDiagnostic::new(message))]
+            vec![Report::new(diagnostic)]
         }
     }
+}
+
+/// An error that is not about a place in the inventory, in the JSON form of
+/// diagnostics, so a tool reading `--format json` always gets JSON.
+pub fn error_json(file: &str, error: &Error) -> Result<String, Error> {
+    let object = serde_json::json!([{
+        "severity": "error",
+        "code": error.code().as_str(),
+        "message": error.with_causes(),
+        "path": "",
+        "file": file,
+        "line": null,
+        "column": null,
+        "hint": error.hint(),
+    }]);
+    serde_json::to_string_pretty(&object).map_err(|source| Error::Serialize {
+        what: "the diagnostics",
+        source,
+    })
 }

@@ -44,7 +44,7 @@
     {
       nixosConfigurations = {
 {%- for host in cluster.hosts %}
-        {{ host.name | nix_attr }} = host {{ host.system | nix }} {{ ("./hosts/" ~ host.name) | nix_path }};
+        {{ host.name | nix_attr }} = host {{ host.system | nix }} {{ ("./" ~ host.dir) | nix_path }};
 {%- endfor %}
       };
 

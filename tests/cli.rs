@@ -154,11 +154,11 @@ fn context_prints_what_a_template_sees() {
 
 #[test]
 fn templates_list_and_eject() {
-    let list = run_in(&root(), &["templates", "list"]);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let list = run_in(dir.path(), &["templates", "list"]);
     assert_eq!(list.status.code(), Some(0));
     snapshot("templates_list", &text(&list.stdout));
 
-    let dir = tempfile::tempdir().expect("temporary directory");
     let eject = run_in(
         dir.path(),
         &[
@@ -320,21 +320,15 @@ fn quiet_render_prints_nothing() {
     );
 }
 
-/// Every key of the inventory's schema appears in the README's inventory reference.
+/// Every key of the inventory's schema appears in the inventory reference.
 #[test]
-fn the_readme_documents_every_inventory_key() {
+fn the_reference_documents_every_inventory_key() {
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("inventory.schema.json")).expect("schema"),
     )
     .expect("JSON");
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
-    let start = readme
-        .find("## The inventory")
-        .expect("an inventory section");
-    let end = readme[start..]
-        .find("\n## ")
-        .map_or(readme.len(), |offset| start + offset);
-    let reference = &readme[start..end];
+    let reference =
+        std::fs::read_to_string(root().join("docs/inventory.md")).expect("docs/inventory.md");
     let mut keys = Vec::new();
     let mut collect = |properties: &serde_json::Value| {
         if let Some(properties) = properties.as_object() {
@@ -353,8 +347,5 @@ fn the_readme_documents_every_inventory_key() {
                 && !reference.contains(&format!("`{key}."))
         })
         .collect();
-    assert!(
-        missing.is_empty(),
-        "README's inventory reference lacks {missing:?}"
-    );
+    assert!(missing.is_empty(), "docs/inventory.md lacks {missing:?}");
 }

@@ -3,8 +3,9 @@
 
 use flakegen::render::filters::{hcl_string, nix_attr_name, nix_string};
 use proptest::prelude::*;
-use proptest::strategy::ValueTree;
 use rnix::ast::{self, HasEntry, InterpolPart};
+
+use crate::support::{no_nul, tricky_string};
 
 /// The value of a Nix string literal, as rnix decodes it.
 fn decode_nix_string(literal: &str) -> Result<String, String> {
@@ -59,28 +60,6 @@ fn decode_hcl_string(literal: &str) -> Result<String, String> {
         .map_err(|error| format!("{literal} does not decode: {error}"))
 }
 
-/// Strings that exercise every escape, mixed with anything at all.
-fn tricky_string() -> impl Strategy<Value = String> {
-    let pieces = prop_oneof![
-        Just("${".to_owned()),
-        Just("$${".to_owned()),
-        Just("%{".to_owned()),
-        Just("''".to_owned()),
-        Just("\\".to_owned()),
-        Just("\"".to_owned()),
-        Just("\n".to_owned()),
-        Just("\t".to_owned()),
-        Just("\r".to_owned()),
-        Just("$".to_owned()),
-        any::<String>(),
-    ];
-    proptest::collection::vec(pieces, 0..8).prop_map(|pieces| pieces.concat())
-}
-
-fn no_nul() -> impl Strategy<Value = String> {
-    tricky_string().prop_map(|text| text.replace('\0', ""))
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(4000))]
 
@@ -98,47 +77,4 @@ proptest! {
     fn hcl_strings_decode_to_their_value(text in tricky_string()) {
         prop_assert_eq!(decode_hcl_string(&hcl_string(&text)), Ok(text));
     }
-}
-
-/// The real Nix evaluator agrees: a sample of literals evaluates to the strings
-/// they were made from. Nix is not a build dependency, so without it this test
-/// says it did not run; `.ci/run` installs it.
-#[test]
-fn nix_evaluates_literals_to_their_value() {
-    if crate::support::nix_is_missing("evaluating Nix literals") {
-        return;
-    }
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let samples: Vec<String> = (0..500)
-        .map(|_| no_nul().new_tree(&mut runner).expect("sample").current())
-        .collect();
-    let literals: Vec<String> = samples.iter().map(|text| nix_string(text)).collect();
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let file = dir.path().join("samples.nix");
-    std::fs::write(&file, format!("[\n{}\n]\n", literals.join("\n"))).expect("write samples");
-    let output = std::process::Command::new("nix-instantiate")
-        .args(["--eval", "--strict", "--json"])
-        .arg(&file)
-        .output()
-        .expect("run nix-instantiate");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let evaluated: Vec<String> =
-        serde_json::from_slice(&output.stdout).expect("a JSON list of strings");
-    assert_eq!(evaluated.len(), samples.len());
-    for (value, sample) in evaluated.iter().zip(&samples) {
-        assert_eq!(
-            value,
-            sample,
-            "nix evaluated {} differently",
-            nix_string(sample)
-        );
-    }
-    eprintln!(
-        "nix-instantiate evaluated {} literals to their values",
-        samples.len()
-    );
 }

@@ -3,9 +3,9 @@
 mod cli;
 mod diagnostics;
 mod escaping;
-mod evaluation;
 mod fuzz;
 mod golden;
 mod output;
+mod papercuts;
 mod render_errors;
 mod support;

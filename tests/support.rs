@@ -23,19 +23,27 @@ pub fn inventory_in_tempdir(text: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-/// Whether `nix-instantiate` is missing. Then says so on the terminal itself,
-/// past the test harness's capture, so a skipped check is never a silent pass.
-pub fn nix_is_missing(check: &str) -> bool {
-    use std::io::Write;
-    let missing = std::process::Command::new("nix-instantiate")
-        .arg("--version")
-        .output()
-        .is_err();
-    if missing {
-        let _ = writeln!(
-            std::io::stderr(),
-            "NOT RUN: {check}: nix-instantiate is not installed (.ci/run installs Debian's nix-bin)"
-        );
-    }
-    missing
+/// Strings that exercise every escape, mixed with anything at all.
+pub fn tricky_string() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let pieces = prop_oneof![
+        Just("${".to_owned()),
+        Just("$${".to_owned()),
+        Just("%{".to_owned()),
+        Just("''".to_owned()),
+        Just("\\".to_owned()),
+        Just("\"".to_owned()),
+        Just("\n".to_owned()),
+        Just("\t".to_owned()),
+        Just("\r".to_owned()),
+        Just("$".to_owned()),
+        any::<String>(),
+    ];
+    proptest::collection::vec(pieces, 0..8).prop_map(|pieces| pieces.concat())
+}
+
+/// [`tricky_string`] without NUL, which Nix strings cannot hold.
+pub fn no_nul() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::strategy::Strategy;
+    tricky_string().prop_map(|text| text.replace('\0', ""))
 }

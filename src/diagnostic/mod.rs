@@ -3,10 +3,14 @@
 //! Diagnostics are collected, never thrown one by one: a run reports every problem
 //! it can find. They are rendered by miette in one place (the CLI).
 
+mod code;
+
 use std::sync::Arc;
 
 use miette::{LabeledSpan, NamedSource, SourceSpan};
 use serde_saphyr::Location;
+
+pub use code::{Code, table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -14,35 +18,18 @@ pub enum Severity {
     Warning,
 }
 
-/// The inventory text, kept for the whole run so any stage can point into it.
-#[derive(Debug, Clone)]
-pub struct Source {
-    pub name: String,
-    pub text: Arc<str>,
-}
-
-impl Source {
-    pub fn named(&self) -> NamedSource<Arc<str>> {
-        NamedSource::new(&self.name, Arc::clone(&self.text))
-    }
-
-    /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_column(&self, offset: usize) -> (usize, usize) {
-        let before = self
-            .text
-            .get(..offset.min(self.text.len()))
-            .unwrap_or_default();
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
-        let column = before[line_start..].chars().count() + 1;
-        (line, column)
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+        }
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
-    /// Stable identifier, `family::rule`.
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     /// Key path in the inventory, e.g. `hosts.c2.roles[1]`.
@@ -55,23 +42,17 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    /// A diagnostic of `code`, with the code's severity and, when it has one, its hint.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         Self {
             code,
-            severity: Severity::Error,
+            severity: code.severity(),
             message: message.into(),
             path: String::new(),
             at: None,
             label: String::new(),
             also: Vec::new(),
-            help: None,
-        }
-    }
-
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(code, message)
+            help: code.hint().map(str::to_owned),
         }
     }
 
@@ -94,13 +75,6 @@ impl Diagnostic {
         self
     }
 
-    /// Adds a second labelled place.
-    pub fn also_at_span(mut self, offset: usize, len: usize, label: impl Into<String>) -> Self {
-        self.also
-            .push((SourceSpan::new(offset.into(), len.max(1)), label.into()));
-        self
-    }
-
     /// Sets the label for a span attached later, once the position is known.
     pub fn label_only(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
@@ -109,6 +83,21 @@ impl Diagnostic {
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Replaces the hint of a diagnostic already reported.
+    pub fn hint(&mut self, help: impl Into<String>) -> &mut Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a second labelled place, when it is known, to a diagnostic already reported.
+    pub fn also(&mut self, span: Option<(usize, usize)>, label: impl Into<String>) -> &mut Self {
+        if let Some((offset, len)) = span {
+            self.also
+                .push((SourceSpan::new(offset.into(), len.max(1)), label.into()));
+        }
         self
     }
 }
@@ -138,7 +127,7 @@ fn path_suffix(path: &str) -> String {
 
 impl miette::Diagnostic for Located {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new(self.diagnostic.code))
+        Some(Box::new(self.diagnostic.code.as_str()))
     }
 
     fn severity(&self) -> Option<miette::Severity> {

@@ -12,11 +12,11 @@ use std::sync::Arc;
 
 use serde_saphyr::options::DuplicateKeyPolicy;
 
-use crate::diagnostic::{Diagnostic, Source};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::error::Error;
 use crate::inventory::Inventory;
+use crate::source::{Places, Source, floor_boundary, token_len};
 use crate::{keypath, suggest};
-pub use tree::{Place, Places};
 
 /// Largest inventory read, far above any real cluster's.
 pub const MAX_BYTES: usize = 1024 * 1024;
@@ -31,9 +31,17 @@ pub struct Loaded {
 
 /// Reads and parses the inventory at `path`.
 pub fn load(path: &Path) -> Result<Loaded, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
-        path: path.to_owned(),
-        source,
+    let bytes = std::fs::read(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            Error::NoInventory {
+                path: path.to_owned(),
+            }
+        } else {
+            Error::Read {
+                path: path.to_owned(),
+                source,
+            }
+        }
     })?;
     from_bytes(path.display().to_string(), &bytes)
 }
@@ -54,16 +62,15 @@ pub fn from_bytes(name: String, bytes: &[u8]) -> Result<Loaded, Error> {
     }
     if is_empty(&source.text) {
         return Err(invalid(
-            Diagnostic::error("yaml::empty", "The inventory is empty")
-                .at_span(
-                    0,
-                    source.text.lines().next().map_or(1, str::len),
-                    "no `cluster:` or `hosts:` in the file",
-                )
-                .help("start from `cluster:` and `hosts:`; see the README's inventory reference"),
+            Diagnostic::new(Code::YamlEmpty, "The inventory is empty").at_span(
+                0,
+                source.text.lines().next().map_or(1, str::len),
+                "no `cluster:` or `hosts:` in the file",
+            ),
         ));
     }
-    match parse(&source.text) {
+    let schema = shape::Schema::inventory()?;
+    match parse(schema, &source.text) {
         Ok((inventory, places)) => Ok(Loaded {
             source,
             inventory,
@@ -79,7 +86,7 @@ pub fn from_bytes(name: String, bytes: &[u8]) -> Result<Loaded, Error> {
 /// Parses inventory text: first as a generic tree, whose shape is checked against
 /// the inventory's schema so every shape problem is found in one run, then into
 /// the typed inventory.
-pub fn parse(text: &str) -> Result<(Inventory, Places), Vec<Diagnostic>> {
+fn parse(schema: &shape::Schema, text: &str) -> Result<(Inventory, Places), Vec<Diagnostic>> {
     let options = || {
         serde_saphyr::options! {
             budget: serde_saphyr::budget! {
@@ -96,7 +103,7 @@ pub fn parse(text: &str) -> Result<(Inventory, Places), Vec<Diagnostic>> {
         serde_saphyr::from_str_with_options(text, options())
             .map_err(|error| vec![diagnose(text, &error)])?;
     let places = tree::places(&root, &|location| offset_of(text, location));
-    let problems = shape::check(&root.value.to_json(), &places, text);
+    let problems = shape::check(schema, &root.value.to_json(), &places, text);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -108,23 +115,21 @@ pub fn parse(text: &str) -> Result<(Inventory, Places), Vec<Diagnostic>> {
 /// The text, or why it is not an inventory: too large, or not UTF-8.
 fn decode(bytes: &[u8]) -> (String, Option<Diagnostic>) {
     if bytes.len() > MAX_BYTES {
-        let problem = Diagnostic::error(
-            "yaml::too-large",
+        let problem = Diagnostic::new(
+            Code::YamlTooLarge,
             format!(
                 "The inventory is {} bytes, more than the {MAX_BYTES} gen reads",
                 bytes.len()
             ),
-        )
-        .help("an inventory describes hosts and services, not data: move large values to files");
+        );
         return (String::new(), Some(problem));
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => (text.to_owned(), None),
         Err(error) => {
             let offset = error.valid_up_to();
-            let problem = Diagnostic::error("yaml::not-utf8", "The inventory is not valid UTF-8")
-                .at_span(offset, 1, "this byte does not start a UTF-8 character")
-                .help("save the file as UTF-8");
+            let problem = Diagnostic::new(Code::YamlNotUtf8, "The inventory is not valid UTF-8")
+                .at_span(offset, 1, "this byte does not start a UTF-8 character");
             (String::from_utf8_lossy(bytes).into_owned(), Some(problem))
         }
     }
@@ -136,72 +141,9 @@ fn is_empty(text: &str) -> bool {
         .all(|line| line.is_empty() || line.starts_with('#') || line == "---" || line == "...")
 }
 
-/// A YAML or shape error as a diagnostic.
+/// A YAML or shape error as a diagnostic, at its place in the file.
 fn diagnose(text: &str, error: &serde_saphyr::Error) -> Diagnostic {
-    use serde_saphyr::Error as E;
-    let diagnostic = match innermost(error) {
-        E::SerdeUnknownField {
-            field, expected, ..
-        } => Diagnostic::error("yaml::unknown-key", format!("Unknown key `{field}`"))
-            .label_only("not a key here")
-            .help(suggest::hint(field, expected)),
-        E::SerdeUnknownVariant {
-            variant, expected, ..
-        } => unknown_value(variant, expected),
-        E::SerdeMissingField { field, .. } => Diagnostic::error(
-            "yaml::missing-key",
-            format!("Missing required key `{field}`"),
-        )
-        .label_only(format!("`{field}` is required in here")),
-        E::SerdeInvalidType {
-            unexpected,
-            expected,
-            ..
-        } => Diagnostic::error(
-            "yaml::wrong-type",
-            format!("Expected {expected}, found {unexpected}"),
-        )
-        .label_only("wrong type"),
-        E::SerdeInvalidValue {
-            unexpected,
-            expected,
-            ..
-        } => Diagnostic::error(
-            "yaml::invalid-value",
-            format!("Expected {expected}, found {unexpected}"),
-        )
-        .label_only("invalid value"),
-        E::Unexpected { expected, .. } => {
-            Diagnostic::error("yaml::wrong-type", format!("Expected {expected} here"))
-                .label_only("wrong type")
-        }
-        E::Message { msg, .. } if msg.contains("did not match any variant") => Diagnostic::error(
-            "yaml::invalid-value",
-            "Expected a port number from 1 to 65535, or `{ static: <port>, to: <port> }`",
-        )
-        .label_only("invalid value"),
-        E::DuplicateMappingKey { key, .. } => Diagnostic::error(
-            "yaml::duplicate-key",
-            format!(
-                "Key `{}` appears twice in the same mapping",
-                key.as_deref().unwrap_or("?")
-            ),
-        )
-        .label_only("defined again here")
-        .help("keep one of them: YAML would silently drop the other"),
-        E::Budget { breach, .. } => Diagnostic::error(
-            "yaml::budget",
-            format!(
-                "The inventory exceeds a safety limit: {}",
-                breach_text(breach)
-            ),
-        )
-        .label_only("limit reached here")
-        .help("inventories are small: deep nesting or many aliases are not needed"),
-        other => {
-            Diagnostic::error("yaml::syntax", first_line(&other.to_string())).label_only("here")
-        }
-    };
+    let diagnostic = described(error);
     match error
         .location()
         .and_then(|location| offset_of(text, location))
@@ -214,6 +156,87 @@ fn diagnose(text: &str, error: &serde_saphyr::Error) -> Diagnostic {
                 .path(keypath::at(text, offset))
         }
         None => diagnostic,
+    }
+}
+
+/// What a YAML or shape error means, for people.
+fn described(error: &serde_saphyr::Error) -> Diagnostic {
+    use serde_saphyr::Error as E;
+    let (code, message, label) = match innermost(error) {
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => {
+            return Diagnostic::new(Code::YamlUnknownKey, format!("Unknown key `{field}`"))
+                .label_only("not a key here")
+                .help(suggest::hint(field, expected));
+        }
+        E::SerdeUnknownVariant {
+            variant, expected, ..
+        } => return unknown_value(variant, expected),
+        E::SerdeMissingField { field, .. } => (
+            Code::YamlMissingKey,
+            format!("Missing required key `{field}`"),
+            format!("`{field}` is required in here"),
+        ),
+        E::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        } => (
+            Code::YamlWrongType,
+            format!("Expected {expected}, found {unexpected}"),
+            "wrong type".to_owned(),
+        ),
+        E::SerdeInvalidValue {
+            unexpected,
+            expected,
+            ..
+        } => (
+            Code::YamlInvalidValue,
+            format!("Expected {expected}, found {unexpected}"),
+            "invalid value".to_owned(),
+        ),
+        other => yaml_meaning(other),
+    };
+    Diagnostic::new(code, message).label_only(label)
+}
+
+/// The code, message and label of an error in the YAML itself.
+fn yaml_meaning(error: &serde_saphyr::Error) -> (Code, String, String) {
+    use serde_saphyr::Error as E;
+    match error {
+        E::Unexpected { expected, .. } => (
+            Code::YamlWrongType,
+            format!("Expected {expected} here"),
+            "wrong type".to_owned(),
+        ),
+        E::Message { msg, .. } if msg.contains("did not match any variant") => (
+            Code::YamlInvalidValue,
+            "Expected a port number from 1 to 65535, or `{ static: <port>, to: <port> }`"
+                .to_owned(),
+            "invalid value".to_owned(),
+        ),
+        E::DuplicateMappingKey { key, .. } => (
+            Code::YamlDuplicateKey,
+            format!(
+                "Key `{}` appears twice in the same mapping",
+                key.as_deref().unwrap_or("?")
+            ),
+            "defined again here".to_owned(),
+        ),
+        E::Budget { breach, .. } => (
+            Code::YamlBudget,
+            format!(
+                "The inventory exceeds a safety limit: {}",
+                breach_text(breach)
+            ),
+            "limit reached here".to_owned(),
+        ),
+        other => (
+            Code::YamlSyntax,
+            first_line(&other.to_string()),
+            "here".to_owned(),
+        ),
     }
 }
 
@@ -232,7 +255,7 @@ fn offset_of(text: &str, location: serde_saphyr::Location) -> Option<usize> {
     if let Some(offset) = location.span().byte_offset() {
         return usize::try_from(offset)
             .ok()
-            .map(|offset| crate::keypath::floor_boundary(text, offset));
+            .map(|offset| floor_boundary(text, offset));
     }
     let line = usize::try_from(location.line()).ok()?.checked_sub(1)?;
     let column = usize::try_from(location.column()).ok()?.saturating_sub(1);
@@ -248,8 +271,8 @@ fn offset_of(text: &str, location: serde_saphyr::Location) -> Option<usize> {
 fn unknown_value(variant: &str, expected: &[&str]) -> Diagnostic {
     let is_role = expected.contains(&"cluster-member");
     if is_role && matches!(variant, "workstation" | "desktop") {
-        return Diagnostic::error(
-            "roles::profile-as-role",
+        return Diagnostic::new(
+            Code::RolesProfileAsRole,
             format!("`{variant}` is a profile, not a role"),
         )
         .label_only("a profile")
@@ -258,12 +281,12 @@ fn unknown_value(variant: &str, expected: &[&str]) -> Diagnostic {
         ));
     }
     let code = if is_role {
-        "roles::unknown-role"
+        Code::RolesUnknownRole
     } else {
-        "yaml::unknown-value"
+        Code::YamlUnknownValue
     };
     let what = if is_role { "role" } else { "value" };
-    Diagnostic::error(code, format!("Unknown {what} `{variant}`"))
+    Diagnostic::new(code, format!("Unknown {what} `{variant}`"))
         .label_only(format!("not a known {what}"))
         .help(suggest::hint(variant, expected))
 }
@@ -281,38 +304,4 @@ fn breach_text(breach: &serde_saphyr::budget::BudgetBreach) -> String {
 
 fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or(message).to_owned()
-}
-
-/// Length of the scalar at `offset`: a quoted string with its quotes, or a plain
-/// one up to the end of its line or flow item.
-pub(crate) fn scalar_len(text: &str, offset: usize) -> usize {
-    let rest = &text[crate::keypath::floor_boundary(text, offset)..];
-    let mut chars = rest.char_indices();
-    match chars.next() {
-        Some((_, quote @ ('"' | '\''))) => chars
-            .find(|(_, c)| *c == quote)
-            .map_or(rest.len(), |(index, c)| index + c.len_utf8()),
-        Some(_) => {
-            let line = rest.lines().next().unwrap_or_default();
-            let end = [", ", ",", "}", "]", " #"]
-                .iter()
-                .filter_map(|stop| line.find(stop))
-                .min()
-                .unwrap_or(line.len());
-            line[..end].trim_end().len().max(1)
-        }
-        None => 1,
-    }
-}
-
-/// Length of the token at `offset`, to underline it whole.
-pub(crate) fn token_len(text: &str, offset: usize) -> usize {
-    let offset = crate::keypath::floor_boundary(text, offset);
-    if text[offset..].starts_with(['"', '\'']) {
-        return scalar_len(text, offset);
-    }
-    text[offset..]
-        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}' | ':'))
-        .unwrap_or(text.len() - offset)
-        .max(1)
 }

@@ -1,23 +1,47 @@
 //! The inventory's shape against its JSON Schema: every unknown key, missing key,
 //! wrong type and unknown value in one run, each at its place in the file.
 
-use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use jsonschema::error::{ValidationError, ValidationErrorKind};
 use serde_json::Value;
 
-use super::tree::Place;
-use crate::diagnostic::Diagnostic;
+use crate::error::Error;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{Place, Places, token_len};
 use crate::suggest;
 
 /// Shape problems of `instance`, located through `places`.
-pub fn check(instance: &Value, places: &BTreeMap<String, Place>, text: &str) -> Vec<Diagnostic> {
-    let schema = crate::inventory::schema();
-    let Ok(validator) = jsonschema::validator_for(&schema) else {
-        return Vec::new();
-    };
+/// The inventory's schema and its validator, compiled once per run.
+pub struct Schema {
+    schema: Value,
+    validator: jsonschema::Validator,
+}
+
+static INVENTORY_SCHEMA: LazyLock<Result<Schema, String>> =
+    LazyLock::new(|| Schema::compile(crate::inventory::schema()));
+
+impl Schema {
+    /// The inventory's schema, or why it does not compile (a defect of gen's own types).
+    pub fn inventory() -> Result<&'static Self, Error> {
+        INVENTORY_SCHEMA
+            .as_ref()
+            .map_err(|reason| Error::Schema(reason.clone()))
+    }
+
+    fn compile(schema: Value) -> Result<Self, String> {
+        let validator = jsonschema::validator_for(&schema).map_err(|error| error.to_string())?;
+        Ok(Self { schema, validator })
+    }
+}
+
+/// Shape problems of `instance`, located through `places`.
+pub fn check(schema: &Schema, instance: &Value, places: &Places, text: &str) -> Vec<Diagnostic> {
+    let validator = &schema.validator;
+    let schema = &schema.schema;
     let shape = Shape {
-        schema: &schema,
+        schema,
         instance,
         places,
         text,
@@ -34,7 +58,7 @@ pub fn check(instance: &Value, places: &BTreeMap<String, Place>, text: &str) -> 
 struct Shape<'a> {
     schema: &'a Value,
     instance: &'a Value,
-    places: &'a BTreeMap<String, Place>,
+    places: &'a Places,
     text: &'a str,
 }
 
@@ -51,7 +75,7 @@ impl Shape<'_> {
                         key.replace('~', "~0").replace('/', "~1")
                     ));
                     let problem =
-                        Diagnostic::error("yaml::unknown-key", format!("Unknown key `{key}`"))
+                        Diagnostic::new(Code::YamlUnknownKey, format!("Unknown key `{key}`"))
                             .help(suggest::hint(key, &known));
                     problems.push(self.at(problem, &place, place.key, "not a key here"));
                 }
@@ -59,8 +83,8 @@ impl Shape<'_> {
             ValidationErrorKind::Required { property } => {
                 let property = property.as_str().unwrap_or_default();
                 let place = self.place(pointer);
-                let problem = Diagnostic::error(
-                    "yaml::missing-key",
+                let problem = Diagnostic::new(
+                    Code::YamlMissingKey,
                     format!("Missing required key `{property}`"),
                 );
                 let label = format!("`{property}` is required in here");
@@ -69,8 +93,8 @@ impl Shape<'_> {
             ValidationErrorKind::Type { kind } => {
                 let place = self.place(pointer);
                 let found = describe(self.instance.pointer(pointer));
-                let problem = Diagnostic::error(
-                    "yaml::wrong-type",
+                let problem = Diagnostic::new(
+                    Code::YamlWrongType,
                     format!("Expected {}, found {found}", type_name(kind)),
                 );
                 problems.push(self.at(problem, &place, place.value, "wrong type"));
@@ -95,7 +119,7 @@ impl Shape<'_> {
             _ => {
                 let place = self.place(pointer);
                 let problem =
-                    Diagnostic::error("yaml::invalid-value", format!("Invalid value: {error}"));
+                    Diagnostic::new(Code::YamlInvalidValue, format!("Invalid value: {error}"));
                 problems.push(self.at(problem, &place, place.value, "invalid value"));
             }
         }
@@ -140,8 +164,8 @@ impl Shape<'_> {
             return;
         }
         let place = self.place(pointer);
-        let problem = Diagnostic::error(
-            "yaml::invalid-value",
+        let problem = Diagnostic::new(
+            Code::YamlInvalidValue,
             "This value fits none of the shapes allowed here",
         )
         .help(format!(
@@ -180,7 +204,7 @@ impl Shape<'_> {
     ) -> Diagnostic {
         let problem = problem.path(place.path.clone());
         match offset {
-            Some(offset) => problem.at_span(offset, super::token_len(self.text, offset), label),
+            Some(offset) => problem.at_span(offset, token_len(self.text, offset), label),
             None => problem,
         }
     }
@@ -287,5 +311,17 @@ fn describe(value: Option<&Value>) -> String {
         Some(Value::Number(number)) => format!("the number {number}"),
         Some(Value::Bool(flag)) => format!("`{flag}`"),
         Some(Value::Null) | None => "nothing".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Schema;
+
+    #[test]
+    fn a_schema_that_does_not_compile_is_an_error() {
+        let broken = serde_json::json!({ "type": 12 });
+        assert!(Schema::compile(broken).is_err());
+        assert!(Schema::inventory().is_ok());
     }
 }

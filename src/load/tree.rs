@@ -1,12 +1,13 @@
 //! The inventory as a generic tree with the position of every key and value, for
 //! checking its shape before it is read into typed values.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
+
+use crate::source::{Place, Places};
 
 /// A YAML node: a scalar, or a collection of spanned nodes.
 #[derive(Debug)]
@@ -14,17 +15,6 @@ pub enum Node {
     Scalar(serde_json::Value),
     Seq(Vec<Spanned<Node>>),
     Map(Vec<(Spanned<String>, Spanned<Node>)>),
-}
-
-/// Where a node is: its key path for people, and its key's and value's offsets.
-#[derive(Debug, Clone)]
-pub struct Place {
-    /// `hosts.c2.roles[1]`.
-    pub path: String,
-    /// Byte offset of the mapping key naming the node, if it has one.
-    pub key: Option<usize>,
-    /// Byte offset of the node's value.
-    pub value: Option<usize>,
 }
 
 impl Node {
@@ -42,25 +32,12 @@ impl Node {
     }
 }
 
-/// Every node's place, by JSON pointer (`/hosts/c2/roles/1`).
-pub type Places = BTreeMap<String, Place>;
-
-/// The JSON pointer of a key path (`["hosts", "c1", "address"]`).
-pub fn pointer(path: &[&str]) -> String {
-    let mut pointer = String::new();
-    for segment in path {
-        pointer.push('/');
-        pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
-    }
-    pointer
-}
-
 /// Every node's place.
 pub fn places(
     root: &Spanned<Node>,
     offset: &dyn Fn(serde_saphyr::Location) -> Option<usize>,
-) -> BTreeMap<String, Place> {
-    let mut places = BTreeMap::new();
+) -> Places {
+    let mut places = Places::new();
     let place = Place {
         path: String::new(),
         key: None,
@@ -75,7 +52,7 @@ fn walk(
     pointer: String,
     place: Place,
     offset: &dyn Fn(serde_saphyr::Location) -> Option<usize>,
-    places: &mut BTreeMap<String, Place>,
+    places: &mut Places,
 ) {
     match node {
         Node::Scalar(_) => {}

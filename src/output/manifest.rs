@@ -8,6 +8,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::error::Error;
+
 /// File name of the manifest inside the output directory.
 pub const MANIFEST: &str = ".gen-manifest.json";
 
@@ -22,12 +24,21 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// Reads the manifest of `out`; a missing or unreadable one owns nothing.
-    pub fn read(out: &Path) -> Self {
-        std::fs::read(out.join(MANIFEST))
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default()
+    /// Reads the manifest of `out`; a missing one owns nothing. One that cannot
+    /// be read or parsed is an error: read as empty, it would disown every file.
+    pub fn read(out: &Path) -> Result<Self, Error> {
+        let path = out.join(MANIFEST);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Self::default());
+            }
+            Err(source) => return Err(Error::Read { path, source }),
+        };
+        serde_json::from_slice(&bytes).map_err(|error| Error::CorruptManifest {
+            path,
+            reason: error.to_string(),
+        })
     }
 
     pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Self {
@@ -49,10 +60,13 @@ impl Manifest {
             .is_some_and(|recorded| *recorded == hash(contents))
     }
 
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        let mut text = serde_json::to_string_pretty(self).map_err(|source| Error::Serialize {
+            what: "the manifest",
+            source,
+        })?;
         text.push('\n');
-        text.into_bytes()
+        Ok(text.into_bytes())
     }
 }
 

@@ -81,7 +81,7 @@ pub fn apply(plan: &Plan, force: bool, disk: &mut dyn Disk) -> Result<Applied, E
             .map_err(|source| Error::Write { path, source })
     };
     if !plan.is_current() {
-        write(disk, MANIFEST, &transition_manifest(plan).to_bytes())?;
+        write(disk, MANIFEST, &transition_manifest(plan).to_bytes()?)?;
     }
     remove_leftover_temporaries(plan);
     let mut applied = Applied::default();
@@ -105,7 +105,7 @@ pub fn apply(plan: &Plan, force: bool, disk: &mut dyn Disk) -> Result<Applied, E
         }
     }
     if !plan.manifest_current {
-        write(disk, MANIFEST, &plan.manifest.to_bytes())?;
+        write(disk, MANIFEST, &plan.manifest.to_bytes()?)?;
     }
     Ok(applied)
 }

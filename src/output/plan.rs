@@ -64,7 +64,12 @@ pub struct Plan {
 impl Plan {
     /// Compares rendered files with the output directory and its manifest.
     pub fn build(out: &Path, files: &[RenderedFile]) -> Result<Self, Error> {
-        let previous = Manifest::read(out);
+        if out.exists() && !out.is_dir() {
+            return Err(Error::OutNotADirectory {
+                path: out.to_owned(),
+            });
+        }
+        let previous = Manifest::read(out)?;
         let manifest = Manifest::from_files(
             files
                 .iter()
@@ -90,7 +95,7 @@ impl Plan {
             }
         }
         entries.sort_by(|a, b| a.path.cmp(&b.path));
-        let manifest_current = read(out, MANIFEST)?.into_bytes() == Some(manifest.to_bytes());
+        let manifest_current = read(out, MANIFEST)?.into_bytes() == Some(manifest.to_bytes()?);
         Ok(Self {
             out: out.to_owned(),
             entries,

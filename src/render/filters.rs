@@ -54,17 +54,32 @@ fn checked_attr_name(name: &str) -> Result<String, String> {
 
 /// A double-quoted Nix string whose value is exactly `text`.
 pub fn nix_string(text: &str) -> String {
+    quoted(text, |c, next, out| {
+        let interpolates = c == '$' && next == Some('{');
+        if interpolates {
+            out.push_str("\\$");
+        }
+        interpolates
+    })
+}
+
+/// `text` in double quotes, with `"`, `\`, newline, return and tab escaped as
+/// Nix and HCL both write them. `language` escapes first what only its language
+/// needs (a character and the one after it), and says whether it did.
+fn quoted(text: &str, language: impl Fn(char, Option<char>, &mut String) -> bool) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
+        if language(c, chars.peek().copied(), &mut out) {
+            continue;
+        }
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
             _ => out.push(c),
         }
     }
@@ -144,30 +159,22 @@ pub fn hcl(value: &Value) -> String {
     }
 }
 
-/// A quoted HCL string whose value is exactly `text`: template introducers are doubled.
+/// A quoted HCL string whose value is exactly `text`: template introducers are
+/// doubled, other control characters written as `\uXXXX`.
 pub fn hcl_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' | '%' if chars.peek() == Some(&'{') => {
-                out.push(c);
-                out.push(c);
-            }
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            _ => out.push(c),
+    quoted(text, |c, next, out| match c {
+        '$' | '%' if next == Some('{') => {
+            out.push(c);
+            out.push(c);
+            true
         }
-    }
-    out.push('"');
-    out
+        '\n' | '\r' | '\t' => false,
+        c if c.is_control() => {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+            true
+        }
+        _ => false,
+    })
 }
 
 /// A name that must be written bare, such as an attribute in a block, or why it cannot be.

@@ -2,6 +2,7 @@
 
 pub mod filters;
 mod layout;
+mod lint;
 pub mod templates;
 
 use tera::{Kwargs, State, Tera, TeraResult, Value};
@@ -10,6 +11,7 @@ pub use templates::Templates;
 
 use crate::context::{ClusterView, RenderContext};
 use crate::error::Error;
+use crate::paths;
 
 /// What a file was rendered for, to name it in errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,36 +107,29 @@ fn plan(cluster: &ClusterView) -> Vec<Job> {
         template,
         target: Target::Cluster,
     };
-    let mut jobs = vec![
-        for_cluster("flake.nix", "flake.nix"),
-        for_cluster("common/global/default.nix", "common/global/default.nix"),
-        for_cluster("common/global/nix.nix", "common/global/nix.nix"),
-        for_cluster("common/global/sops.nix", "common/global/sops.nix"),
-        for_cluster("common/global/users.nix", "common/global/users.nix"),
-        for_cluster("common/minimal-node.nix", "common/minimal-node.nix"),
-    ];
+    let mut jobs: Vec<Job> = paths::CLUSTER_FILES
+        .iter()
+        .chain([&paths::MINIMAL_MODULE])
+        .map(|path| for_cluster(path, path))
+        .collect();
     if cluster.sops.is_some() {
-        jobs.push(for_cluster(".sops.yaml", "sops.yaml"));
+        jobs.push(for_cluster(paths::SOPS_RULES, "sops.yaml"));
     }
     if cluster.kopia.is_some() {
-        jobs.push(for_cluster(
-            "common/global/backup.nix",
-            "common/global/backup.nix",
-        ));
+        jobs.push(for_cluster(paths::BACKUP_MODULE, paths::BACKUP_MODULE));
     }
     for module in &cluster.role_modules {
-        let path = format!("common/{module}");
-        if let Some(template) = templates::named(&path) {
-            jobs.push(for_cluster(&path, template));
+        if let Some(template) = templates::named(module) {
+            jobs.push(for_cluster(module, template));
         }
     }
     jobs.extend(cluster.hosts.iter().map(|host| Job {
-        path: format!("hosts/{}/default.nix", host.name),
+        path: paths::host_file(&host.name),
         template: "hosts/default.nix",
         target: Target::Host(host.name.clone()),
     }));
     jobs.extend(cluster.services.iter().map(|service| Job {
-        path: format!("services/{}.hcl", service.name),
+        path: paths::job_file(&service.name),
         template: "services/job.hcl",
         target: Target::Service(service.name.clone()),
     }));
@@ -216,6 +211,13 @@ fn engine() -> Tera {
     tera
 }
 
+/// The value as JSON. An undefined value (a misspelt variable or field) is an
+/// error, never `null`: a typo must not become a setting.
 fn to_json(value: &Value) -> TeraResult<serde_json::Value> {
+    if value.is_undefined() {
+        return Err(tera::Error::message(
+            "the value is undefined: the context has no such variable or field (`gen context` prints it)",
+        ));
+    }
     serde_json::to_value(value).map_err(|source| tera::Error::message(source.to_string()))
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use tera::Tera;
 
 use crate::error::Error;
+use crate::inventory::Role;
 use crate::suggest;
 
 macro_rules! embedded {
@@ -15,8 +16,9 @@ macro_rules! embedded {
     };
 }
 
-/// `(name, source)` of every embedded template; the name is its path under `templates/`.
-pub const EMBEDDED: &[(&str, &str)] = embedded![
+/// `(name, source)` of the embedded templates that are not role modules; the
+/// name is the template's path under `templates/`.
+const FIXED: &[(&str, &str)] = embedded![
     "flake.nix",
     "common/global/default.nix",
     "common/global/backup.nix",
@@ -24,33 +26,33 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "common/global/sops.nix",
     "common/global/users.nix",
     "common/minimal-node.nix",
-    "common/cluster-member.nix",
-    "common/nomad-worker.nix",
-    "common/nomad-server.nix",
-    "common/cluster-tools.nix",
     "common/workstation-node.nix",
     "common/desktop-node.nix",
-    "common/nfs-services-server.nix",
-    "common/nfs-services-standby.nix",
     "hosts/default.nix",
     "services/job.hcl",
     "sops.yaml",
 ];
 
+/// `(name, source)` of every embedded template: the fixed ones, then each role's module.
+pub fn embedded() -> impl Iterator<Item = (&'static str, &'static str)> {
+    FIXED.iter().copied().chain(Role::all().map(|role| {
+        let spec = role.spec();
+        (spec.module, spec.source)
+    }))
+}
+
 /// The embedded template called `name`, with a `'static` name.
 pub fn named(name: &str) -> Option<&'static str> {
-    EMBEDDED
-        .iter()
-        .map(|(known, _)| *known)
+    embedded()
+        .map(|(known, _)| known)
         .find(|known| *known == name)
 }
 
 /// The source of the embedded template called `name`.
 pub fn source(name: &str) -> Option<&'static str> {
-    EMBEDDED
-        .iter()
+    embedded()
         .find(|(known, _)| *known == name)
-        .map(|(_, source)| *source)
+        .map(|(_, source)| source)
 }
 
 /// The loaded templates, and which of them come from the user's directory.
@@ -64,9 +66,8 @@ impl Templates {
     /// an embedded template's name.
     pub fn load(overrides: Option<&Path>) -> Result<Self, Error> {
         let mut tera = super::engine();
-        let mut sources: BTreeMap<&'static str, (String, String)> = EMBEDDED
-            .iter()
-            .map(|(name, source)| (*name, ((*name).to_owned(), (*source).to_owned())))
+        let mut sources: BTreeMap<&'static str, (String, String)> = embedded()
+            .map(|(name, source)| (name, (name.to_owned(), source.to_owned())))
             .collect();
         let mut overridden = BTreeMap::new();
         if let Some(dir) = overrides {
@@ -80,6 +81,11 @@ impl Templates {
             }
         }
         for (name, (origin, text)) in &sources {
+            super::lint::check(text).map_err(|message| Error::Template {
+                template: origin.clone(),
+                target: "every file it renders".to_owned(),
+                message,
+            })?;
             tera.add_raw_template(name, text)
                 .map_err(|source| Error::Template {
                     template: origin.clone(),
@@ -102,18 +108,16 @@ impl Templates {
             .map_or_else(|| name.to_owned(), |(_, path)| path.display().to_string())
     }
 
-    /// Embedded templates a user file overrides.
-    pub fn overridden(&self) -> impl Iterator<Item = (&'static str, &Path)> {
-        self.overridden
-            .iter()
-            .map(|(name, path)| (*name, path.as_path()))
+    /// The user file that overrides template `name`, if one does.
+    pub fn override_of(&self, name: &str) -> Option<&Path> {
+        self.overridden.get(name).map(PathBuf::as_path)
     }
 }
 
 /// Files of an override directory, by the embedded template each replaces. A file
 /// that replaces nothing is an error, so a misnamed override is never ignored.
 fn override_files(dir: &Path) -> Result<Vec<(&'static str, PathBuf)>, Error> {
-    let names: Vec<&str> = EMBEDDED.iter().map(|(name, _)| *name).collect();
+    let names: Vec<&str> = embedded().map(|(name, _)| name).collect();
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|error| Error::Read {

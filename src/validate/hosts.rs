@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use super::{Part, Rules};
-use crate::diagnostic::Diagnostic;
+use super::{At, Rules, key, value};
+use crate::diagnostic::Code;
 
 pub(super) fn check(rules: &mut Rules) {
     unmanaged_hosts(rules);
@@ -29,22 +29,15 @@ fn members_have_ips(rules: &mut Rules) {
             Some(address) => address.parse::<IpAddr>().is_err() && is_address(address),
         };
         if host.managed && is_member && named {
-            let problem = Diagnostic::error(
-                "hosts::member-without-ip",
-                format!("Cluster member `{name}` has no IP address"),
-            )
-            .help("give it an IP `address`: its Consul agent binds to it, and a name leaves Consul to pick among Docker's and the LAN's addresses");
-            let problem = if host.address.is_some() {
-                rules.at(
-                    problem,
-                    &["hosts", name, "address"],
-                    Part::Value,
-                    "not an IP address",
-                )
+            let message = format!("Cluster member `{name}` has no IP address");
+            let address = ["hosts", name, "address"];
+            let host_key = ["hosts", name];
+            let at = if host.address.is_some() {
+                value(&address, "not an IP address")
             } else {
-                rules.at(problem, &["hosts", name], Part::Key, "no address")
+                key(&host_key, "no address")
             };
-            rules.report(problem);
+            rules.flag(Code::HostsMemberWithoutIp, at, message);
         }
     }
 }
@@ -71,17 +64,11 @@ fn option_values_leave_generated_ones_alone(rules: &mut Rules) {
                 })
             });
             if let Some(generated) = clash {
-                let problem = Diagnostic::error(
-                    "hosts::nix-conflict",
+                rules.flag(
+                    Code::HostsNixConflict,
+                    key(&["hosts", name, "nix", option], "set by gen"),
                     format!("`{option}` of host `{name}` sets `{generated}`, which gen sets in the host file"),
-                )
-                .help("the inventory decides it (address, roles, storage); to override it anyway, use `lib.mkForce` in a hand-written module listed under `modules`");
-                rules.report(rules.at(
-                    problem,
-                    &["hosts", name, "nix", option],
-                    Part::Key,
-                    "set by gen",
-                ));
+                );
             }
         }
     }
@@ -105,42 +92,29 @@ fn unmanaged_hosts(rules: &mut Rules) {
         if value.managed {
             continue;
         }
-        let path = format!("hosts.{name}");
-        if let Some(role) = value.roles.first() {
-            rules.report(
-                Diagnostic::error(
-                    "hosts::unmanaged-with-roles",
-                    format!("Unmanaged host `{name}` has roles"),
-                )
-                .at(
-                    role.referenced,
+        if !value.roles.is_empty() {
+            rules.flag(
+                Code::HostsUnmanagedWithRoles,
+                super::value(
+                    &["hosts", name, "roles", "0"],
                     "no configuration is generated for this host",
-                )
-                .path(format!("{path}.roles"))
-                .help("remove its roles, or set `managed: true` to let gen configure it"),
+                ),
+                format!("Unmanaged host `{name}` has roles"),
             );
         }
         if value.address.is_none() {
-            let problem = Diagnostic::error(
-                "hosts::unmanaged-without-address",
+            rules.flag(
+                Code::HostsUnmanagedWithoutAddress,
+                key(&["hosts", name], "needs an address"),
                 format!("Unmanaged host `{name}` has no address"),
-            )
-            .path(path.clone())
-            .help("give it an `address`: other hosts mount and back up to it by address");
-            let problem = rules.at(problem, &["hosts", name], Part::Key, "needs an address");
-            rules.report(problem);
+            );
         }
-        let configured =
-            value.profile.is_some() || !value.modules.is_empty() || !value.nix.is_empty();
-        if configured {
-            let problem = Diagnostic::error(
-                "hosts::unmanaged-with-config",
+        if value.profile.is_some() || !value.modules.is_empty() || !value.nix.is_empty() {
+            rules.flag(
+                Code::HostsUnmanagedWithConfig,
+                key(&["hosts", name], "not managed by gen"),
                 format!("Unmanaged host `{name}` has a profile, modules or option values"),
-            )
-            .path(path)
-            .help("these configure NixOS, which gen does not generate for an unmanaged host: remove them");
-            let problem = rules.at(problem, &["hosts", name], Part::Key, "not managed by gen");
-            rules.report(problem);
+            );
         }
     }
 }
@@ -151,39 +125,28 @@ fn addresses(rules: &mut Rules) {
         let Some(address) = host.value.address.as_deref() else {
             continue;
         };
-        let path = format!("hosts.{name}.address");
+        let path = ["hosts", name, "address"];
+        let at = value(&path, "invalid address");
         if !is_address(address) {
-            let problem = Diagnostic::error("hosts::invalid-address", format!("`{address}` is not an IP address or host name"))
-                .path(path)
-                .help("write an IPv4 or IPv6 address, or a DNS name such as `c1.home.arpa`, without port or scheme");
-            let problem = rules.at(
-                problem,
-                &["hosts", name, "address"],
-                Part::Value,
-                "invalid address",
+            rules.flag(
+                Code::HostsInvalidAddress,
+                at,
+                format!("`{address}` is not an IP address or host name"),
             );
-            rules.report(problem);
-        } else if let Some(other) = first_use.insert(address, name) {
-            let problem = Diagnostic::error(
-                "hosts::duplicate-address",
-                format!("Hosts `{other}` and `{name}` have the same address `{address}`"),
-            )
-            .path(path)
-            .help("each host needs its own address: deploy-rs and the cluster reach hosts by it");
-            let problem = rules.at(
-                problem,
-                &["hosts", name, "address"],
-                Part::Value,
-                "address used twice",
-            );
-            let problem = rules.also(
-                problem,
-                &["hosts", other, "address"],
-                Part::Value,
-                "also used here",
-            );
-            rules.report(problem);
-            first_use.insert(address, other);
+        } else if let Some(other) = first_use.get(address) {
+            let first = rules.span(value(&["hosts", other, "address"], ""));
+            rules
+                .flag(
+                    Code::HostsDuplicateAddress,
+                    At {
+                        label: "address used twice",
+                        ..at
+                    },
+                    format!("Hosts `{other}` and `{name}` have the same address `{address}`"),
+                )
+                .also(first, "also used here");
+        } else {
+            first_use.insert(address, name);
         }
     }
 }
@@ -207,15 +170,11 @@ fn is_address(address: &str) -> bool {
 fn admin_can_log_in(rules: &mut Rules) {
     let admin = &rules.inventory.cluster.admin;
     if admin.ssh_keys.is_empty() {
-        let problem = Diagnostic::error("cluster::no-admin-keys", format!("Admin `{}` has no SSH key", admin.user))
-            .path("cluster.admin.ssh_keys")
-            .help("add at least one public key: accounts have no passwords, and deploy-rs logs in with it");
-        let problem = rules.at(
-            problem,
-            &["cluster", "admin", "ssh_keys"],
-            Part::Key,
-            "no way to log in",
+        let message = format!("Admin `{}` has no SSH key", admin.user);
+        rules.flag(
+            Code::ClusterNoAdminKeys,
+            key(&["cluster", "admin", "ssh_keys"], "no way to log in"),
+            message,
         );
-        rules.report(problem);
     }
 }

@@ -8,10 +8,9 @@ mod secrets;
 mod services;
 mod storage;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::inventory::Inventory;
-use crate::load::Places;
-use crate::load::tree::pointer;
+use crate::source::{Places, pointer, scalar_len, token_len};
 
 /// Every problem with an inventory, errors and warnings, in inventory order.
 pub fn validate(inventory: &Inventory, text: &str, places: &Places) -> Vec<Diagnostic> {
@@ -39,6 +38,32 @@ enum Part {
     Value,
 }
 
+/// Where a diagnostic points: the key or the value at a key path given as
+/// segments (`["hosts", "c1", "address"]`), so a name holding `.` stays one
+/// segment, with the label shown under it.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    path: &'a [&'a str],
+    part: Part,
+    label: &'a str,
+}
+
+fn key<'a>(path: &'a [&'a str], label: &'a str) -> At<'a> {
+    At {
+        path,
+        part: Part::Key,
+        label,
+    }
+}
+
+fn value<'a>(path: &'a [&'a str], label: &'a str) -> At<'a> {
+    At {
+        path,
+        part: Part::Value,
+        label,
+    }
+}
+
 /// The inventory under check, its text, where each key and value is in it, and
 /// the problems found so far.
 struct Rules<'a> {
@@ -49,41 +74,31 @@ struct Rules<'a> {
 }
 
 impl Rules<'_> {
-    fn report(&mut self, problem: Diagnostic) {
+    /// Reports `code` at `at`; the reported diagnostic is returned to change its
+    /// hint or add a second place.
+    fn flag(&mut self, code: Code, at: At, message: impl Into<String>) -> &mut Diagnostic {
+        let mut problem = Diagnostic::new(code, message).label_only(at.label);
+        if let Some(place) = self.places.get(&pointer(at.path)) {
+            problem = problem.path(place.path.clone());
+        }
+        if let Some((offset, len)) = self.span(at) {
+            problem = problem.at_span(offset, len, at.label);
+        }
+        let index = self.problems.len();
         self.problems.push(problem);
+        &mut self.problems[index]
     }
 
-    /// Points `problem` at the key or value at `path` (`["hosts", "c1", "address"]`),
-    /// and names that path when the problem does not name one yet.
-    fn at(&self, problem: Diagnostic, path: &[&str], part: Part, label: &str) -> Diagnostic {
-        let problem = match self.places.get(&pointer(path)) {
-            Some(place) if problem.path.is_empty() => problem.path(place.path.clone()),
-            _ => problem,
-        };
-        match self.span(path, part) {
-            Some((offset, len)) => problem.at_span(offset, len, label),
-            None => problem,
-        }
-    }
-
-    /// Adds the key or value at `path` as a second place to `problem`.
-    fn also(&self, problem: Diagnostic, path: &[&str], part: Part, label: &str) -> Diagnostic {
-        match self.span(path, part) {
-            Some((offset, len)) => problem.also_at_span(offset, len, label),
-            None => problem,
-        }
-    }
-
-    /// Offset and length of the key or value at `path`.
-    fn span(&self, path: &[&str], part: Part) -> Option<(usize, usize)> {
-        let place = self.places.get(&pointer(path))?;
-        let offset = match part {
+    /// Offset and length of the key or value `at` points to.
+    fn span(&self, at: At) -> Option<(usize, usize)> {
+        let place = self.places.get(&pointer(at.path))?;
+        let offset = match at.part {
             Part::Key => place.key.or(place.value),
             Part::Value => place.value.or(place.key),
         }?;
-        let len = match (part, place.key) {
-            (Part::Key, Some(_)) => crate::load::token_len(self.text, offset),
-            _ => crate::load::scalar_len(self.text, offset),
+        let len = match (at.part, place.key) {
+            (Part::Key, Some(_)) => token_len(self.text, offset),
+            _ => scalar_len(self.text, offset),
         };
         Some((offset, len))
     }

@@ -1,7 +1,7 @@
 //! Names of hosts and services: DNS labels, not reserved, no clash in Consul.
 
-use super::{Part, Rules, is_dns_label};
-use crate::diagnostic::Diagnostic;
+use super::{Rules, is_dns_label, key};
+use crate::diagnostic::Code;
 use crate::inventory::Role;
 
 /// Names with a meaning of their own: `common` and `nfs-services` name secrets files, the
@@ -24,7 +24,7 @@ const CONSUL_TAKEN: [&str; 3] = ["consul", "nomad", "nomad-client"];
 pub(super) fn check(rules: &mut Rules) {
     let inventory = rules.inventory;
     for name in inventory.hosts.keys() {
-        check_name(rules, "host", name);
+        check_name(rules, Code::NameInvalidHost, "hosts", name);
     }
     let share_service = inventory
         .storage
@@ -32,49 +32,36 @@ pub(super) fn check(rules: &mut Rules) {
         .as_ref()
         .map(|share| share.value.consul_service.as_str());
     for name in inventory.services.keys() {
-        let path = format!("services.{name}");
-        check_name(rules, "service", name);
+        check_name(rules, Code::NameInvalidService, "services", name);
         if CONSUL_TAKEN.contains(&name.as_str()) || share_service == Some(name.as_str()) {
-            let problem = Diagnostic::error(
-                "name::consul-clash",
+            rules.flag(
+                Code::NameConsulClash,
+                key(&["services", name], "taken in Consul"),
                 format!(
                     "Service `{name}` has the name of a Consul service the cluster registers itself"
                 ),
-            )
-            .path(path.clone())
-            .help("Consul would resolve both under one name: rename the service");
-            let problem = rules.at(problem, &["services", name], Part::Key, "taken in Consul");
-            rules.report(problem);
+            );
         }
     }
 }
 
-fn check_name(rules: &mut Rules, kind: &str, name: &str) {
-    let collection = if kind == "host" { "hosts" } else { "services" };
-    let path = format!("{collection}.{name}");
+fn check_name(rules: &mut Rules, invalid: Code, collection: &str, name: &str) {
+    let kind = if collection == "hosts" {
+        "host"
+    } else {
+        "service"
+    };
     if !is_dns_label(name) {
-        let code = if kind == "host" {
-            "name::invalid-host"
-        } else {
-            "name::invalid-service"
-        };
-        let problem = Diagnostic::error(
-            code,
+        rules.flag(
+            invalid,
+            key(&[collection, name], "not a DNS label"),
             format!("The {kind} name `{name}` is not a DNS label"),
-        )
-        .path(path.clone())
-        .help(format!(
-            "use lowercase letters, digits and `-`, at most 63 characters: the name becomes a \
-                 file name, a Nix attribute and a {} name",
-            if kind == "host" { "host" } else { "Nomad job" }
-        ));
-        let problem = rules.at(problem, &[collection, name], Part::Key, "not a DNS label");
-        rules.report(problem);
+        );
     } else if RESERVED.contains(&name) || Role::named(name).is_some() {
-        let problem = Diagnostic::error("name::reserved", format!("`{name}` is reserved and cannot name a {kind}"))
-            .path(path.clone())
-            .help("roles, profiles, `nfs-primary` and `common` have a meaning of their own: pick another name");
-        let problem = rules.at(problem, &[collection, name], Part::Key, "reserved name");
-        rules.report(problem);
+        rules.flag(
+            Code::NameReserved,
+            key(&[collection, name], "reserved name"),
+            format!("`{name}` is reserved and cannot name a {kind}"),
+        );
     }
 }

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use super::Rules;
-use crate::diagnostic::Diagnostic;
-use crate::inventory::{Located, Role};
+use super::{Rules, value};
+use crate::diagnostic::Code;
+use crate::inventory::Role;
 
 pub(super) fn check(rules: &mut Rules) {
     roles_need_membership(rules);
@@ -22,34 +22,21 @@ fn roles_need_membership(rules: &mut Rules) {
             .any(|role| role.value == Role::ClusterMember);
         let mut seen = BTreeSet::new();
         for (index, role) in declared.iter().enumerate() {
-            let path = format!("hosts.{name}.roles[{index}]");
-            if !seen.insert(role.value) {
-                rules.report(
-                    Diagnostic::error(
-                        "roles::duplicate-role",
-                        format!("Host `{name}` lists `{}` twice", role.value.as_str()),
-                    )
-                    .at(role.referenced, "listed again here")
-                    .path(path.clone())
-                    .help("remove the repetition"),
+            let index = index.to_string();
+            let path = ["hosts", name, "roles", &index];
+            let role = role.value;
+            if !seen.insert(role) {
+                rules.flag(
+                    Code::RolesDuplicateRole,
+                    value(&path, "listed again here"),
+                    format!("Host `{name}` lists `{role}` twice"),
                 );
             }
-            let needs_member = matches!(
-                role.value,
-                Role::NomadWorker | Role::NomadServer | Role::ClusterTools
-            );
-            if needs_member && !is_member {
-                rules.report(
-                    Diagnostic::error(
-                        "roles::needs-member",
-                        format!(
-                            "`{}` needs `cluster-member` on host `{name}`",
-                            role.value.as_str()
-                        ),
-                    )
-                    .at(role.referenced, "needs the Consul agent of cluster-member")
-                    .path(path)
-                    .help("add `cluster-member` to this host's roles"),
+            if role.needs_member() && !is_member {
+                rules.flag(
+                    Code::RolesNeedsMember,
+                    value(&path, "needs the Consul agent of cluster-member"),
+                    format!("`{role}` needs `cluster-member` on host `{name}`"),
                 );
             }
         }
@@ -60,46 +47,55 @@ fn roles_need_membership(rules: &mut Rules) {
 /// adds a server without adding a failure it can survive.
 fn quorum_size(rules: &mut Rules) {
     let servers = declarations_of(rules, Role::NomadServer);
-    let members = declarations_of(rules, Role::ClusterMember);
     let count = servers.len();
-    let problem = match count {
+    let (code, message) = match count {
         3 | 5 => return,
         0 => {
-            let Some((name, role)) = members.first() else {
-                return;
-            };
-            Diagnostic::error("roles::no-quorum", "The cluster has members but no quorum member")
-                .at(role.referenced, "a member with no server to join")
-                .path(format!("hosts.{name}.roles"))
-                .help("give 3 hosts (or 5) `nomad-server`, the Consul and Nomad servers")
+            if let Some((name, index)) = declarations_of(rules, Role::ClusterMember).first() {
+                rules.flag(
+                    Code::RolesNoQuorum,
+                    value(
+                        &["hosts", name, "roles", index],
+                        "a member with no server to join",
+                    ),
+                    "The cluster has members but no quorum member",
+                );
+            }
+            return;
         }
-        1 => Diagnostic::warning("roles::single-server", "The cluster has a single quorum member")
-            .help("one server survives no failure: 3 survive one, 5 survive two"),
-        even if even % 2 == 0 => Diagnostic::error(
-            "roles::quorum-even",
+        1 => (
+            Code::RolesSingleServer,
+            "The cluster has a single quorum member".to_owned(),
+        ),
+        even if even % 2 == 0 => (
+            Code::RolesQuorumEven,
             format!("The cluster has {count} quorum members, an even number"),
-        )
-        .help(format!(
-            "Raft needs a majority: {count} servers survive as many failures as {} and split votes more \
-             often; use 3 or 5",
-            count - 1
-        )),
-        _ => Diagnostic::warning("roles::quorum-large", format!("The cluster has {count} quorum members"))
-            .help("every write waits for a majority: more than 5 servers slow the cluster; use 3 or 5"),
+        ),
+        _ => (
+            Code::RolesQuorumLarge,
+            format!("The cluster has {count} quorum members"),
+        ),
     };
-    if let Some((name, role)) = servers.last() {
-        rules.report(
-            problem
-                .at(role.referenced, format!("quorum member number {count}"))
-                .path(format!("hosts.{name}.roles")),
-        );
-    } else {
-        rules.report(problem);
+    let Some((name, index)) = servers.last() else {
+        return;
+    };
+    let label = format!("quorum member number {count}");
+    let problem = rules.flag(
+        code,
+        value(&["hosts", name, "roles", index], &label),
+        message,
+    );
+    if code == Code::RolesQuorumEven {
+        problem.hint(format!(
+            "Raft needs a majority: {count} servers survive as many failures as {} and split \
+             votes more often; use 3 or 5",
+            count - 1
+        ));
     }
 }
 
-/// Each managed host declaring `wanted`, with the declaration.
-fn declarations_of<'a>(rules: &Rules<'a>, wanted: Role) -> Vec<(&'a String, &'a Located<Role>)> {
+/// Each managed host declaring `wanted`, with the index of the declaration.
+fn declarations_of<'a>(rules: &Rules<'a>, wanted: Role) -> Vec<(&'a str, String)> {
     rules
         .inventory
         .hosts
@@ -109,8 +105,9 @@ fn declarations_of<'a>(rules: &Rules<'a>, wanted: Role) -> Vec<(&'a String, &'a 
             host.value
                 .roles
                 .iter()
-                .filter(move |role| role.value == wanted)
-                .map(move |role| (name, role))
+                .enumerate()
+                .filter(move |(_, role)| role.value == wanted)
+                .map(move |(index, _)| (name.as_str(), index.to_string()))
         })
         .collect()
 }
@@ -139,20 +136,21 @@ fn nfs_roles_follow_storage(rules: &mut Rules) {
                 _ => continue,
             };
             if !agrees {
-                rules.report(
-                    Diagnostic::error(
-                        "roles::nfs-role-mismatch",
+                rules
+                    .flag(
+                        Code::RolesNfsRoleMismatch,
+                        value(
+                            &["hosts", name, "roles", &index.to_string()],
+                            "contradicts the storage section",
+                        ),
                         format!(
                             "Host `{name}` declares `{}` but is not in {wanted}",
-                            role.value.as_str()
+                            role.value
                         ),
                     )
-                    .at(role.referenced, "contradicts the storage section")
-                    .path(format!("hosts.{name}.roles[{index}]"))
-                    .help(format!(
+                    .hint(format!(
                         "the NFS roles follow {wanted}: remove the role here or name `{name}` there"
-                    )),
-                );
+                    ));
             }
         }
     }
@@ -164,46 +162,41 @@ fn nfs_hosts_are_workers(rules: &mut Rules) {
         return;
     };
     let share = &share.value;
-    let mut named = vec![(&share.primary, "storage.services.primary".to_owned())];
+    let mut named = vec![(&share.primary, vec!["primary".to_owned()])];
     named.extend(
         share
             .standbys
             .iter()
             .enumerate()
-            .map(|(index, standby)| (standby, format!("storage.services.standbys[{index}]"))),
+            .map(|(index, standby)| (standby, vec!["standbys".to_owned(), index.to_string()])),
     );
     let mut seen = BTreeSet::new();
-    for (host_name, path) in named {
-        if !seen.insert(host_name.value.as_str()) {
-            let code = if host_name.value == share.primary.value {
-                "roles::primary-is-standby"
+    for (host_name, within) in named {
+        let mut path = vec!["storage", "services"];
+        path.extend(within.iter().map(String::as_str));
+        let host_name = &host_name.value;
+        if !seen.insert(host_name.as_str()) {
+            let code = if *host_name == share.primary.value {
+                Code::RolesPrimaryIsStandby
             } else {
-                "roles::duplicate-standby"
+                Code::RolesDuplicateStandby
             };
-            rules.report(
-                Diagnostic::error(
-                    code,
-                    format!("`{}` is named twice in the services share", host_name.value),
-                )
-                .at(host_name.referenced, "named again here")
-                .path(path)
-                .help("the primary replicates to each standby once, and never to itself"),
+            rules.flag(
+                code,
+                value(&path, "named again here"),
+                format!("`{host_name}` is named twice in the services share"),
             );
             continue;
         }
-        let Some(host) = rules.inventory.hosts.get(&host_name.value) else {
+        let Some(host) = rules.inventory.hosts.get(host_name) else {
             continue;
         };
         let has = |wanted: Role| host.value.roles.iter().any(|role| role.value == wanted);
         if host.value.managed && !(has(Role::ClusterMember) && has(Role::NomadWorker)) {
-            rules.report(
-                Diagnostic::error(
-                    "roles::nfs-host-needs-worker",
-                    format!("NFS host `{}` is not a cluster member and Nomad worker", host_name.value),
-                )
-                .at(host_name.referenced, "needs cluster-member and nomad-worker")
-                .path(path)
-                .help("the NFS primary and standbys run jobs next to their disk: give them both roles"),
+            rules.flag(
+                Code::RolesNfsHostNeedsWorker,
+                value(&path, "needs cluster-member and nomad-worker"),
+                format!("NFS host `{host_name}` is not a cluster member and Nomad worker"),
             );
         }
     }

@@ -1,7 +1,7 @@
 //! Secret hygiene: no secret value in the inventory, and well-formed age keys.
 
-use super::{Part, Rules};
-use crate::diagnostic::Diagnostic;
+use super::{Rules, key, value};
+use crate::diagnostic::Code;
 
 /// Words that make a key look like it holds a secret.
 const SECRET_WORDS: [&str; 7] = [
@@ -35,36 +35,32 @@ fn is_key_material(value: &str) -> bool {
 fn literal_secrets(rules: &mut Rules) {
     let inventory = rules.inventory;
     for (name, service) in &inventory.services {
-        for (key, value) in &service.value.env {
-            if (names_a_secret(key) && !value.is_empty()) || is_key_material(value) {
-                let problem = Diagnostic::error("secret::literal", format!("`{key}` of service `{name}` looks like a secret written in the inventory"))
-                    .path(format!("services.{name}.env.{key}"))
-                    .help(format!(
-                        "move it to the Nomad variable `nomad/jobs/{name}` (`nomad var put nomad/jobs/{name} {key}=...`) and list `{key}` under `secret_env`"
+        for (variable, text) in &service.value.env {
+            if (names_a_secret(variable) && !text.is_empty()) || is_key_material(text) {
+                rules
+                    .flag(
+                        Code::SecretLiteral,
+                        value(&["services", name, "env", variable], "secret value in the inventory"),
+                        format!("`{variable}` of service `{name}` looks like a secret written in the inventory"),
+                    )
+                    .hint(format!(
+                        "move it to the Nomad variable `nomad/jobs/{name}` (`nomad var put nomad/jobs/{name} {variable}=...`) and list `{variable}` under `secret_env`"
                     ));
-                rules.report(rules.at(
-                    problem,
-                    &["services", name, "env", key],
-                    Part::Value,
-                    "secret value in the inventory",
-                ));
             }
         }
     }
     for (name, host) in &inventory.hosts {
-        for (option, value) in &host.value.nix {
+        for (option, option_value) in &host.value.nix {
             let mut found = Vec::new();
-            secret_values(option, value, &mut found);
+            secret_values(option, option_value, &mut found);
             for path in found {
-                let problem = Diagnostic::error("secret::literal", format!("`{path}` of host `{name}` looks like a secret written in the inventory"))
-                    .path(format!("hosts.{name}.nix.{option}"))
-                    .help("put the secret in `secrets/<host>.yaml` with sops and point the option's `…File` variant at `config.sops.secrets.<name>.path` in a hand-written module");
-                rules.report(rules.at(
-                    problem,
-                    &["hosts", name, "nix", option],
-                    Part::Key,
-                    "secret value in the inventory",
-                ));
+                rules
+                    .flag(
+                        Code::SecretLiteral,
+                        key(&["hosts", name, "nix", option], "secret value in the inventory"),
+                        format!("`{path}` of host `{name}` looks like a secret written in the inventory"),
+                    )
+                    .hint("put the secret in `secrets/<host>.yaml` with sops and point the option's `…File` variant at `config.sops.secrets.<name>.path` in a hand-written module");
             }
         }
     }
@@ -101,45 +97,38 @@ fn is_age_key(key: &str) -> bool {
 
 fn age_keys(rules: &mut Rules) {
     let inventory = rules.inventory;
-    let admin_keys: Vec<(String, &String)> = inventory
+    let admin_keys = inventory
         .secrets
         .admins
         .iter()
-        .map(|(name, key)| (format!("secrets.admins.{name}"), key))
-        .collect();
-    let host_keys: Vec<(String, &String)> = inventory
-        .hosts
-        .iter()
-        .filter_map(|(name, host)| {
-            Some((
-                format!("hosts.{name}.age_key"),
-                host.value.age_key.as_ref()?,
-            ))
-        })
-        .collect();
-    for (path, key) in admin_keys.iter().chain(&host_keys) {
-        if !is_age_key(key) {
-            let problem = Diagnostic::error("secret::invalid-age-key", format!("`{key}` is not a public age key"))
-                .path(path.clone())
-                .help("a public age key is `age1` and 58 more characters, as printed by `age-keygen -y` or `ssh-to-age`; never the private `AGE-SECRET-KEY-…`");
-            let segments: Vec<&str> = path.split('.').collect();
-            rules.report(rules.at(problem, &segments, Part::Value, "not an age public key"));
+        .map(|(name, key)| (["secrets", "admins", name.as_str()], key));
+    let host_keys = inventory.hosts.iter().filter_map(|(name, host)| {
+        Some((
+            ["hosts", name.as_str(), "age_key"],
+            host.value.age_key.as_ref()?,
+        ))
+    });
+    let mut any = false;
+    for (path, age_key) in admin_keys.chain(host_keys) {
+        any = true;
+        if !is_age_key(age_key) {
+            rules.flag(
+                Code::SecretInvalidAgeKey,
+                value(&path, "not an age public key"),
+                format!("`{age_key}` is not a public age key"),
+            );
         }
     }
-    if admin_keys.is_empty() && host_keys.is_empty() {
+    if !any {
         return;
     }
     for (name, host) in &inventory.hosts {
         if host.value.managed && host.value.age_key.is_none() {
-            let problem = Diagnostic::warning("secret::host-without-key", format!("Host `{name}` has no age key"))
-                .path(format!("hosts.{name}"))
-                .help("without `age_key` the host cannot decrypt `secrets/common.yaml` nor its own file: add `ssh-to-age < /persist/etc/ssh/ssh_host_ed25519_key.pub`");
-            rules.report(rules.at(
-                problem,
-                &["hosts", name],
-                Part::Key,
-                "cannot decrypt secrets",
-            ));
+            rules.flag(
+                Code::SecretHostWithoutKey,
+                key(&["hosts", name], "cannot decrypt secrets"),
+                format!("Host `{name}` has no age key"),
+            );
         }
     }
 }

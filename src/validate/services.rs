@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{Part, Rules};
-use crate::diagnostic::Diagnostic;
-use crate::inventory::{CheckType, Role, Service};
+use super::{Rules, key, value};
+use crate::diagnostic::Code;
+use crate::inventory::{CheckType, NFS_PRIMARY, Role, Service};
 use crate::suggest;
 
 /// Ports the cluster's own agents listen on, and Nomad's dynamic range.
@@ -27,57 +27,16 @@ pub(super) fn check(rules: &mut Rules) {
     let mut static_ports: BTreeMap<u16, (String, String)> = BTreeMap::new();
     for (name, service) in &inventory.services {
         let value = &service.value;
-        let path = format!("services.{name}");
-        if !is_image_reference(&value.image) {
-            let problem = Diagnostic::error("service::invalid-image", format!("`{}` is not a container image reference", value.image))
-                .path(format!("{path}.image"))
-                .help("write `[registry/]name[:tag][@sha256:digest]` in lowercase, e.g. `ghcr.io/org/app:1.2.3`");
-            rules.report(rules.at(
-                problem,
-                &["services", name, "image"],
-                Part::Value,
-                "invalid image",
-            ));
-        }
+        image(rules, name, value);
         ports(rules, name, value, &mut static_ports);
         if value.count == 0 || value.resources.cpu == 0 || value.resources.memory == 0 {
-            let problem = Diagnostic::error(
-                "service::zero-resources",
+            rules.flag(
+                Code::ServiceZeroResources,
+                key(&["services", name], "nothing to run"),
                 format!("Service `{name}` asks for zero instances, CPU or memory"),
-            )
-            .path(path.clone())
-            .help("`count`, `resources.cpu` (MHz) and `resources.memory` (MB) must be positive");
-            rules.report(rules.at(problem, &["services", name], Part::Key, "nothing to run"));
+            );
         }
-        let data_path_ok =
-            value.data_path.starts_with('/') && super::storage::is_plain_path(&value.data_path);
-        if value.data && !data_path_ok {
-            let problem = Diagnostic::error(
-                "service::invalid-data-path",
-                format!("`{}` is not an absolute path inside the container", value.data_path),
-            )
-            .help("write a path from `/` with letters, digits, `.`, `_`, `-` and `/`, e.g. `/var/lib/app`");
-            rules.report(rules.at(
-                problem,
-                &["services", name, "data_path"],
-                Part::Value,
-                "invalid path",
-            ));
-        }
-        if value.data && inventory.storage.services.is_none() {
-            let problem = Diagnostic::error(
-                "service::data-without-share",
-                format!("Service `{name}` keeps data but no services share is configured"),
-            )
-            .path(format!("{path}.data"))
-            .help("configure `storage.services`, or remove `data: true`");
-            rules.report(rules.at(
-                problem,
-                &["services", name, "data"],
-                Part::Key,
-                "needs storage.services",
-            ));
-        }
+        data(rules, name, value);
         placement(rules, name, value);
         health_check(rules, name, value);
         environment(rules, name, value);
@@ -88,18 +47,46 @@ pub(super) fn check(rules: &mut Rules) {
             .any(|role| role.value == Role::NomadWorker)
     });
     if let (false, Some(name)) = (has_worker, inventory.services.keys().next()) {
-        let problem = Diagnostic::error(
-            "service::no-workers",
+        rules.flag(
+            Code::ServiceNoWorkers,
+            key(&["services", name], "no host can run this"),
             "There are services but no Nomad worker to run them",
-        )
-        .path("services")
-        .help("give at least one cluster member the `nomad-worker` role");
-        rules.report(rules.at(
-            problem,
-            &["services", name],
-            Part::Key,
-            "no host can run this",
-        ));
+        );
+    }
+}
+
+fn image(rules: &mut Rules, name: &str, service: &Service) {
+    if !is_image_reference(&service.image) {
+        rules.flag(
+            Code::ServiceInvalidImage,
+            value(&["services", name, "image"], "invalid image"),
+            format!("`{}` is not a container image reference", service.image),
+        );
+    }
+}
+
+fn data(rules: &mut Rules, name: &str, service: &Service) {
+    if !service.data {
+        return;
+    }
+    let data_path_ok =
+        service.data_path.starts_with('/') && super::storage::is_plain_path(&service.data_path);
+    if !data_path_ok {
+        rules.flag(
+            Code::ServiceInvalidDataPath,
+            value(&["services", name, "data_path"], "invalid path"),
+            format!(
+                "`{}` is not an absolute path inside the container",
+                service.data_path
+            ),
+        );
+    }
+    if rules.inventory.storage.services.is_none() {
+        rules.flag(
+            Code::ServiceDataWithoutShare,
+            key(&["services", name, "data"], "needs storage.services"),
+            format!("Service `{name}` keeps data but no services share is configured"),
+        );
     }
 }
 
@@ -110,71 +97,43 @@ fn ports(
     static_ports: &mut BTreeMap<u16, (String, String)>,
 ) {
     for (label, port) in &service.ports {
-        let path = format!("services.{name}.ports.{label}");
         let Some(number) = port.host() else {
             continue;
         };
+        let path = ["services", name, "ports", label.as_str()];
         if number == 0 {
-            let problem = Diagnostic::error(
-                "service::port-zero",
+            rules.flag(
+                Code::ServicePortZero,
+                value(&path, "port 0"),
                 format!("Port `{label}` of `{name}` is 0"),
-            )
-            .path(path)
-            .help("use a port from 1 to 65535, or `{ to: <container port> }` for a dynamic one");
-            rules.report(rules.at(
-                problem,
-                &["services", name, "ports", label],
-                Part::Value,
-                "port 0",
-            ));
+            );
             continue;
         }
         let reserved = RESERVED_PORTS
             .iter()
             .find(|(reserved, _)| *reserved == number)
-            .map(|(_, what)| *what);
-        let reserved = reserved.or(DYNAMIC_PORTS
-            .contains(&number)
-            .then_some("Nomad's dynamic ports"));
+            .map(|(_, what)| *what)
+            .or(DYNAMIC_PORTS
+                .contains(&number)
+                .then_some("Nomad's dynamic ports"));
         if let Some(what) = reserved {
-            let problem = Diagnostic::error(
-                "service::port-reserved",
+            rules.flag(
+                Code::ServicePortReserved,
+                value(&path, "reserved port"),
                 format!("Port {number} of `{name}` is taken by {what}"),
-            )
-            .path(path.clone())
-            .help("pick a static port outside the cluster's own ports and 20000-32000");
-            rules.report(rules.at(
-                problem,
-                &["services", name, "ports", label],
-                Part::Value,
-                "reserved port",
-            ));
+            );
         }
-        if let Some((other, other_label)) =
-            static_ports.insert(number, (name.to_owned(), label.clone()))
-        {
-            let problem = Diagnostic::error(
-                "service::port-conflict",
-                format!("Services `{other}` and `{name}` both claim static port {number}"),
-            )
-            .path(path)
-            .help(
-                "a static port is taken on every host the job runs on: give each service its own",
-            );
-            let problem = rules.at(
-                problem,
-                &["services", name, "ports", label],
-                Part::Value,
-                "claimed here",
-            );
-            let problem = rules.also(
-                problem,
-                &["services", &other, "ports", &other_label],
-                Part::Value,
-                "and claimed here",
-            );
-            rules.report(problem);
-            static_ports.insert(number, (other, other_label));
+        if let Some((other, other_label)) = static_ports.get(&number) {
+            let first = rules.span(value(&["services", other, "ports", other_label], ""));
+            rules
+                .flag(
+                    Code::ServicePortConflict,
+                    value(&path, "claimed here"),
+                    format!("Services `{other}` and `{name}` both claim static port {number}"),
+                )
+                .also(first, "and claimed here");
+        } else {
+            static_ports.insert(number, (name.to_owned(), label.clone()));
         }
     }
 }
@@ -185,83 +144,57 @@ fn placement(rules: &mut Rules, name: &str, service: &Service) {
     };
     let inventory = rules.inventory;
     let wanted = prefer.value.as_str();
-    let known = if wanted == "nfs-primary" {
-        inventory.storage.services.is_some()
-    } else {
-        Role::named(wanted).is_some() || inventory.hosts.contains_key(wanted)
-    };
-    if !known {
-        let mut candidates: Vec<&str> = vec!["nfs-primary"];
-        candidates.extend(Role::ALL.map(Role::as_str));
-        candidates.extend(inventory.hosts.keys().map(String::as_str));
-        let help = if wanted == "nfs-primary" {
-            "`nfs-primary` needs `storage.services`".to_owned()
-        } else {
-            suggest::hint(wanted, &candidates)
-        };
-        rules.report(
-            Diagnostic::error(
-                "reference::unknown-placement",
-                format!("Placement preference `{wanted}` names no host or role"),
-            )
-            .at(prefer.referenced, "unknown placement")
-            .path(format!("services.{name}.prefer"))
-            .help(help),
-        );
+    if inventory.placement(wanted).is_some() {
+        return;
     }
+    let help = if wanted == NFS_PRIMARY {
+        format!("`{NFS_PRIMARY}` needs `storage.services`")
+    } else {
+        let mut candidates: Vec<&str> = vec![NFS_PRIMARY];
+        candidates.extend(Role::all().map(|role| role.as_str() as &str));
+        candidates.extend(inventory.hosts.keys().map(String::as_str));
+        suggest::hint(wanted, &candidates)
+    };
+    rules
+        .flag(
+            Code::ReferenceUnknownPlacement,
+            value(&["services", name, "prefer"], "unknown placement"),
+            format!("Placement preference `{wanted}` names no host or role"),
+        )
+        .hint(help);
 }
 
 fn health_check(rules: &mut Rules, name: &str, service: &Service) {
     let Some(check) = &service.check else {
         return;
     };
-    let path = format!("services.{name}.check");
     if let Some(port) = check
         .port
         .as_ref()
         .filter(|port| !service.ports.contains_key(*port))
     {
         let labels: Vec<&str> = service.ports.keys().map(String::as_str).collect();
-        let problem = Diagnostic::error(
-            "service::unknown-check-port",
-            format!("The check of `{name}` uses port `{port}`, which it does not declare"),
-        )
-        .path(format!("{path}.port"))
-        .help(suggest::hint(port, &labels));
-        rules.report(rules.at(
-            problem,
-            &["services", name, "check", "port"],
-            Part::Value,
-            "no such port",
-        ));
+        rules
+            .flag(
+                Code::ServiceUnknownCheckPort,
+                value(&["services", name, "check", "port"], "no such port"),
+                format!("The check of `{name}` uses port `{port}`, which it does not declare"),
+            )
+            .hint(suggest::hint(port, &labels));
     }
     if service.ports.is_empty() {
-        let problem = Diagnostic::error(
-            "service::check-without-port",
+        rules.flag(
+            Code::ServiceCheckWithoutPort,
+            key(&["services", name, "check"], "nothing to check"),
             format!("Service `{name}` has a check but no port"),
-        )
-        .path(path.clone())
-        .help("Consul checks a port: declare one under `ports`");
-        rules.report(rules.at(
-            problem,
-            &["services", name, "check"],
-            Part::Key,
-            "nothing to check",
-        ));
+        );
     }
     if check.r#type == CheckType::Http && check.path.is_none() {
-        let problem = Diagnostic::error(
-            "service::http-check-without-path",
+        rules.flag(
+            Code::ServiceHttpCheckWithoutPath,
+            key(&["services", name, "check"], "needs a path"),
             format!("The HTTP check of `{name}` has no path"),
-        )
-        .path(path)
-        .help("add `path: /health` (or the service's health endpoint), or use `type: tcp`");
-        rules.report(rules.at(
-            problem,
-            &["services", name, "check"],
-            Part::Key,
-            "needs a path",
-        ));
+        );
     }
 }
 
@@ -287,12 +220,11 @@ fn environment(rules: &mut Rules, name: &str, service: &Service) {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
-            let problem = Diagnostic::error(
-                "service::invalid-env-name",
+            rules.flag(
+                Code::ServiceInvalidEnvName,
+                key(&path, "invalid name"),
                 format!("`{variable}` is not an environment variable name"),
-            )
-            .help("use letters, digits and `_`, starting with a letter or `_`");
-            rules.report(rules.at(problem, &path, Part::Key, "invalid name"));
+            );
         }
     }
 }

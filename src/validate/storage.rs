@@ -1,118 +1,127 @@
 //! Storage and backup: the hosts they name exist, and their paths are absolute.
 
-use super::{Part, Rules};
-use crate::diagnostic::Diagnostic;
-use crate::inventory::Located;
+use super::{Rules, value};
+use crate::diagnostic::Code;
+use crate::inventory::{Cifs, ServicesShare};
 use crate::suggest;
 
 pub(super) fn check(rules: &mut Rules) {
     let inventory = rules.inventory;
     if let Some(share) = &inventory.storage.services {
-        let share = &share.value;
-        host_exists(rules, &share.primary, "storage.services.primary", true);
-        for (index, standby) in share.standbys.iter().enumerate() {
-            host_exists(
-                rules,
-                standby,
-                &format!("storage.services.standbys[{index}]"),
-                true,
-            );
-        }
-        absolute(rules, &share.export, "storage.services.export");
-        if !(1..=59).contains(&share.every_minutes) {
-            let problem = Diagnostic::error(
-                "storage::invalid-interval",
-                format!(
-                    "Replication every {} minutes cannot be scheduled",
-                    share.every_minutes
-                ),
-            )
-            .help("use 1 to 59 minutes: the timer fires at every multiple within the hour");
-            rules.report(rules.at(
-                problem,
-                &["storage", "services", "every_minutes"],
-                Part::Value,
-                "1 to 59",
-            ));
-        }
-        absolute(rules, &share.mount, "storage.services.mount");
+        services_share(rules, &share.value);
     }
     if let Some(cifs) = &inventory.storage.cifs {
-        host_exists(rules, &cifs.value.server, "storage.cifs.server", false);
-        for (share, mount) in &cifs.value.shares {
-            absolute(rules, mount, &format!("storage.cifs.shares.{share}"));
-            let clashes = inventory
-                .storage
-                .services
-                .as_ref()
-                .is_some_and(|services| services.value.mount == *mount);
-            if clashes {
-                let problem = Diagnostic::error(
-                    "storage::mount-clash",
-                    format!("`{mount}` is both a CIFS share and the services share"),
-                )
-                .help("mount each share at its own path");
-                rules.report(rules.at(
-                    problem,
-                    &["storage", "cifs", "shares", share],
-                    Part::Value,
-                    "mounted twice",
-                ));
-            }
-        }
+        cifs_shares(rules, &cifs.value);
     }
     if let Some(kopia) = &inventory.backup.kopia {
-        host_exists(rules, &kopia.value.server, "backup.kopia.server", false);
+        host_exists(
+            rules,
+            &kopia.value.server.value,
+            &["backup", "kopia", "server"],
+            false,
+        );
         for (index, path) in kopia.value.paths.iter().enumerate() {
-            absolute(rules, path, &format!("backup.kopia.paths[{index}]"));
+            absolute(
+                rules,
+                path,
+                &["backup", "kopia", "paths", &index.to_string()],
+            );
         }
     }
-    absolute(rules, &inventory.cluster.persist, "cluster.persist");
+    absolute(rules, &inventory.cluster.persist, &["cluster", "persist"]);
 }
 
-fn host_exists(rules: &mut Rules, name: &Located<String>, path: &str, must_be_managed: bool) {
-    let known: Vec<&str> = rules.inventory.hosts.keys().map(String::as_str).collect();
-    match rules.inventory.hosts.get(&name.value) {
-        None => rules.report(
-            Diagnostic::error(
-                "reference::unknown-host",
-                format!("Unknown host `{}`", name.value),
-            )
-            .at(name.referenced, "not a host of this inventory")
-            .path(path)
-            .help(suggest::hint(&name.value, &known)),
-        ),
-        Some(host) if must_be_managed && !host.value.managed => rules.report(
-            Diagnostic::error(
-                "reference::unmanaged-nfs-host",
-                format!("NFS host `{}` is not managed by gen", name.value),
-            )
-            .at(name.referenced, "unmanaged")
-            .path(path)
-            .help(
-                "the primary and standbys run generated NixOS modules: they must be managed hosts",
+fn services_share(rules: &mut Rules, share: &ServicesShare) {
+    host_exists(
+        rules,
+        &share.primary.value,
+        &["storage", "services", "primary"],
+        true,
+    );
+    for (index, standby) in share.standbys.iter().enumerate() {
+        let index = index.to_string();
+        let path = ["storage", "services", "standbys", &index];
+        host_exists(rules, &standby.value, &path, true);
+    }
+    absolute(rules, &share.export, &["storage", "services", "export"]);
+    if !(1..=59).contains(&share.every_minutes) {
+        rules.flag(
+            Code::StorageInvalidInterval,
+            value(&["storage", "services", "every_minutes"], "1 to 59"),
+            format!(
+                "Replication every {} minutes cannot be scheduled",
+                share.every_minutes
             ),
-        ),
+        );
+    }
+    absolute(rules, &share.mount, &["storage", "services", "mount"]);
+}
+
+fn cifs_shares(rules: &mut Rules, cifs: &Cifs) {
+    host_exists(
+        rules,
+        &cifs.server.value,
+        &["storage", "cifs", "server"],
+        false,
+    );
+    let services_mount = rules
+        .inventory
+        .storage
+        .services
+        .as_ref()
+        .map(|services| services.value.mount.as_str());
+    for (share, mount) in &cifs.shares {
+        let path = ["storage", "cifs", "shares", share];
+        absolute(rules, mount, &path);
+        if services_mount == Some(mount.as_str()) {
+            rules.flag(
+                Code::StorageMountClash,
+                value(&path, "mounted twice"),
+                format!("`{mount}` is both a CIFS share and the services share"),
+            );
+        }
+    }
+}
+
+fn host_exists(rules: &mut Rules, name: &str, path: &[&str], must_be_managed: bool) {
+    match rules.inventory.hosts.get(name) {
+        None => {
+            let known: Vec<&str> = rules.inventory.hosts.keys().map(String::as_str).collect();
+            let hint = suggest::hint(name, &known);
+            rules
+                .flag(
+                    Code::ReferenceUnknownHost,
+                    value(path, "not a host of this inventory"),
+                    format!("Unknown host `{name}`"),
+                )
+                .hint(hint);
+        }
+        Some(host) if must_be_managed && !host.value.managed => {
+            rules.flag(
+                Code::ReferenceUnmanagedNfsHost,
+                value(path, "unmanaged"),
+                format!("NFS host `{name}` is not managed by gen"),
+            );
+        }
         Some(_) => {}
     }
 }
 
-/// `value`, at the dotted `path` (`backup.kopia.paths[0]`), must be an absolute
-/// path of plain characters: it reaches root shell scripts and `/etc/exports`.
-fn absolute(rules: &mut Rules, value: &str, path: &str) {
-    let segments = path.replace('[', ".").replace(']', "");
-    let segments: Vec<&str> = segments.split('.').collect();
-    if !value.starts_with('/') || value.contains("/../") || value.ends_with("/..") {
-        let problem = Diagnostic::error(
-            "storage::relative-path",
-            format!("`{value}` is not an absolute path"),
-        )
-        .help("write the full path from `/`, without `..`");
-        rules.report(rules.at(problem, &segments, Part::Value, "not absolute"));
-    } else if !is_plain_path(value) {
-        let problem = Diagnostic::error("storage::unsafe-path", format!("`{value}` has characters a path here cannot have"))
-            .help("use letters, digits, `.`, `_`, `-` and `/`: the path reaches shell scripts and /etc/exports");
-        rules.report(rules.at(problem, &segments, Part::Value, "unsafe characters"));
+/// `text`, at `path`, must be an absolute path of plain characters: it reaches
+/// root shell scripts and `/etc/exports`.
+fn absolute(rules: &mut Rules, text: &str, path: &[&str]) {
+    if !text.starts_with('/') || text.contains("/../") || text.ends_with("/..") {
+        rules.flag(
+            Code::StorageRelativePath,
+            value(path, "not absolute"),
+            format!("`{text}` is not an absolute path"),
+        );
+    } else if !is_plain_path(text) {
+        rules.flag(
+            Code::StorageUnsafePath,
+            value(path, "unsafe characters"),
+            format!("`{text}` has characters a path here cannot have"),
+        );
     }
 }
 

@@ -1,0 +1,186 @@
+//! Every diagnostic code gen reports, in one table: its stable name, its
+//! severity, the one line that documents it and, where the fix never depends on
+//! the inventory, its hint. `docs/diagnostics.md` is generated from this table
+//! (`cargo test` checks it and prints the expected table when they differ).
+
+use std::fmt::Write;
+
+use super::Severity;
+
+macro_rules! codes {
+    ($($variant:ident $name:literal $severity:ident $summary:literal $(hint $hint:literal)?;)*) => {
+        /// A stable diagnostic code, `family::rule`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(#[doc = $summary] $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in documentation order.
+            pub const ALL: &[Self] = &[$(Self::$variant),*];
+
+            /// The stable name, e.g. `hosts::invalid-address`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Self::$variant => Severity::$severity,)*
+                }
+            }
+
+            /// One line saying what the code is reported for.
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $summary,)*
+                }
+            }
+
+            /// The fix, when it is the same whatever the inventory says.
+            pub fn hint(self) -> Option<&'static str> {
+                match self {
+                    $(Self::$variant => codes!(@hint $($hint)?),)*
+                }
+            }
+        }
+    };
+    (@hint $hint:literal) => { Some($hint) };
+    (@hint) => { None };
+}
+
+codes! {
+    YamlSyntax "yaml::syntax" Error "the file is not YAML";
+    YamlUnknownKey "yaml::unknown-key" Error "a key gen does not know (with the closest known key)";
+    YamlUnknownValue "yaml::unknown-value" Error "a value outside a fixed set, e.g. `system` (with the closest one)";
+    YamlMissingKey "yaml::missing-key" Error "a required key is absent";
+    YamlWrongType "yaml::wrong-type" Error "e.g. a string where a list belongs";
+    YamlInvalidValue "yaml::invalid-value" Error "e.g. a port beyond 65535";
+    YamlDuplicateKey "yaml::duplicate-key" Error "a key twice in one mapping, which YAML would silently collapse"
+        hint "keep one of them: YAML would silently drop the other";
+    YamlEmpty "yaml::empty" Error "nothing but comments"
+        hint "start from `cluster:` and `hosts:`; see docs/inventory.md";
+    YamlNotUtf8 "yaml::not-utf8" Error "bytes that are not UTF-8"
+        hint "save the file as UTF-8";
+    YamlTooLarge "yaml::too-large" Error "more than 1 MiB"
+        hint "an inventory describes hosts and services, not data: move large values to files";
+    YamlBudget "yaml::budget" Error "nesting deeper than 32, more than 1000 aliases or anchors, or more than one document"
+        hint "inventories are small: deep nesting or many aliases are not needed";
+    NameInvalidHost "name::invalid-host" Error "a host name that is not a DNS label"
+        hint "use lowercase letters, digits and `-`, at most 63 characters: the name becomes a file name, a Nix attribute and a host name";
+    NameInvalidService "name::invalid-service" Error "a service name that is not a DNS label"
+        hint "use lowercase letters, digits and `-`, at most 63 characters: the name becomes a file name, a Nix attribute and a Nomad job name";
+    NameReserved "name::reserved" Error "a name with a meaning of its own (`common`, `nfs-services`, roles, profiles, `nfs-primary`, …)"
+        hint "roles, profiles, `nfs-primary` and `common` have a meaning of their own: pick another name";
+    NameConsulClash "name::consul-clash" Error "a service named like a Consul service the cluster registers"
+        hint "Consul would resolve both under one name: rename the service";
+    RolesUnknownRole "roles::unknown-role" Error "a role gen does not know (with the closest one)";
+    RolesProfileAsRole "roles::profile-as-role" Error "`workstation` or `desktop` listed as a role";
+    RolesNeedsMember "roles::needs-member" Error "a role that runs on the Consul agent (`nomad-worker`, `nomad-server`, `cluster-tools`, …) without `cluster-member`"
+        hint "add `cluster-member` to this host's roles";
+    RolesDuplicateRole "roles::duplicate-role" Error "a role listed twice on a host"
+        hint "remove the repetition";
+    RolesNoQuorum "roles::no-quorum" Error "cluster members but no `nomad-server`"
+        hint "give 3 hosts (or 5) `nomad-server`, the Consul and Nomad servers";
+    RolesSingleServer "roles::single-server" Warning "one quorum member: no fault tolerance (warning)"
+        hint "one server survives no failure: 3 survive one, 5 survive two";
+    RolesQuorumEven "roles::quorum-even" Error "an even number of quorum members, which Raft cannot use";
+    RolesQuorumLarge "roles::quorum-large" Warning "more than 5 quorum members (warning)"
+        hint "every write waits for a majority: more than 5 servers slow the cluster; use 3 or 5";
+    RolesNfsRoleMismatch "roles::nfs-role-mismatch" Error "a host declares an NFS role `storage.services` does not give it";
+    RolesNfsHostNeedsWorker "roles::nfs-host-needs-worker" Error "the NFS primary or a standby is not a cluster member and worker"
+        hint "the NFS primary and standbys run jobs next to their disk: give them both roles";
+    RolesPrimaryIsStandby "roles::primary-is-standby" Error "the primary is listed among its standbys"
+        hint "the primary replicates to each standby once, and never to itself";
+    RolesDuplicateStandby "roles::duplicate-standby" Error "a standby listed twice"
+        hint "the primary replicates to each standby once, and never to itself";
+    HostsUnmanagedWithRoles "hosts::unmanaged-with-roles" Error "roles on an unmanaged host"
+        hint "remove its roles, or set `managed: true` to let gen configure it";
+    HostsUnmanagedWithoutAddress "hosts::unmanaged-without-address" Error "an unmanaged host without address"
+        hint "give it an `address`: other hosts mount and back up to it by address";
+    HostsUnmanagedWithConfig "hosts::unmanaged-with-config" Error "a profile, modules or option values on an unmanaged host"
+        hint "these configure NixOS, which gen does not generate for an unmanaged host: remove them";
+    HostsInvalidAddress "hosts::invalid-address" Error "an address that is neither an IP nor a DNS name"
+        hint "write an IPv4 or IPv6 address, or a DNS name such as `c1.home.arpa`, without port or scheme";
+    HostsDuplicateAddress "hosts::duplicate-address" Error "two hosts with one address"
+        hint "each host needs its own address: deploy-rs and the cluster reach hosts by it";
+    HostsMemberWithoutIp "hosts::member-without-ip" Error "a cluster member without an IP address, which its Consul agent binds to"
+        hint "give it an IP `address`: its Consul agent binds to it, and a name leaves Consul to pick among Docker's and the LAN's addresses";
+    HostsNixConflict "hosts::nix-conflict" Error "a `nix` value for an option the host file sets itself (`networking.hostName`, `cluster.*`, …)"
+        hint "the inventory decides it (address, roles, storage); to override it anyway, use `lib.mkForce` in a hand-written module listed under `modules`";
+    ClusterNoAdminKeys "cluster::no-admin-keys" Error "an admin without SSH key, who could never log in"
+        hint "add at least one public key: accounts have no passwords, and deploy-rs logs in with it";
+    ReferenceUnknownHost "reference::unknown-host" Error "storage or backup names a host that does not exist";
+    ReferenceUnmanagedNfsHost "reference::unmanaged-nfs-host" Error "the NFS primary or a standby is unmanaged"
+        hint "the primary and standbys run generated NixOS modules: they must be managed hosts";
+    ReferenceUnknownPlacement "reference::unknown-placement" Error "`prefer` names no host or role, or `nfs-primary` without a share";
+    StorageRelativePath "storage::relative-path" Error "a storage, persist or backup path that is not absolute"
+        hint "write the full path from `/`, without `..`";
+    StorageMountClash "storage::mount-clash" Error "two shares mounted at one path"
+        hint "mount each share at its own path";
+    StorageUnsafePath "storage::unsafe-path" Error "a storage path with characters beyond letters, digits, `.`, `_`, `-`, `/`"
+        hint "use letters, digits, `.`, `_`, `-` and `/`: the path reaches shell scripts and /etc/exports";
+    StorageInvalidInterval "storage::invalid-interval" Error "a replication interval outside 1–59 minutes"
+        hint "use 1 to 59 minutes: the timer fires at every multiple within the hour";
+    ServiceInvalidImage "service::invalid-image" Error "not a container image reference"
+        hint "write `[registry/]name[:tag][@sha256:digest]` in lowercase, e.g. `ghcr.io/org/app:1.2.3`";
+    ServicePortZero "service::port-zero" Error "static port 0"
+        hint "use a port from 1 to 65535, or `{ to: <container port> }` for a dynamic one";
+    ServicePortReserved "service::port-reserved" Error "a static port the cluster uses itself, or in Nomad's dynamic range"
+        hint "pick a static port outside the cluster's own ports and 20000-32000";
+    ServicePortConflict "service::port-conflict" Error "two services claim one static port"
+        hint "a static port is taken on every host the job runs on: give each service its own";
+    ServiceDataWithoutShare "service::data-without-share" Error "`data: true` without `storage.services`"
+        hint "configure `storage.services`, or remove `data: true`";
+    ServiceInvalidDataPath "service::invalid-data-path" Error "a `data_path` that is not an absolute, plain container path"
+        hint "write a path from `/` with letters, digits, `.`, `_`, `-` and `/`, e.g. `/var/lib/app`";
+    ServiceZeroResources "service::zero-resources" Error "zero instances, CPU or memory"
+        hint "`count`, `resources.cpu` (MHz) and `resources.memory` (MB) must be positive";
+    ServiceNoWorkers "service::no-workers" Error "services but no Nomad worker"
+        hint "give at least one cluster member the `nomad-worker` role";
+    ServiceUnknownCheckPort "service::unknown-check-port" Error "the check names a port the service does not declare";
+    ServiceCheckWithoutPort "service::check-without-port" Error "a check on a service without ports"
+        hint "Consul checks a port: declare one under `ports`";
+    ServiceHttpCheckWithoutPath "service::http-check-without-path" Error "an HTTP check without `path`"
+        hint "add `path: /health` (or the service's health endpoint), or use `type: tcp`";
+    ServiceInvalidEnvName "service::invalid-env-name" Error "an environment variable name that is not an identifier"
+        hint "use letters, digits and `_`, starting with a letter or `_`";
+    SecretLiteral "secret::literal" Error "a value that looks like a secret (password, token, key material) written in the inventory";
+    SecretInvalidAgeKey "secret::invalid-age-key" Error "not a public age key (a private one, say)"
+        hint "a public age key is `age1` and 58 more characters, as printed by `age-keygen -y` or `ssh-to-age`; never the private `AGE-SECRET-KEY-…`";
+    SecretHostWithoutKey "secret::host-without-key" Warning "a managed host without `age_key` once secrets are used (warning)"
+        hint "without `age_key` the host cannot decrypt `secrets/common.yaml` nor its own file: add `ssh-to-age < /persist/etc/ssh/ssh_host_ed25519_key.pub`";
+    RenderInvalidOutput "render::invalid-output" Error "a template produced a file that does not parse (the template is at fault, not the inventory)";
+    RenderTemplate "render::template" Error "a template failed to compile or render, e.g. it reads a value the context does not have";
+    OutputNotOwned "output::not-owned" Error "rendering would overwrite or remove a file gen did not write, or one edited by hand";
+    OutputCorruptManifest "output::corrupt-manifest" Error "the output directory's `.gen-manifest.json` is not a manifest gen wrote"
+        hint "restore it from git (`git checkout -- <out>/.gen-manifest.json`), or delete it and render with `--force` to take the files over again";
+    OutputNotADirectory "output::not-a-directory" Error "`--out` names something that is not a directory"
+        hint "`--out` is the directory the flake is written to: name a directory, or a path that does not exist yet";
+    CliNoInventory "cli::no-inventory" Error "the inventory file does not exist"
+        hint "`gen init` writes a commented starter inventory; or name yours with `--inventory <file>`";
+    CliRead "cli::read" Error "a file could not be read";
+    CliWrite "cli::write" Error "a file could not be written";
+    CliUnknownTemplate "cli::unknown-template" Error "a template name, or a file in the override directory, that names no embedded template";
+    CliExists "cli::exists" Error "`gen init` or `gen templates eject` would overwrite a file"
+        hint "move it away first, or edit it";
+    CliUnknownTarget "cli::unknown-target" Error "`gen explain` or `gen context` names no such host or service";
+    CliInternal "cli::internal" Error "gen failed in a way no input should cause: please report it";
+}
+
+/// The documentation table of every code, as `docs/diagnostics.md` holds it.
+pub fn table() -> String {
+    let mut table = String::from("| code | reported for |\n|---|---|\n");
+    for code in Code::ALL {
+        let _ = writeln!(table, "| `{}` | {} |", code.as_str(), code.summary());
+    }
+    table
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

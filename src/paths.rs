@@ -1,0 +1,60 @@
+//! The output's layout: which file holds what, and how files name each other.
+//! Rendering, the view model and `gen explain` read it from here, and only here.
+
+/// The directory of the global modules every host imports.
+pub const GLOBAL_MODULES: &str = "common/global";
+/// The module every managed host imports.
+pub const MINIMAL_MODULE: &str = "common/minimal-node.nix";
+/// The flake, at the root of the output.
+pub const FLAKE: &str = "flake.nix";
+/// The sops creation rules, at the root of the output.
+pub const SOPS_RULES: &str = ".sops.yaml";
+
+/// Files rendered once for the whole cluster, each by the template of the same
+/// name, besides the role modules; `.sops.yaml` and the backup module only when used.
+pub const CLUSTER_FILES: [&str; 5] = [
+    FLAKE,
+    "common/global/default.nix",
+    "common/global/nix.nix",
+    "common/global/sops.nix",
+    "common/global/users.nix",
+];
+/// The backup module, rendered when the inventory configures backups.
+pub const BACKUP_MODULE: &str = "common/global/backup.nix";
+
+/// A host's directory: its generated file and the files its owner writes beside it.
+pub fn host_dir(host: &str) -> String {
+    format!("hosts/{host}")
+}
+
+/// A host's generated configuration.
+pub fn host_file(host: &str) -> String {
+    format!("{}/default.nix", host_dir(host))
+}
+
+/// The hardware configuration a host's owner writes; the host file imports it when present.
+pub fn hardware_file(host: &str) -> String {
+    format!("{}/hardware-configuration.nix", host_dir(host))
+}
+
+/// A service's Nomad job.
+pub fn job_file(service: &str) -> String {
+    format!("services/{service}.hcl")
+}
+
+/// How a host file, two directories down, names the output file at `path`.
+pub fn from_host_file(path: &str) -> String {
+    format!("../../{path}")
+}
+
+/// The flake reference `deploy` takes for `host` when the output is `out`:
+/// `./generated#c1`.
+pub fn deploy_target(out: &std::path::Path, host: &str) -> String {
+    let out = out.display().to_string();
+    let out = out.trim_end_matches('/');
+    if out.starts_with('/') || out.starts_with('.') {
+        format!("{out}#{host}")
+    } else {
+        format!("./{out}#{host}")
+    }
+}

@@ -1,0 +1,61 @@
+//! Data-driven tests: one test case per fixture, so a failure names its file and
+//! the other fixtures still run, and the checks that need Nix.
+//!
+//! A check that needs a tool it cannot find is reported as ignored, never as
+//! passed; under `CI=true` (set by `.ci/run`, which installs the tools) it fails.
+
+mod golden;
+mod invalid;
+mod nix;
+#[allow(
+    dead_code,
+    reason = "shared with the main test crate, which uses all of it"
+)]
+#[path = "../support.rs"]
+mod support;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+fn main() {
+    let arguments = Arguments::from_args();
+    let mut trials = Vec::new();
+    trials.extend(invalid::trials());
+    trials.extend(golden::trials());
+    trials.extend(nix::trials());
+    libtest_mimic::run(&arguments, trials).exit();
+}
+
+/// A test case that needs `tool`: ignored when it is missing on a developer's
+/// machine, failed when it is missing in CI.
+fn needing(
+    tool: &str,
+    name: String,
+    test: impl FnOnce() -> Result<(), Failed> + Send + 'static,
+) -> Trial {
+    let missing = std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_err();
+    let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
+    let tool = tool.to_owned();
+    match (missing, in_ci) {
+        (true, true) => Trial::test(name, move || {
+            Err(
+                format!("{tool} is not installed, and CI must run this check: .ci/run installs it")
+                    .into(),
+            )
+        }),
+        (true, false) => Trial::test(name, test).with_ignored_flag(true),
+        (false, _) => Trial::test(name, test),
+    }
+}
+
+/// Each entry of `dir`, sorted.
+fn entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .collect();
+    paths.sort();
+    paths
+}

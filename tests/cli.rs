@@ -348,4 +348,10 @@ fn the_reference_documents_every_inventory_key() {
         })
         .collect();
     assert!(missing.is_empty(), "docs/inventory.md lacks {missing:?}");
+    for role in flakegen::inventory::Role::all() {
+        assert!(
+            reference.contains(&format!("`{role}`")),
+            "docs/inventory.md does not describe the role `{role}`"
+        );
+    }
 }

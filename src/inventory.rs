@@ -366,6 +366,8 @@ named_values! {
         NfsServicesServer,
         /// Receives the share's replication (given by `storage.services.standbys`).
         NfsServicesStandby,
+        /// Prometheus node exporter, and a Prometheus scraping every monitoring node (job `node`).
+        MonitoringNode,
     }
 }
 
@@ -398,6 +400,7 @@ impl Role {
             Self::ClusterTools => (role_module!("cluster-tools.nix"), true),
             Self::NfsServicesServer => (role_module!("nfs-services-server.nix"), false),
             Self::NfsServicesStandby => (role_module!("nfs-services-standby.nix"), false),
+            Self::MonitoringNode => (role_module!("monitoring-node.nix"), false),
         };
         RoleSpec {
             module,

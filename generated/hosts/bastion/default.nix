@@ -7,6 +7,7 @@
     ../../common/minimal-node.nix
     ../../common/cluster-member.nix
     ../../common/cluster-tools.nix
+    ../../common/monitoring-node.nix
   ]
   # Written by nixos-generate-config and kept beside this file.
   ++ lib.optional (builtins.pathExists ./hardware-configuration.nix) ./hardware-configuration.nix;

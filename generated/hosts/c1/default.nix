@@ -8,6 +8,7 @@
     ../../common/cluster-member.nix
     ../../common/nomad-worker.nix
     ../../common/nomad-server.nix
+    ../../common/monitoring-node.nix
   ]
   # Written by nixos-generate-config and kept beside this file.
   ++ lib.optional (builtins.pathExists ./hardware-configuration.nix) ./hardware-configuration.nix;
@@ -59,5 +60,6 @@
     "cluster-member"
     "nomad-worker"
     "nomad-server"
+    "monitoring-node"
   ];
 }

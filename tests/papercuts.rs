@@ -236,3 +236,51 @@ fn the_readme_installs_locked_and_starts_a_repository() {
         "the README is a user's page: reference material goes to docs/"
     );
 }
+
+/// Renders the example with one override of `name`: `from` replaced by `to` in
+/// its embedded source. Returns the run and whether anything was written.
+fn render_with_broken_template(name: &str, from: &str, to: &str) -> (Output, bool) {
+    let dir = workspace("");
+    let source = flakegen::render::templates::source(name).expect("an embedded template");
+    assert!(source.contains(from), "{name} contains {from:?}");
+    let path = dir.path().join("templates").join(name);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("override directory");
+    std::fs::write(&path, source.replacen(from, to, 1)).expect("write override");
+    let output = gen_in(dir.path(), &["render"]);
+    (output, dir.path().join("generated").exists())
+}
+
+#[test]
+fn a_misspelt_variable_is_an_error_in_every_template() {
+    for (name, from, to, misspelt) in [
+        ("hosts/default.nix", "host.name", "host.nmae", "nmae"),
+        ("services/job.hcl", "service.name", "service.nmae", "nmae"),
+        (
+            "hosts/default.nix",
+            "host.is_worker",
+            "host.is_wroker",
+            "is_wroker",
+        ),
+        ("flake.nix", "cluster.nixpkgs", "cluster.nixpgks", "nixpgks"),
+    ] {
+        let (output, wrote) = render_with_broken_template(name, from, to);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{name}: {message}");
+        assert!(message.contains(&format!("templates/{name}")), "{message}");
+        assert!(message.contains(misspelt), "{message}");
+        assert!(!wrote, "{name}: a refused render wrote files");
+    }
+}
+
+#[test]
+fn a_value_without_a_serialising_filter_is_refused() {
+    let (output, wrote) =
+        render_with_broken_template("hosts/default.nix", "host.name | nix", "host.name");
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    assert!(
+        message.contains("reaches the output without a serialising"),
+        "{message}"
+    );
+    assert!(!wrote);
+}

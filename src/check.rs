@@ -3,12 +3,16 @@
 //! Nix is parsed with rnix, HCL with hcl-rs and YAML with serde-saphyr, independently of the layout
 //! stage, so a template that emits broken code is caught and nothing is written.
 
+use rayon::prelude::*;
+
 use crate::error::Error;
 use crate::render::RenderedFile;
 
-/// Checks every file, failing on the first one that does not parse.
+/// Checks every file, in parallel; the first file in path order that does not
+/// parse is the one reported.
 pub fn check(files: &[RenderedFile]) -> Result<(), Error> {
-    files.iter().try_for_each(check_file)
+    let results: Vec<Result<(), Error>> = files.par_iter().map(check_file).collect();
+    results.into_iter().collect()
 }
 
 fn check_file(file: &RenderedFile) -> Result<(), Error> {

@@ -245,7 +245,7 @@ fn plan(target: &Target, global: &Global) -> Result<Plan, Error> {
         template_overrides(global.templates.as_deref(), path, Some(&prepared.inventory));
     let templates = Templates::load(overrides.as_deref())?;
     let files = render_prepared(path, &prepared, &templates)?;
-    Plan::build(&target.out, &files)
+    Plan::build(&target.out, files)
 }
 
 fn describe(action: Action) -> &'static str {

@@ -23,6 +23,7 @@ pub mod render;
 pub mod report;
 pub mod source;
 mod suggest;
+pub mod synthetic;
 pub mod validate;
 
 use std::path::{Path, PathBuf};

@@ -12,8 +12,8 @@ use crate::support::{inventory_in_tempdir, render, root};
 fn generated_tree_matches_example() {
     let generated = root().join("generated");
     let files = render(&root().join("inventory.yaml"));
-    let plan =
-        flakegen::output::plan::Plan::build(&generated, &files).expect("plan for generated/");
+    let plan = flakegen::output::plan::Plan::build(&generated, files.clone())
+        .expect("plan for generated/");
     let drift: Vec<&str> = plan.changes().map(|entry| entry.path.as_str()).collect();
     assert!(
         plan.is_current(),
@@ -131,5 +131,21 @@ fn write_reversed(value: &serde_json::Value, out: &mut String) {
             out.push(']');
         }
         scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// The benchmarks' synthetic inventories are valid and render, at any size.
+#[test]
+fn synthetic_inventories_render() {
+    for hosts in [8, 200] {
+        let text = flakegen::synthetic::inventory(hosts);
+        let prepared = flakegen::prepare_bytes("synthetic.yaml", text.as_bytes())
+            .unwrap_or_else(|error| panic!("{hosts} hosts: {error}"));
+        assert!(prepared.warnings.is_empty(), "{hosts} hosts warn");
+        assert_eq!(prepared.cluster.services.len(), hosts);
+        let templates = flakegen::render::Templates::load(None).expect("templates");
+        let files = flakegen::render_prepared(Path::new("synthetic.yaml"), &prepared, &templates)
+            .unwrap_or_else(|error| panic!("{hosts} hosts do not render: {error}"));
+        assert!(files.len() > 2 * hosts - 10);
     }
 }

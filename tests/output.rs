@@ -54,7 +54,7 @@ impl Workspace {
 
     fn plan(&self) -> Plan {
         let files = flakegen::render_inventory(&self.path("inventory.yaml")).expect("renders");
-        Plan::build(&self.out(), &files).expect("plan")
+        Plan::build(&self.out(), files).expect("plan")
     }
 }
 
@@ -271,9 +271,19 @@ struct FailingDisk {
 }
 
 impl Disk for FailingDisk {
-    fn write(&mut self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    fn stage(&mut self, path: &Path, contents: &[u8]) -> std::io::Result<std::path::PathBuf> {
         self.step()?;
-        RealDisk.write(path, contents)
+        RealDisk.stage(path, contents)
+    }
+
+    fn sync(&mut self, dir: &Path) -> std::io::Result<()> {
+        self.step()?;
+        RealDisk.sync(dir)
+    }
+
+    fn commit(&mut self, staged: &Path, path: &Path) -> std::io::Result<()> {
+        self.step()?;
+        RealDisk.commit(staged, path)
     }
 
     fn remove(&mut self, path: &Path) -> std::io::Result<()> {

@@ -5,15 +5,21 @@
 //! either old or new. The manifest is written first as the union of what was and
 //! what will be owned, and last as what is owned: a run cut short at any point
 //! leaves a tree the next render recognises and completes.
+//!
+//! Durability costs a few file system syncs per render, not one per file: every
+//! temporary file is written, then one `syncfs` makes their contents durable
+//! before any is renamed into place; another makes the renames durable before
+//! the final manifest records them. When `render` returns, every file is on disk.
 
 pub mod diff;
 pub mod manifest;
 pub mod plan;
 
+use std::collections::VecDeque;
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::output::manifest::{MANIFEST, Manifest};
@@ -24,8 +30,13 @@ pub const TEMPORARY_PREFIX: &str = ".gen-tmp-";
 
 /// The file system operations a render performs, so failures can be injected in tests.
 pub trait Disk {
-    /// Replaces `path` with `contents` atomically, creating parent directories.
-    fn write(&mut self, path: &Path, contents: &[u8]) -> io::Result<()>;
+    /// Writes `contents` to a new temporary file beside `path`, creating the
+    /// directory; returns the temporary file. Not yet durable.
+    fn stage(&mut self, path: &Path, contents: &[u8]) -> io::Result<PathBuf>;
+    /// Makes everything written so far on `dir`'s file system durable.
+    fn sync(&mut self, dir: &Path) -> io::Result<()>;
+    /// Renames a staged file over its destination.
+    fn commit(&mut self, staged: &Path, path: &Path) -> io::Result<()>;
     /// Removes the file at `path`.
     fn remove(&mut self, path: &Path) -> io::Result<()>;
 }
@@ -34,7 +45,7 @@ pub trait Disk {
 pub struct RealDisk;
 
 impl Disk for RealDisk {
-    fn write(&mut self, path: &Path, contents: &[u8]) -> io::Result<()> {
+    fn stage(&mut self, path: &Path, contents: &[u8]) -> io::Result<PathBuf> {
         let dir = path.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(dir)?;
         let mut temporary = tempfile::Builder::new()
@@ -45,9 +56,19 @@ impl Disk for RealDisk {
         temporary
             .as_file()
             .set_permissions(fs::Permissions::from_mode(0o644))?;
-        temporary.as_file().sync_all()?;
-        temporary.persist(path).map_err(|error| error.error)?;
-        Ok(())
+        temporary
+            .into_temp_path()
+            .keep()
+            .map_err(|error| error.error)
+    }
+
+    fn sync(&mut self, dir: &Path) -> io::Result<()> {
+        let handle = fs::File::open(dir)?;
+        rustix::fs::syncfs(&handle).map_err(io::Error::from)
+    }
+
+    fn commit(&mut self, staged: &Path, path: &Path) -> io::Result<()> {
+        fs::rename(staged, path)
     }
 
     fn remove(&mut self, path: &Path) -> io::Result<()> {
@@ -75,39 +96,114 @@ pub fn apply(plan: &Plan, force: bool, disk: &mut dyn Disk) -> Result<Applied, E
             diff: diff::unified(conflicts.iter().map(|(entry, _)| *entry)),
         });
     }
-    let write = |disk: &mut dyn Disk, relative: &str, contents: &[u8]| {
-        let path = destination(&plan.out, relative)?;
-        disk.write(&path, contents)
-            .map_err(|source| Error::Write { path, source })
-    };
-    if !plan.is_current() {
-        write(disk, MANIFEST, &transition_manifest(plan).to_bytes()?)?;
-    }
     remove_leftover_temporaries(plan);
-    let mut applied = Applied::default();
-    for entry in &plan.entries {
-        match (entry.action, &entry.new) {
-            (Action::Keep, _) => applied.kept += 1,
-            (Action::Create | Action::Update | Action::Refuse(_), Some(new)) => {
-                write(disk, &entry.path, new)?;
-                applied.written.push(entry.path.clone());
+    let mut writer = Writer {
+        out: &plan.out,
+        disk,
+        staged: VecDeque::new(),
+    };
+    let applied = writer.apply(plan);
+    // Files staged but never renamed, after a failure; the next run would clear them too.
+    for (temporary, _, _) in &writer.staged {
+        let _ = fs::remove_file(temporary);
+    }
+    applied
+}
+
+/// Applying a plan: the disk, and the files staged and not yet renamed into place.
+struct Writer<'a> {
+    out: &'a Path,
+    disk: &'a mut dyn Disk,
+    /// Temporary file, destination and output path of each staged file.
+    staged: VecDeque<(PathBuf, PathBuf, String)>,
+}
+
+impl Writer<'_> {
+    fn apply(&mut self, plan: &Plan) -> Result<Applied, Error> {
+        if !plan.is_current() {
+            let transition = transition_manifest(plan).to_bytes()?;
+            self.stage(MANIFEST, &transition)?;
+        }
+        let mut applied = Applied::default();
+        for entry in &plan.entries {
+            match (entry.action, &entry.new) {
+                (Action::Keep, _) => applied.kept += 1,
+                (Action::Create | Action::Update | Action::Refuse(_), Some(new)) => {
+                    self.stage(&entry.path, new)?;
+                }
+                _ => {}
             }
-            (Action::Remove | Action::Refuse(_), None) => {
-                let path = destination(&plan.out, &entry.path)?;
-                disk.remove(&path).map_err(|source| Error::Write {
-                    path: path.clone(),
-                    source,
-                })?;
-                remove_empty_parents(&plan.out, &path);
+        }
+        self.sync()?;
+        // The transition manifest is in place, durably, before any file changes.
+        if !plan.is_current() {
+            self.commit_next()?;
+            self.sync()?;
+        }
+        while !self.staged.is_empty() {
+            applied.written.push(self.commit_next()?);
+        }
+        for entry in &plan.entries {
+            if matches!(entry.action, Action::Remove | Action::Refuse(_)) && entry.new.is_none() {
+                self.remove(&entry.path)?;
                 applied.removed.push(entry.path.clone());
             }
-            (Action::Create | Action::Update, None) | (Action::Remove, Some(_)) => {}
         }
+        self.sync()?;
+        if !plan.manifest_current {
+            self.stage(MANIFEST, &plan.manifest.to_bytes()?)?;
+            self.sync()?;
+            self.commit_next()?;
+            self.sync()?;
+        }
+        Ok(applied)
     }
-    if !plan.manifest_current {
-        write(disk, MANIFEST, &plan.manifest.to_bytes()?)?;
+
+    fn stage(&mut self, relative: &str, contents: &[u8]) -> Result<(), Error> {
+        let path = destination(self.out, relative)?;
+        let temporary = self
+            .disk
+            .stage(&path, contents)
+            .map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?;
+        self.staged
+            .push_back((temporary, path, relative.to_owned()));
+        Ok(())
     }
-    Ok(applied)
+
+    /// Renames the first staged file into place; returns its output path.
+    fn commit_next(&mut self) -> Result<String, Error> {
+        let Some((temporary, path, relative)) = self.staged.pop_front() else {
+            return Err(Error::Write {
+                path: self.out.to_owned(),
+                source: io::Error::other("nothing staged to rename"),
+            });
+        };
+        if let Err(source) = self.disk.commit(&temporary, &path) {
+            self.staged.push_front((temporary, path.clone(), relative));
+            return Err(Error::Write { path, source });
+        }
+        Ok(relative)
+    }
+
+    fn remove(&mut self, relative: &str) -> Result<(), Error> {
+        let path = destination(self.out, relative)?;
+        self.disk.remove(&path).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+        remove_empty_parents(self.out, &path);
+        Ok(())
+    }
+
+    fn sync(&mut self) -> Result<(), Error> {
+        self.disk.sync(self.out).map_err(|source| Error::Write {
+            path: self.out.to_owned(),
+            source,
+        })
+    }
 }
 
 /// Owned during the run: everything owned before (with the hash still on disk)

@@ -63,7 +63,8 @@ pub struct Plan {
 
 impl Plan {
     /// Compares rendered files with the output directory and its manifest.
-    pub fn build(out: &Path, files: &[RenderedFile]) -> Result<Self, Error> {
+    /// The rendered files move into the plan: their contents are held once.
+    pub fn build(out: &Path, files: Vec<RenderedFile>) -> Result<Self, Error> {
         if out.exists() && !out.is_dir() {
             return Err(Error::OutNotADirectory {
                 path: out.to_owned(),
@@ -75,14 +76,14 @@ impl Plan {
                 .iter()
                 .map(|file| (file.path.as_str(), file.contents.as_bytes())),
         );
-        let mut entries = Vec::new();
+        let mut entries = Vec::with_capacity(files.len());
         for file in files {
             let on_disk = read(out, &file.path)?;
             entries.push(produced(
                 &previous,
                 &file.path,
                 on_disk,
-                file.contents.as_bytes().to_vec(),
+                file.contents.into_bytes(),
             ));
         }
         for path in previous.files.keys() {
@@ -146,7 +147,7 @@ fn produced(previous: &Manifest, path: &str, on_disk: OnDisk, new: Vec<u8>) -> E
         OnDisk::Missing => (None, Action::Create),
         OnDisk::NotAFile => (None, Action::Refuse(Conflict::NotAFile)),
         // Also what a render interrupted after this file leaves behind: already new.
-        OnDisk::File(old) if old == new => (Some(old), Action::Keep),
+        OnDisk::File(old) if old == new => (None, Action::Keep),
         OnDisk::File(old) if previous.owns(path, &old) => (Some(old), Action::Update),
         OnDisk::File(old) => {
             let conflict = if previous.files.contains_key(path) {

@@ -5,11 +5,12 @@ mod layout;
 mod lint;
 pub mod templates;
 
+use rayon::prelude::*;
 use tera::{Kwargs, State, Tera, TeraResult, Value};
 
 pub use templates::Templates;
 
-use crate::context::{ClusterView, RenderContext};
+use crate::context::{ClusterView, HostView, ServiceView};
 use crate::error::Error;
 use crate::paths;
 
@@ -44,68 +45,99 @@ pub struct RenderedFile {
 
 /// Renders every output file of the cluster, in path order.
 ///
+/// The view model is turned into a template value once; each file's context
+/// shares it (values are reference-counted) and adds its host or service, so a
+/// render costs time in proportion to the files it writes. Files render in
+/// parallel; the first error in path order is the one reported.
 /// `inventory_name` appears in each file's header comment.
 pub fn render(
     cluster: &ClusterView,
     inventory_name: &str,
     templates: &Templates,
 ) -> Result<Vec<RenderedFile>, Error> {
-    let mut files = Vec::new();
-    for job in plan(cluster) {
-        let context = RenderContext {
-            cluster,
-            host: match &job.target {
-                Target::Host(name) => cluster.hosts.iter().find(|host| &host.name == name),
-                _ => None,
-            },
-            service: match &job.target {
-                Target::Service(name) => cluster
-                    .services
-                    .iter()
-                    .find(|service| &service.name == name),
-                _ => None,
-            },
-        };
-        let template = templates.origin(job.template);
-        let raw = render_one(
-            templates.engine(),
-            job.template,
-            &template,
-            &context,
-            &job.target,
-        )?;
-        let header = header_for(inventory_name);
-        let contents =
-            layout::lay_out(&job.path, &header, &raw).map_err(|message| Error::InvalidOutput {
-                path: job.path.clone(),
-                template: template.clone(),
-                target: job.target.to_string(),
-                message,
-                excerpt: format!("{header}{raw}"),
-            })?;
-        files.push(RenderedFile {
-            path: job.path,
-            contents,
-            template,
-            target: job.target,
-        });
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    let shared = Value::try_from_serializable(cluster).map_err(|source| Error::Template {
+        template: "every template".to_owned(),
+        target: Target::Cluster.to_string(),
+        message: source.to_string(),
+    })?;
+    let header = header_for(inventory_name);
+    let mut jobs = plan(cluster);
+    jobs.sort_by(|a, b| a.path.cmp(&b.path));
+    jobs.into_par_iter()
+        .map(|job| render_job(job, &shared, &header, templates))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
 }
 
-struct Job {
+/// One file: its template rendered with the shared cluster and its own host or
+/// service, then laid out.
+fn render_job(
+    job: Job,
+    cluster: &Value,
+    header: &str,
+    templates: &Templates,
+) -> Result<RenderedFile, Error> {
+    let template = templates.origin(job.template);
+    let failed = |message: String| Error::Template {
+        template: template.clone(),
+        target: job.target.to_string(),
+        message,
+    };
+    let mut context = tera::Context::new();
+    context.insert_value("cluster", cluster.clone());
+    match job.view {
+        View::Cluster => {}
+        View::Host(host) => context.insert_value(
+            "host",
+            Value::try_from_serializable(host).map_err(|source| failed(source.to_string()))?,
+        ),
+        View::Service(service) => context.insert_value(
+            "service",
+            Value::try_from_serializable(service).map_err(|source| failed(source.to_string()))?,
+        ),
+    }
+    let raw = templates
+        .engine()
+        .render(job.template, &context)
+        .map_err(|source| failed(source.to_string()))?;
+    let contents =
+        layout::lay_out(&job.path, header, &raw).map_err(|message| Error::InvalidOutput {
+            path: job.path.clone(),
+            template: template.clone(),
+            target: job.target.to_string(),
+            message,
+            excerpt: format!("{header}{raw}"),
+        })?;
+    Ok(RenderedFile {
+        path: job.path,
+        contents,
+        template,
+        target: job.target,
+    })
+}
+
+/// What a file is rendered from besides the cluster.
+enum View<'a> {
+    Cluster,
+    Host(&'a HostView),
+    Service(&'a ServiceView),
+}
+
+struct Job<'a> {
     path: String,
     template: &'static str,
     target: Target,
+    view: View<'a>,
 }
 
 /// Which template makes which file.
-fn plan(cluster: &ClusterView) -> Vec<Job> {
+fn plan(cluster: &ClusterView) -> Vec<Job<'_>> {
     let for_cluster = |path: &str, template: &'static str| Job {
         path: path.to_owned(),
         template,
         target: Target::Cluster,
+        view: View::Cluster,
     };
     let mut jobs: Vec<Job> = paths::CLUSTER_FILES
         .iter()
@@ -127,11 +159,13 @@ fn plan(cluster: &ClusterView) -> Vec<Job> {
         path: paths::host_file(&host.name),
         template: "hosts/default.nix",
         target: Target::Host(host.name.clone()),
+        view: View::Host(host),
     }));
     jobs.extend(cluster.services.iter().map(|service| Job {
         path: paths::job_file(&service.name),
         template: "services/job.hcl",
         target: Target::Service(service.name.clone()),
+        view: View::Service(service),
     }));
     jobs
 }
@@ -142,24 +176,6 @@ fn header_for(inventory_name: &str) -> String {
         "# Generated by gen from {inventory_name}; do not edit by hand.\n\
          # Change the inventory and run `gen render` instead.\n"
     )
-}
-
-fn render_one(
-    tera: &Tera,
-    name: &str,
-    template: &str,
-    context: &RenderContext,
-    target: &Target,
-) -> Result<String, Error> {
-    let failed = |message: String| Error::Template {
-        template: template.to_owned(),
-        target: target.to_string(),
-        message,
-    };
-    let context =
-        tera::Context::from_serialize(context).map_err(|source| failed(source.to_string()))?;
-    tera.render(name, &context)
-        .map_err(|source| failed(source.to_string()))
 }
 
 /// A Tera engine with the serialising filters and no templates yet.

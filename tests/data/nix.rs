@@ -133,7 +133,7 @@ fn problems(flake_dir: &Path, inventory: &Path) -> Vec<String> {
 fn render_into_tempdir(inventory: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary directory");
     let files = flakegen::render_inventory(inventory).expect("renders");
-    let plan = Plan::build(dir.path(), &files).expect("plan");
+    let plan = Plan::build(dir.path(), files).expect("plan");
     apply(&plan, false, &mut RealDisk).expect("write");
     dir
 }

@@ -5,7 +5,13 @@ let
   # Every monitoring node, this one included, ready for `host:port`. Each
   # Prometheus scrapes them all, so each holds a full copy and either one can go
   # down: Prometheus' usual high availability.
-  monitoringHosts = {{ [peer.url_address for peer in cluster.hosts if "monitoring-node" in peer.roles] | nix }};
+  monitoringHosts = [
+{%- for peer in cluster.hosts %}
+{%- if "monitoring-node" in peer.roles %}
+    {{ peer.url_address | nix }}
+{%- endif %}
+{%- endfor %}
+  ];
   exporterPort = 9100;
 in
 {

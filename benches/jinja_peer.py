@@ -1,0 +1,161 @@
+"""The peer gen is measured against: the same templates rendered by Python and
+Jinja2 from the view model `gen context` prints, with the same serialising
+filters, and nothing else (no validation, layout or parsing): a lower bound for
+what a Python user would write.
+
+    python3 benches/jinja_peer.py CONTEXT.json TEMPLATES_DIR OUT_DIR
+"""
+
+import json
+import os
+import re
+import sys
+
+import jinja2
+
+NIX_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_'-]*$")
+NIX_KEYWORDS = {"assert", "else", "if", "in", "inherit", "let", "or", "rec", "then"}
+
+
+def quoted(text, escape):
+    out = ['"']
+    for index, c in enumerate(text):
+        following = text[index + 1 : index + 2]
+        special = escape(c, following)
+        if special is not None:
+            out.append(special)
+        elif c == '"':
+            out.append('\\"')
+        elif c == "\\":
+            out.append("\\\\")
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif c == "\t":
+            out.append("\\t")
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
+
+
+def nix_string(text):
+    return quoted(text, lambda c, n: "\\$" if c == "$" and n == "{" else None)
+
+
+def hcl_string(text):
+    return quoted(text, lambda c, n: c + c if c in "$%" and n == "{" else None)
+
+
+def nix_attr(name):
+    if NIX_IDENT.match(name) and name not in NIX_KEYWORDS:
+        return name
+    return nix_string(name)
+
+
+def nix(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"({value})" if value < 0 else str(value)
+    if isinstance(value, str):
+        return nix_string(value)
+    if isinstance(value, list):
+        return "[ " + " ".join(nix(item) for item in value) + " ]"
+    body = " ".join(f"{nix_attr(k)} = {nix(v)};" for k, v in sorted(value.items()))
+    return "{ " + body + " }"
+
+
+def hcl_key(key):
+    return key if re.match(r"^[A-Za-z_][A-Za-z0-9_-]*$", key) else hcl_string(key)
+
+
+def hcl(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return hcl_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(hcl(item) for item in value) + "]"
+    return "{ " + ", ".join(f"{hcl_key(k)} = {hcl(v)}" for k, v in sorted(value.items())) + " }"
+
+
+class Environment(jinja2.Environment):
+    """Tera reads `x.keys` as the field `keys`; Jinja2 would find `dict.keys`."""
+
+    def getattr(self, obj, attribute):
+        if isinstance(obj, dict):
+            return obj[attribute] if attribute in obj else self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+def environment(templates):
+    env = Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        nix=nix,
+        nix_attr=nix_attr,
+        nix_attrpath=lambda path: ".".join(nix_attr(part) for part in path.split(".")),
+        nix_path=lambda path: path,
+        hcl=hcl,
+        hcl_ident=lambda name: name,
+        yaml=json.dumps,
+    )
+    # Tera iterates a mapping's pairs with `for k, v in map`; Jinja2 needs `| dictsort`.
+    original = env.loader.get_source
+
+    def get_source(environment_, name):
+        source, path, uptodate = original(environment_, name)
+        source = re.sub(r"(for \w+, \w+ in )([\w.]+)", r"\1(\2) | dictsort", source)
+        return source, path, uptodate
+
+    env.loader.get_source = get_source
+    return env
+
+
+def files(cluster):
+    """(output path, template, host, service) of every file, as gen plans them."""
+    plan = [(path, path, None, None) for path in [
+        "flake.nix",
+        "common/global/default.nix",
+        "common/global/nix.nix",
+        "common/global/sops.nix",
+        "common/global/users.nix",
+        "common/minimal-node.nix",
+    ]]
+    if cluster["sops"]:
+        plan.append((".sops.yaml", "sops.yaml", None, None))
+    if cluster["kopia"]:
+        plan.append(("common/global/backup.nix", "common/global/backup.nix", None, None))
+    plan += [(module, module, None, None) for module in cluster["role_modules"]]
+    plan += [(f"hosts/{h['name']}/default.nix", "hosts/default.nix", h, None) for h in cluster["hosts"]]
+    plan += [(f"services/{s['name']}.hcl", "services/job.hcl", None, s) for s in cluster["services"]]
+    return plan
+
+
+def main(context_file, templates, out):
+    with open(context_file, encoding="utf-8") as handle:
+        cluster = json.load(handle)["cluster"]
+    env = environment(templates)
+    header = "# Generated by gen from inventory.yaml; do not edit by hand.\n"
+    for path, template, host, service in files(cluster):
+        text = env.get_template(template).render(cluster=cluster, host=host, service=service)
+        target = os.path.join(out, path)
+        os.makedirs(os.path.dirname(target) or out, exist_ok=True)
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(header + text)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])

@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::output::plan::{Action, Conflict, Plan};
 use crate::render::Templates;
 use crate::{
-    Prepared, explain, init, inventory, load, output, prepare, render_prepared, report,
+    Prepared, explain, init, inventory, load, output, prepare, render_cluster, report,
     template_dir, template_overrides,
 };
 
@@ -244,7 +244,10 @@ fn plan(target: &Target, global: &Global) -> Result<Plan, Error> {
     let overrides =
         template_overrides(global.templates.as_deref(), path, Some(&prepared.inventory));
     let templates = Templates::load(overrides.as_deref())?;
-    let files = render_prepared(path, &prepared, &templates)?;
+    // Only the view is needed from here on: the rest is freed before rendering.
+    let Prepared { cluster, .. } = prepared;
+    let files = render_cluster(path, &cluster, &templates)?;
+    drop(cluster);
     Plan::build(&target.out, files)
 }
 

@@ -85,20 +85,20 @@ fn prepare_loaded(loaded: load::Loaded) -> Result<Prepared, Error> {
 /// checked, not yet written.
 pub fn render_inventory(path: &Path) -> Result<Vec<RenderedFile>, Error> {
     let prepared = prepare(path)?;
-    render_prepared(path, &prepared, &Templates::load(None)?)
+    render_cluster(path, &prepared.cluster, &Templates::load(None)?)
 }
 
-/// Every output file of a prepared inventory, rendered and checked.
-pub fn render_prepared(
+/// Every output file of the view of the inventory at `path`, rendered and checked.
+pub fn render_cluster(
     path: &Path,
-    prepared: &Prepared,
+    cluster: &ClusterView,
     templates: &Templates,
 ) -> Result<Vec<RenderedFile>, Error> {
     let inventory_name = path.file_name().map_or_else(
         || path.display().to_string(),
         |name| name.to_string_lossy().into_owned(),
     );
-    let files = render::render(&prepared.cluster, &inventory_name, templates)?;
+    let files = render::render(cluster, &inventory_name, templates)?;
     check::check(&files)?;
     Ok(files)
 }

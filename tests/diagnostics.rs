@@ -93,3 +93,14 @@ fn the_docs_list_every_diagnostic_code() {
         "docs/diagnostics.md's table is not the registry's; replace it with:\n\n{expected}"
     );
 }
+
+/// A device that never ends is read only up to the budget, then refused.
+#[test]
+fn an_endless_file_is_refused_at_the_budget() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+        .args(["validate", "--format", "json", "--inventory", "/dev/zero"])
+        .output()
+        .expect("run gen validate");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("\"yaml::too-large\""));
+}

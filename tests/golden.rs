@@ -144,8 +144,9 @@ fn synthetic_inventories_render() {
         assert!(prepared.warnings.is_empty(), "{hosts} hosts warn");
         assert_eq!(prepared.cluster.services.len(), hosts);
         let templates = flakegen::render::Templates::load(None).expect("templates");
-        let files = flakegen::render_prepared(Path::new("synthetic.yaml"), &prepared, &templates)
-            .unwrap_or_else(|error| panic!("{hosts} hosts do not render: {error}"));
+        let files =
+            flakegen::render_cluster(Path::new("synthetic.yaml"), &prepared.cluster, &templates)
+                .unwrap_or_else(|error| panic!("{hosts} hosts do not render: {error}"));
         assert!(files.len() > 2 * hosts - 10);
     }
 }

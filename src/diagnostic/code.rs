@@ -64,7 +64,7 @@ codes! {
         hint "start from `cluster:` and `hosts:`; see docs/inventory.md";
     YamlNotUtf8 "yaml::not-utf8" Error "bytes that are not UTF-8"
         hint "save the file as UTF-8";
-    YamlTooLarge "yaml::too-large" Error "more than 1 MiB"
+    YamlTooLarge "yaml::too-large" Error "more than 16 MiB"
         hint "an inventory describes hosts and services, not data: move large values to files";
     YamlBudget "yaml::budget" Error "nesting deeper than 32, more than 1000 aliases or anchors, or more than one document"
         hint "inventories are small: deep nesting or many aliases are not needed";

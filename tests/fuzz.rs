@@ -196,12 +196,13 @@ fn service() -> impl Strategy<Value = Value> {
         })
 }
 
-/// A public age key (`age-keygen -y` prints such), or something that is not one.
+/// A public age key of its own (`age-keygen -y` prints such), or something that is not one.
 fn age_key() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        20 => Just(json!("age1lamcws8c3hw0zq4whqw6ac5fcpzvffzhr39k72r5qr6t3c9cg0uqdu6atl")),
-        1 => word().prop_map(Value::from),
-    ]
+    let public_key = any::<[u8; 32]>().prop_map(|bytes| {
+        let prefix = bech32::Hrp::parse("age").expect("the age prefix");
+        json!(bech32::encode::<bech32::Bech32>(prefix, &bytes).expect("32 bytes encode"))
+    });
+    prop_oneof![20 => public_key, 1 => word().prop_map(Value::from)]
 }
 
 /// The optional sections: CIFS shares, Kopia backups and the admins' age keys.
@@ -317,7 +318,7 @@ fn inventory() -> impl Strategy<Value = Value> {
                     "domain": "fuzz.lan",
                     "state_version": "25.05",
                     "nixpkgs": "github:NixOS/nixpkgs/nixos-25.05",
-                    "admin": { "user": "admin", "ssh_keys": ["ssh-ed25519 AAAA admin"] },
+                    "admin": { "user": "admin", "ssh_keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIS6wbAFLNEa1UIqDnH73dDDNzBhGFXgOj+U3n95UK19 admin"] },
                 },
                 "hosts": hosts,
                 "services": services,

@@ -108,10 +108,20 @@ codes! {
         hint "each host needs its own address: deploy-rs and the cluster reach hosts by it";
     HostsMemberWithoutIp "hosts::member-without-ip" Error "a cluster member without an IP address, which its Consul agent binds to"
         hint "give it an IP `address`: its Consul agent binds to it, and a name leaves Consul to pick among Docker's and the LAN's addresses";
+    HostsUnbindableAddress "hosts::unbindable-address" Error "a loopback, unspecified or multicast address on a cluster member"
+        hint "give the member the address it has on the LAN: other hosts reach it and its agents bind to it";
     HostsNixConflict "hosts::nix-conflict" Error "a `nix` value for an option the host file sets itself (`networking.hostName`, `cluster.*`, …)"
         hint "the inventory decides it (address, roles, storage); to override it anyway, use `lib.mkForce` in a hand-written module listed under `modules`";
     ClusterNoAdminKeys "cluster::no-admin-keys" Error "an admin without SSH key, who could never log in"
         hint "add at least one public key: accounts have no passwords, and deploy-rs logs in with it";
+    ClusterInvalidName "cluster::invalid-name" Error "a cluster name or datacenter Consul and Nomad refuse (`[a-z0-9_-]`)"
+        hint "use lowercase letters, digits, `_` and `-`: Consul and Nomad take the name as their datacenter";
+    ClusterInvalidDomain "cluster::invalid-domain" Error "a domain that is not a DNS name (a scheme, a port, a space, an empty label)"
+        hint "write a DNS name such as `home.arpa`: labels of letters, digits and `-`, separated by dots";
+    ClusterInvalidAdminUser "cluster::invalid-admin-user" Error "an admin user name NixOS and OpenSSH would refuse"
+        hint "use at most 32 lowercase letters, digits, `_` and `-`, starting with a letter or `_`";
+    ClusterInvalidTimeZone "cluster::invalid-time-zone" Error "a time zone that is not in the IANA database"
+        hint "use an IANA name such as `Europe/Berlin` or `UTC` (`timedatectl list-timezones` lists them)";
     ReferenceUnknownHost "reference::unknown-host" Error "storage or backup names a host that does not exist";
     ReferenceUnmanagedNfsHost "reference::unmanaged-nfs-host" Error "the NFS primary or a standby is unmanaged"
         hint "the primary and standbys run generated NixOS modules: they must be managed hosts";
@@ -147,11 +157,33 @@ codes! {
         hint "add `path: /health` (or the service's health endpoint), or use `type: tcp`";
     ServiceInvalidEnvName "service::invalid-env-name" Error "an environment variable name that is not an identifier"
         hint "use letters, digits and `_`, starting with a letter or `_`";
+    ServiceEnvTwice "service::env-twice" Error "a variable both in `env` and in `secret_env`"
+        hint "keep it in one place: `secret_env` for secrets, `env` for the rest";
+    ServiceInvalidDuration "service::invalid-duration" Error "a check interval or timeout that is not a duration of at least 1s"
+        hint "write a number with a unit, at least one second: `10s`, `1m`, `1m30s`";
+    ServiceInvalidCheckPath "service::invalid-check-path" Error "an HTTP check path that is not a path (a URL, no leading `/`, spaces)"
+        hint "write the path alone, from `/`: `/health`; the check runs against the service's own address";
+    ServiceTooLittleMemory "service::too-little-memory" Error "less than 10 MB of memory, which Nomad refuses"
+        hint "`resources.memory` is in MB: Nomad's minimum is 10";
+    ServiceMemoryInBytes "service::memory-in-bytes" Warning "a memory reservation that looks like bytes, not MB (warning)"
+        hint "`resources.memory` is in MB: `512` means 512 MB";
+    ServiceSharedData "service::shared-data" Error "`count` above 1 with `data: true`: several writers on one directory"
+        hint "run one instance of a service that keeps data, or keep its state elsewhere";
     SecretLiteral "secret::literal" Error "a value that looks like a secret (password, token, key material) written in the inventory";
     SecretInvalidAgeKey "secret::invalid-age-key" Error "not a public age key (a private one, say)"
         hint "a public age key is `age1` and 58 more characters, as printed by `age-keygen -y` or `ssh-to-age`; never the private `AGE-SECRET-KEY-…`";
+    SecretInvalidSshKey "secret::invalid-ssh-key" Error "an entry that is not exactly one OpenSSH public key"
+        hint "write one public key per entry, as in a `.pub` file: `ssh-ed25519 AAAA… comment`";
+    SecretDuplicateAgeKey "secret::duplicate-age-key" Error "one age key given to two hosts"
+        hint "each host has its own key, `ssh-to-age` of its own SSH host key: the other host would read this one's secrets";
     SecretHostWithoutKey "secret::host-without-key" Warning "a managed host without `age_key` once secrets are used (warning)"
         hint "without `age_key` the host cannot decrypt `secrets/common.yaml` nor its own file: add `ssh-to-age < /persist/etc/ssh/ssh_host_ed25519_key.pub`";
+    BackupInvalidFingerprint "backup::invalid-fingerprint" Error "a Kopia server fingerprint that is not 64 hexadecimal digits"
+        hint "copy the SHA-256 fingerprint `kopia server start` prints, 64 hexadecimal digits without `:`";
+    BackupInvalidSchedule "backup::invalid-schedule" Error "a backup schedule that is not a systemd calendar expression"
+        hint "use a shorthand (`hourly`, `daily`, `weekly`, …) or `[weekday] [date] time`, e.g. `*-*-* 02:00:00`";
+    BackupInvalidPort "backup::invalid-port" Error "Kopia server port 0"
+        hint "use the port the Kopia server listens on, 1 to 65535 (default 51515)";
     RenderInvalidOutput "render::invalid-output" Error "a template produced a file that does not parse (the template is at fault, not the inventory)";
     RenderTemplate "render::template" Error "a template failed to compile or render, e.g. it reads a value the context does not have";
     OutputNotOwned "output::not-owned" Error "rendering would overwrite or remove a file gen did not write, or one edited by hand";

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use super::{At, Rules, key, value};
+use super::{Rules, key, value};
 use crate::diagnostic::Code;
 
 pub(super) fn check(rules: &mut Rules) {
@@ -119,35 +119,80 @@ fn unmanaged_hosts(rules: &mut Rules) {
     }
 }
 
+/// Addresses are compared as what they name: IPs in canonical form, DNS names
+/// case-blind; a host without an address counts as `<host>.<domain>`.
 fn addresses(rules: &mut Rules) {
-    let mut first_use: BTreeMap<&str, &str> = BTreeMap::new();
+    let domain = &rules.inventory.cluster.domain;
+    let mut first_use: BTreeMap<String, &str> = BTreeMap::new();
     for (name, host) in &rules.inventory.hosts {
-        let Some(address) = host.value.address.as_deref() else {
-            continue;
-        };
+        let declared = host.value.address.as_deref();
+        let address = declared.map_or_else(|| format!("{name}.{domain}"), str::to_owned);
         let path = ["hosts", name, "address"];
-        let at = value(&path, "invalid address");
-        if !is_address(address) {
+        if declared.is_some() && !is_address(&address) {
             rules.flag(
                 Code::HostsInvalidAddress,
-                at,
+                value(&path, "invalid address"),
                 format!("`{address}` is not an IP address or host name"),
             );
-        } else if let Some(other) = first_use.get(address) {
-            let first = rules.span(value(&["hosts", other, "address"], ""));
-            rules
-                .flag(
-                    Code::HostsDuplicateAddress,
-                    At {
-                        label: "address used twice",
-                        ..at
-                    },
-                    format!("Hosts `{other}` and `{name}` have the same address `{address}`"),
-                )
-                .also(first, "also used here");
-        } else {
-            first_use.insert(address, name);
+            continue;
         }
+        unbindable(rules, name, &address);
+        match first_use.get(&canonical(&address)) {
+            Some(other) => {
+                let first = rules
+                    .span(value(&["hosts", other, "address"], ""))
+                    .or_else(|| rules.span(key(&["hosts", other], "")));
+                let host_key = ["hosts", name];
+                let at = if declared.is_some() {
+                    value(&path, "address used twice")
+                } else {
+                    key(&host_key, "reached at the same address")
+                };
+                rules
+                    .flag(
+                        Code::HostsDuplicateAddress,
+                        at,
+                        format!("Hosts `{other}` and `{name}` have the same address `{address}`"),
+                    )
+                    .also(first, "also used here");
+            }
+            None => {
+                first_use.insert(canonical(&address), name);
+            }
+        }
+    }
+}
+
+/// An address as what it names: an IP in canonical form, a DNS name in lower case.
+fn canonical(address: &str) -> String {
+    match address.parse::<IpAddr>() {
+        Ok(ip) => ip.to_canonical().to_string(),
+        Err(_) => address.trim_end_matches('.').to_ascii_lowercase(),
+    }
+}
+
+/// A cluster member's agents bind to its address, and other hosts reach it there.
+fn unbindable(rules: &mut Rules, name: &str, address: &str) {
+    let Ok(ip) = address.parse::<IpAddr>() else {
+        return;
+    };
+    let Some(host) = rules.inventory.hosts.get(name) else {
+        return;
+    };
+    let is_member = host
+        .value
+        .roles
+        .iter()
+        .any(|role| role.value == crate::inventory::Role::ClusterMember);
+    if host.value.managed
+        && is_member
+        && (ip.is_loopback() || ip.is_unspecified() || ip.is_multicast())
+    {
+        rules.flag(
+            Code::HostsUnbindableAddress,
+            value(&["hosts", name, "address"], "not reachable from other hosts"),
+            format!("Cluster member `{name}` has the address `{address}`, which other hosts cannot reach"),
+        );
     }
 }
 

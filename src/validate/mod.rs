@@ -1,6 +1,8 @@
 //! Rules an inventory must follow before it is resolved, one file per family.
 //! Every problem is collected; none stops the others from being found.
 
+mod calendar;
+mod cluster;
 mod hosts;
 mod names;
 mod roles;
@@ -21,6 +23,7 @@ pub fn validate(inventory: &Inventory, text: &str, places: &Places) -> Vec<Diagn
         problems: Vec::new(),
     };
     names::check(&mut rules);
+    cluster::check(&mut rules);
     roles::check(&mut rules);
     hosts::check(&mut rules);
     storage::check(&mut rules);

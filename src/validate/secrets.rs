@@ -3,10 +3,11 @@
 use super::{Rules, key, value};
 use crate::diagnostic::Code;
 
-/// Words that make a key look like it holds a secret.
-const SECRET_WORDS: [&str; 7] = [
+/// Words that make a key look like it holds a secret, wherever they stand in it.
+const SECRET_WORDS: [&str; 8] = [
     "password",
     "passwd",
+    "passphrase",
     "token",
     "secret",
     "private_key",
@@ -14,8 +15,12 @@ const SECRET_WORDS: [&str; 7] = [
     "api_key",
 ];
 
+/// Endings that make a key look like it holds a secret: `DB_PASS`, `SMTP_PWD`, `S3_KEY`.
+const SECRET_ENDINGS: [&str; 4] = ["_pass", "_pwd", "_key", "_credentials"];
+
 pub(super) fn check(rules: &mut Rules) {
     literal_secrets(rules);
+    public_keys(rules);
     age_keys(rules);
 }
 
@@ -25,11 +30,69 @@ fn names_a_secret(key: &str) -> bool {
     let points_elsewhere = ["file", "path", "command", "secrets"]
         .iter()
         .any(|end| lower.ends_with(end));
-    SECRET_WORDS.iter().any(|word| lower.contains(word)) && !points_elsewhere
+    let secret = SECRET_WORDS.iter().any(|word| lower.contains(word))
+        || SECRET_ENDINGS.iter().any(|end| lower.ends_with(end));
+    secret && !points_elsewhere
 }
 
+/// Private key material of any kind: PEM and OpenSSH private keys, age identities,
+/// and connection strings that carry a password (`postgres://user:pass@host`).
 fn is_key_material(value: &str) -> bool {
-    value.contains("-----BEGIN") && value.contains("PRIVATE KEY")
+    let pem = value.contains("-----BEGIN") && value.contains("PRIVATE KEY");
+    let age = value.to_ascii_uppercase().contains("AGE-SECRET-KEY-1");
+    pem || age || has_password_in_url(value)
+}
+
+/// `scheme://user:password@host…`, with a password that is not a placeholder.
+fn has_password_in_url(value: &str) -> bool {
+    let Some((_, rest)) = value.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let Some((credentials, _)) = authority.rsplit_once('@') else {
+        return false;
+    };
+    credentials
+        .split_once(':')
+        .is_some_and(|(_, password)| !password.is_empty() && !password.starts_with("${"))
+}
+
+/// SSH keys that reach `authorized_keys`: each entry exactly one public key.
+fn public_keys(rules: &mut Rules) {
+    let inventory = rules.inventory;
+    let admin = inventory
+        .cluster
+        .admin
+        .ssh_keys
+        .iter()
+        .enumerate()
+        .map(|(index, key)| (["cluster", "admin", "ssh_keys"], index, key));
+    let replication = inventory
+        .storage
+        .services
+        .iter()
+        .flat_map(|share| share.value.replication_keys.iter().enumerate())
+        .map(|(index, key)| (["storage", "services", "replication_keys"], index, key));
+    for (within, index, key) in admin.chain(replication) {
+        let index = index.to_string();
+        let path = [within[0], within[1], within[2], index.as_str()];
+        if is_key_material(key) || key.contains("openssh-key-v1") {
+            rules.flag(
+                Code::SecretLiteral,
+                value(&path, "a private key"),
+                "A private key is written in the inventory where its public key belongs",
+            )
+            .hint("paste the `.pub` file (`ssh-keygen -y -f <key>` prints it); and consider that private key compromised");
+        } else if key.contains(['\n', '\r'])
+            || ssh_key::PublicKey::from_openssh(key.trim()).is_err()
+        {
+            rules.flag(
+                Code::SecretInvalidSshKey,
+                value(&path, "not one public key"),
+                "This entry is not exactly one OpenSSH public key",
+            );
+        }
+    }
 }
 
 fn literal_secrets(rules: &mut Rules) {
@@ -89,10 +152,12 @@ fn secret_values(path: &str, value: &serde_json::Value, found: &mut Vec<String>)
     }
 }
 
-/// `age1` and 58 bech32 characters: what `age-keygen -y` and `ssh-to-age` print.
+/// What `age-keygen -y` and `ssh-to-age` print: bech32 with the `age` prefix,
+/// a valid checksum and a 32-byte X25519 key.
 fn is_age_key(key: &str) -> bool {
-    const BECH32: &str = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-    key.len() == 62 && key.starts_with("age1") && key[4..].chars().all(|c| BECH32.contains(c))
+    key.starts_with("age1")
+        && bech32::decode(key)
+            .is_ok_and(|(prefix, data)| prefix.as_str() == "age" && data.len() == 32)
 }
 
 fn age_keys(rules: &mut Rules) {
@@ -111,7 +176,15 @@ fn age_keys(rules: &mut Rules) {
     let mut any = false;
     for (path, age_key) in admin_keys.chain(host_keys) {
         any = true;
-        if !is_age_key(age_key) {
+        if is_key_material(age_key) {
+            rules
+                .flag(
+                    Code::SecretLiteral,
+                    value(&path, "a private age key"),
+                    "A private age key is written in the inventory where its public key belongs",
+                )
+                .hint("write the public key, `age-keygen -y <identity file>`; and consider that identity compromised");
+        } else if !is_age_key(age_key) {
             rules.flag(
                 Code::SecretInvalidAgeKey,
                 value(&path, "not an age public key"),
@@ -122,6 +195,7 @@ fn age_keys(rules: &mut Rules) {
     if !any {
         return;
     }
+    host_keys_are_their_own(rules);
     for (name, host) in &inventory.hosts {
         if host.value.managed && host.value.age_key.is_none() {
             rules.flag(
@@ -129,6 +203,32 @@ fn age_keys(rules: &mut Rules) {
                 key(&["hosts", name], "cannot decrypt secrets"),
                 format!("Host `{name}` has no age key"),
             );
+        }
+    }
+}
+
+/// Each host decrypts its own secrets file with its key: two hosts with one key
+/// read each other's secrets.
+fn host_keys_are_their_own(rules: &mut Rules) {
+    let mut owners: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+    for (name, host) in &rules.inventory.hosts {
+        let Some(age_key) = host.value.age_key.as_deref() else {
+            continue;
+        };
+        match owners.get(age_key) {
+            Some(first) => {
+                let first_place = rules.span(value(&["hosts", first, "age_key"], ""));
+                rules
+                    .flag(
+                        Code::SecretDuplicateAgeKey,
+                        value(&["hosts", name, "age_key"], "used again here"),
+                        format!("Hosts `{first}` and `{name}` have the same age key"),
+                    )
+                    .also(first_place, "first used here");
+            }
+            None => {
+                owners.insert(age_key, name);
+            }
         }
     }
 }

@@ -37,6 +37,7 @@ pub(super) fn check(rules: &mut Rules) {
             );
         }
         data(rules, name, value);
+        memory(rules, name, value);
         placement(rules, name, value);
         health_check(rules, name, value);
         environment(rules, name, value);
@@ -65,9 +66,38 @@ fn image(rules: &mut Rules, name: &str, service: &Service) {
     }
 }
 
+/// Nomad's floor is 10 MB; a value in the millions was meant as bytes.
+fn memory(rules: &mut Rules, name: &str, service: &Service) {
+    let memory = service.resources.memory;
+    let path = ["services", name, "resources", "memory"];
+    if (1..10).contains(&memory) {
+        rules.flag(
+            Code::ServiceTooLittleMemory,
+            value(&path, "below 10 MB"),
+            format!("Service `{name}` reserves {memory} MB of memory"),
+        );
+    } else if memory >= 1_000_000 {
+        rules.flag(
+            Code::ServiceMemoryInBytes,
+            value(&path, "in MB, not bytes"),
+            format!("Service `{name}` reserves {memory} MB of memory, more than a terabyte"),
+        );
+    }
+}
+
 fn data(rules: &mut Rules, name: &str, service: &Service) {
     if !service.data {
         return;
+    }
+    if service.count > 1 {
+        rules.flag(
+            Code::ServiceSharedData,
+            value(&["services", name, "count"], "several instances"),
+            format!(
+                "Service `{name}` runs {} instances on one data directory",
+                service.count
+            ),
+        );
     }
     let data_path_ok =
         service.data_path.starts_with('/') && super::storage::is_plain_path(&service.data_path);
@@ -189,6 +219,27 @@ fn health_check(rules: &mut Rules, name: &str, service: &Service) {
             format!("Service `{name}` has a check but no port"),
         );
     }
+    for (field, text) in [("interval", &check.interval), ("timeout", &check.timeout)] {
+        if duration_seconds(text).is_none_or(|seconds| seconds < 1.0) {
+            rules.flag(
+                Code::ServiceInvalidDuration,
+                value(
+                    &["services", name, "check", field],
+                    "not a duration of 1s or more",
+                ),
+                format!("`{text}` is not a check {field} Nomad accepts"),
+            );
+        }
+    }
+    if let Some(path) = &check.path
+        && !is_http_path(path)
+    {
+        rules.flag(
+            Code::ServiceInvalidCheckPath,
+            value(&["services", name, "check", "path"], "not a path"),
+            format!("`{path}` is not an HTTP path"),
+        );
+    }
     if check.r#type == CheckType::Http && check.path.is_none() {
         rules.flag(
             Code::ServiceHttpCheckWithoutPath,
@@ -198,7 +249,57 @@ fn health_check(rules: &mut Rules, name: &str, service: &Service) {
     }
 }
 
+/// Seconds of a Go duration as Nomad parses it (`10s`, `1m30s`, `1.5h`,
+/// `500ms`): numbers each followed by a unit, nothing else.
+fn duration_seconds(text: &str) -> Option<f64> {
+    const UNITS: [(&str, f64); 7] = [
+        ("ns", 1e-9),
+        ("us", 1e-6),
+        ("µs", 1e-6),
+        ("ms", 1e-3),
+        ("s", 1.0),
+        ("m", 60.0),
+        ("h", 3600.0),
+    ];
+    let mut rest = text;
+    let mut total = 0.0;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .filter(|&end| end > 0)?;
+        let number: f64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let (unit, scale) = UNITS
+            .iter()
+            .filter(|(unit, _)| rest.starts_with(unit))
+            .max_by_key(|(unit, _)| unit.len())?;
+        total += number * scale;
+        rest = &rest[unit.len()..];
+    }
+    (!text.is_empty()).then_some(total)
+}
+
+/// A path Consul can request: from `/`, printable, no spaces, no scheme.
+fn is_http_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && path.chars().all(|c| c.is_ascii_graphic())
+}
+
 fn environment(rules: &mut Rules, name: &str, service: &Service) {
+    for (index, variable) in service.secret_env.iter().enumerate() {
+        if service.env.contains_key(variable) {
+            let first = rules.span(key(&["services", name, "env", variable], ""));
+            rules
+                .flag(
+                    Code::ServiceEnvTwice,
+                    value(
+                        &["services", name, "secret_env", &index.to_string()],
+                        "also in env",
+                    ),
+                    format!("`{variable}` of `{name}` is both in `env` and in `secret_env`"),
+                )
+                .also(first, "set in env here");
+        }
+    }
     let index_texts: Vec<String> = (0..service.secret_env.len())
         .map(|index| index.to_string())
         .collect();
@@ -290,7 +391,22 @@ fn is_image_reference(image: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_image_reference;
+    use super::{duration_seconds, is_http_path, is_image_reference};
+
+    #[test]
+    fn durations_as_nomad_reads_them() {
+        assert_eq!(duration_seconds("10s"), Some(10.0));
+        assert_eq!(duration_seconds("1m30s"), Some(90.0));
+        assert_eq!(duration_seconds("1.5h"), Some(5400.0));
+        assert_eq!(duration_seconds("500ms"), Some(0.5));
+        for bad in ["", "10", "s", "10 s", "ten seconds", "1d", "-1s"] {
+            assert_eq!(duration_seconds(bad), None, "{bad}");
+        }
+        assert!(is_http_path("/health?full=1"));
+        for bad in ["health", "http://x/health", "/a b", "//x"] {
+            assert!(!is_http_path(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn image_references() {

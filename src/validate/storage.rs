@@ -2,8 +2,9 @@
 
 use super::{Rules, value};
 use crate::diagnostic::Code;
-use crate::inventory::{Cifs, ServicesShare};
+use crate::inventory::{Cifs, Kopia, ServicesShare};
 use crate::suggest;
+use crate::validate::calendar;
 
 pub(super) fn check(rules: &mut Rules) {
     let inventory = rules.inventory;
@@ -14,19 +15,7 @@ pub(super) fn check(rules: &mut Rules) {
         cifs_shares(rules, &cifs.value);
     }
     if let Some(kopia) = &inventory.backup.kopia {
-        host_exists(
-            rules,
-            &kopia.value.server.value,
-            &["backup", "kopia", "server"],
-            false,
-        );
-        for (index, path) in kopia.value.paths.iter().enumerate() {
-            absolute(
-                rules,
-                path,
-                &["backup", "kopia", "paths", &index.to_string()],
-            );
-        }
+        backup(rules, &kopia.value);
     }
     absolute(rules, &inventory.cluster.persist, &["cluster", "persist"]);
 }
@@ -55,6 +44,47 @@ fn services_share(rules: &mut Rules, share: &ServicesShare) {
         );
     }
     absolute(rules, &share.mount, &["storage", "services", "mount"]);
+}
+
+fn backup(rules: &mut Rules, kopia: &Kopia) {
+    host_exists(
+        rules,
+        &kopia.server.value,
+        &["backup", "kopia", "server"],
+        false,
+    );
+    for (index, path) in kopia.paths.iter().enumerate() {
+        absolute(
+            rules,
+            path,
+            &["backup", "kopia", "paths", &index.to_string()],
+        );
+    }
+    let fingerprint = &kopia.server_cert_fingerprint;
+    if fingerprint.len() != 64 || !fingerprint.chars().all(|c| c.is_ascii_hexdigit()) {
+        rules.flag(
+            Code::BackupInvalidFingerprint,
+            value(
+                &["backup", "kopia", "server_cert_fingerprint"],
+                "not 64 hexadecimal digits",
+            ),
+            "The Kopia server fingerprint is not a SHA-256 fingerprint",
+        );
+    }
+    if !calendar::is_calendar(&kopia.every) {
+        rules.flag(
+            Code::BackupInvalidSchedule,
+            value(&["backup", "kopia", "every"], "not a calendar expression"),
+            format!("`{}` is not a systemd calendar expression", kopia.every),
+        );
+    }
+    if kopia.port == 0 {
+        rules.flag(
+            Code::BackupInvalidPort,
+            value(&["backup", "kopia", "port"], "port 0"),
+            "The Kopia server port is 0",
+        );
+    }
 }
 
 fn cifs_shares(rules: &mut Rules, cifs: &Cifs) {

@@ -475,6 +475,60 @@ pub struct Service {
     pub args: Vec<String>,
 }
 
+/// The segments of a NixOS option path as `nix:` keys write it: identifiers or
+/// double-quoted names (`"foo.bar"`, with `\"` and `\\`), separated by dots;
+/// `None` when it is not one, such as an empty segment.
+pub fn option_path_segments(path: &str) -> Option<Vec<String>> {
+    let mut segments = Vec::new();
+    let mut chars = path.chars().peekable();
+    loop {
+        let mut segment = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' => break,
+                    '\\' => segment.push(chars.next()?),
+                    '$' if chars.peek() == Some(&'{') => return None,
+                    c => segment.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == '.' {
+                    break;
+                }
+                segment.push(c);
+                chars.next();
+            }
+            let mut identifier = segment.chars();
+            let valid = identifier
+                .next()
+                .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+                && identifier.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-'));
+            if !valid {
+                return None;
+            }
+        }
+        segments.push(segment);
+        match chars.next() {
+            None => return Some(segments),
+            Some('.') => {}
+            Some(_) => return None,
+        }
+    }
+}
+
+/// Whether `path` is a relative Nix path literal: `./` or `../` first, then
+/// letters, digits, `.`, `_`, `-`, `+` and single `/`, no trailing `/`.
+pub fn is_relative_nix_path(path: &str) -> bool {
+    let relative = path.starts_with("./") || path.starts_with("../");
+    let literal_chars = path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '/'));
+    relative && literal_chars && !path.ends_with('/') && !path.contains("//")
+}
+
 /// Where a service prefers to run: what its `prefer` means.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Placement {

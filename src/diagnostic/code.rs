@@ -66,6 +66,8 @@ codes! {
         hint "save the file as UTF-8";
     YamlTooLarge "yaml::too-large" Error "more than 16 MiB"
         hint "an inventory describes hosts and services, not data: move large values to files";
+    YamlNul "yaml::nul" Error "a NUL character in a key or value, which Nix strings, HCL and the shell cannot hold"
+        hint "remove the `\\0`: no generated file can carry it";
     YamlBudget "yaml::budget" Error "nesting deeper than 32, more than 1000 aliases or anchors, or more than one document"
         hint "inventories are small: deep nesting or many aliases are not needed";
     NameInvalidHost "name::invalid-host" Error "a host name that is not a DNS label"
@@ -110,6 +112,14 @@ codes! {
         hint "give it an IP `address`: its Consul agent binds to it, and a name leaves Consul to pick among Docker's and the LAN's addresses";
     HostsUnbindableAddress "hosts::unbindable-address" Error "a loopback, unspecified or multicast address on a cluster member"
         hint "give the member the address it has on the LAN: other hosts reach it and its agents bind to it";
+    HostsInvalidOptionPath "hosts::invalid-option-path" Error "a `nix` key that is not an option path (an empty segment, a stray quote)"
+        hint "write identifiers separated by dots, quoting a name that has a dot: `services.nginx.virtualHosts.\"example.org\".root`";
+    HostsNixDuplicate "hosts::nix-duplicate" Error "one option set twice in `nix` (flat and nested, or a value and options below it)"
+        hint "set each option once: Nix refuses an attribute defined twice";
+    HostsInvalidModulePath "hosts::invalid-module-path" Error "a module path that is absolute, bare, or leaves the flake"
+        hint "write a path relative to the host's directory, such as `./monitoring.nix` or `../../modules/x.nix`, inside the output directory";
+    HostsNixNumber "hosts::nix-number" Error "a number in `nix` that Nix cannot hold (beyond 64-bit integers, or a float too small)"
+        hint "Nix integers are 64-bit signed and floats must be normal doubles: write a smaller number, or a string if the option takes one";
     HostsNixConflict "hosts::nix-conflict" Error "a `nix` value for an option the host file sets itself (`networking.hostName`, `cluster.*`, …)"
         hint "the inventory decides it (address, roles, storage); to override it anyway, use `lib.mkForce` in a hand-written module listed under `modules`";
     ClusterNoAdminKeys "cluster::no-admin-keys" Error "an admin without SSH key, who could never log in"

@@ -50,6 +50,7 @@ pub fn check(schema: &Schema, instance: &Value, places: &Places, text: &str) -> 
     for error in validator.iter_errors(instance) {
         shape.explain(&error, &mut problems);
     }
+    shape.nul_characters(instance, "", &mut problems);
     problems.sort_by_key(|problem| problem.at.map_or(usize::MAX, |span| span.offset()));
     problems.dedup_by(|a, b| a.code == b.code && a.at == b.at);
     problems
@@ -173,6 +174,35 @@ impl Shape<'_> {
             place.path
         ));
         problems.push(self.at(problem, &place, place.value, "invalid value"));
+    }
+
+    /// Keys and strings holding NUL, which no generated file can carry.
+    fn nul_characters(&self, node: &Value, pointer: &str, problems: &mut Vec<Diagnostic>) {
+        match node {
+            Value::String(text) if text.contains('\0') => {
+                let place = self.place(pointer);
+                let problem = Diagnostic::new(Code::YamlNul, "This value holds a NUL character");
+                problems.push(self.at(problem, &place, place.value, "NUL character"));
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    self.nul_characters(item, &format!("{pointer}/{index}"), problems);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                    if key.contains('\0') {
+                        let place = self.place(&child);
+                        let problem =
+                            Diagnostic::new(Code::YamlNul, "This key holds a NUL character");
+                        problems.push(self.at(problem, &place, place.key, "NUL character"));
+                    }
+                    self.nul_characters(item, &child, problems);
+                }
+            }
+            _ => {}
+        }
     }
 
     fn unknown_value(&self, pointer: &str, options: &[&str]) -> Diagnostic {

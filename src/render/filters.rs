@@ -8,13 +8,14 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-/// A value as a Nix literal, or why it has none: Nix strings cannot hold NUL.
+/// A value as a Nix literal, or why it has none: Nix strings cannot hold NUL,
+/// and Nix integers are 64-bit.
 pub fn nix(value: &Value) -> Result<String, String> {
     Ok(match value {
         Value::Null => "null".to_owned(),
         Value::Bool(flag) => flag.to_string(),
         Value::Number(number) => {
-            let text = number.to_string();
+            let text = nix_number(number)?;
             if text.starts_with('-') {
                 format!("({text})")
             } else {
@@ -36,6 +37,35 @@ pub fn nix(value: &Value) -> Result<String, String> {
             format!("{{ {} }}", body.join(" "))
         }
     })
+}
+
+/// A number as Nix reads it back: an integer that fits 64 bits, or a float
+/// whose mantissa has a `.` (Nix reads `1e-7` as `1` applied to `e-7`).
+pub fn nix_number(number: &serde_json::Number) -> Result<String, String> {
+    if let Some(integer) = number.as_i64() {
+        // `-9223372036854775808` is a negation of an integer one too large.
+        return Ok(if integer == i64::MIN {
+            format!("({} - 1)", i64::MIN + 1)
+        } else {
+            integer.to_string()
+        });
+    }
+    if number.is_u64() {
+        return Err(format!("{number} is larger than Nix's largest integer"));
+    }
+    if number
+        .as_f64()
+        .is_some_and(|float| float != 0.0 && !float.is_normal())
+    {
+        return Err(format!("{number} is too small for a Nix float"));
+    }
+    let text = number.to_string();
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(at) => text.split_at(at),
+        None => (text.as_str(), ""),
+    };
+    let dot = if mantissa.contains('.') { "" } else { ".0" };
+    Ok(format!("{mantissa}{dot}{exponent}"))
 }
 
 fn checked_nix_string(text: &str) -> Result<String, String> {
@@ -106,22 +136,21 @@ pub fn nix_attr_name(name: &str) -> String {
     }
 }
 
-/// An option path such as `services.tailscale.enable`, split on dots.
-pub fn nix_attr_path(path: &str) -> String {
-    path.split('.')
-        .map(nix_attr_name)
+/// An option path such as `services.tailscale.enable` or `a."b.c"`, as the
+/// inventory's grammar reads it, or why it is not one.
+pub fn nix_attr_path(path: &str) -> Result<String, String> {
+    let segments = crate::inventory::option_path_segments(path)
+        .ok_or_else(|| format!("`{path}` is not an option path"))?;
+    Ok(segments
+        .iter()
+        .map(|segment| nix_attr_name(segment))
         .collect::<Vec<_>>()
-        .join(".")
+        .join("."))
 }
 
 /// A relative Nix path literal (`./x.nix`, `../modules/y.nix`), or why it cannot be one.
 pub fn nix_path(path: &str) -> Result<String, String> {
-    let relative = path.starts_with("./") || path.starts_with("../");
-    let literal_chars = path
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '/'));
-    let well_formed = !path.ends_with('/') && !path.contains("//");
-    if relative && literal_chars && well_formed {
+    if crate::inventory::is_relative_nix_path(path) {
         Ok(path.to_owned())
     } else {
         Err(format!(
@@ -219,9 +248,28 @@ mod tests {
         assert_eq!(nix_attr_name("foo.conf"), "\"foo.conf\"");
         assert_eq!(nix_attr_name("in"), "\"in\"");
         assert_eq!(
-            nix_attr_path("services.tailscale.enable"),
-            "services.tailscale.enable"
+            nix_attr_path("services.tailscale.enable").as_deref(),
+            Ok("services.tailscale.enable")
         );
+        assert_eq!(
+            nix_attr_path(r#"services.nginx.virtualHosts."example.org".root"#).as_deref(),
+            Ok(r#"services.nginx.virtualHosts."example.org".root"#)
+        );
+        assert!(nix_attr_path("services..enable").is_err());
+        assert!(nix_attr_path(r#"a."${b}""#).is_err());
+    }
+
+    #[test]
+    fn nix_numbers_read_back_as_written() {
+        let number = |text: &str| nix(&serde_json::from_str(text).unwrap_or_default());
+        assert_eq!(number("1e-7").as_deref(), Ok("1.0e-7"));
+        assert_eq!(number("-2.5").as_deref(), Ok("(-2.5)"));
+        assert_eq!(
+            number("-9223372036854775808").as_deref(),
+            Ok("(-9223372036854775807 - 1)")
+        );
+        assert!(number("18446744073709551615").is_err());
+        assert!(number("5e-324").is_err());
     }
 
     #[test]

@@ -196,9 +196,14 @@ fn engine() -> Tera {
             Ok(Value::safe_string(&filters::yaml(&to_json(value)?)))
         },
     );
-    tera.register_filter("nix_attrpath", |path: &str, _: Kwargs, _: &State| {
-        Value::safe_string(&filters::nix_attr_path(path))
-    });
+    tera.register_filter(
+        "nix_attrpath",
+        |path: &str, _: Kwargs, _: &State| -> TeraResult<Value> {
+            filters::nix_attr_path(path)
+                .map(|literal| Value::safe_string(&literal))
+                .map_err(tera::Error::message)
+        },
+    );
     tera.register_filter("nix_attr", |name: &str, _: Kwargs, _: &State| {
         Value::safe_string(&filters::nix_attr_name(name))
     });

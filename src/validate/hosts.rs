@@ -5,12 +5,14 @@ use std::net::IpAddr;
 
 use super::{Rules, key, value};
 use crate::diagnostic::Code;
+use crate::inventory::{is_relative_nix_path, option_path_segments};
 
 pub(super) fn check(rules: &mut Rules) {
     unmanaged_hosts(rules);
     addresses(rules);
     members_have_ips(rules);
     option_values_leave_generated_ones_alone(rules);
+    module_paths(rules);
     admin_can_log_in(rules);
 }
 
@@ -44,46 +46,155 @@ fn members_have_ips(rules: &mut Rules) {
 
 /// Option paths the generated host file sets itself; a plain value for one of
 /// them (or inside one) would define it twice.
-const GENERATED_OPTIONS: [&str; 4] = [
+const GENERATED_OPTIONS: [&str; 8] = [
     "imports",
     "networking.hostName",
+    "networking.domain",
     "sops.defaultSopsFile",
+    "system.stateVersion",
+    "time.timeZone",
+    "users.mutableUsers",
     "cluster",
 ];
 
+/// `nix` keys are option paths; each option is set once, and never one gen sets.
 fn option_values_leave_generated_ones_alone(rules: &mut Rules) {
     for (name, host) in &rules.inventory.hosts {
+        let mut set: Vec<(Vec<String>, &str)> = Vec::new();
         for (option, value) in &host.value.nix {
+            let at = ["hosts", name.as_str(), "nix", option.as_str()];
+            let Some(segments) = option_path_segments(option) else {
+                rules.flag(
+                    Code::HostsInvalidOptionPath,
+                    key(&at, "not an option path"),
+                    format!("`{option}` of host `{name}` is not an option path"),
+                );
+                continue;
+            };
+            if let Some(number) = unrepresentable_number(value) {
+                rules.flag(
+                    Code::HostsNixNumber,
+                    key(&at, "a number Nix cannot hold"),
+                    format!(
+                        "`{option}` of host `{name}` holds {number}, which Nix cannot represent"
+                    ),
+                );
+            }
             let mut leaves = Vec::new();
-            leaf_paths(option, value, &mut leaves);
-            let clash = leaves.iter().find_map(|leaf| {
-                GENERATED_OPTIONS.iter().find(|generated| {
-                    leaf == *generated
-                        || leaf.starts_with(&format!("{generated}."))
-                        || generated.starts_with(&format!("{leaf}."))
-                })
-            });
-            if let Some(generated) = clash {
+            leaf_paths(segments, value, &mut leaves);
+            if let Some(generated) = leaves.iter().find_map(|leaf| generated_clash(leaf)) {
                 rules.flag(
                     Code::HostsNixConflict,
-                    key(&["hosts", name, "nix", option], "set by gen"),
+                    key(&at, "set by gen"),
                     format!("`{option}` of host `{name}` sets `{generated}`, which gen sets in the host file"),
                 );
+                continue;
+            }
+            for leaf in leaves {
+                let overlapping = set
+                    .iter()
+                    .find(|(other, _)| other.starts_with(&leaf) || leaf.starts_with(other));
+                if let Some((other, first)) = overlapping {
+                    let first_place = rules.span(key(&["hosts", name, "nix", first], ""));
+                    rules
+                        .flag(
+                            Code::HostsNixDuplicate,
+                            key(&at, "set again here"),
+                            format!(
+                                "Host `{name}` sets `{}` twice",
+                                if other.len() <= leaf.len() {
+                                    other
+                                } else {
+                                    &leaf
+                                }
+                                .join(".")
+                            ),
+                        )
+                        .also(first_place, "first set here");
+                    break;
+                }
+                set.push((leaf, option));
             }
         }
     }
 }
 
+/// A number in a `nix` value that has no Nix literal: an integer beyond 64
+/// signed bits, or a float so small Nix's parser refuses it.
+fn unrepresentable_number(value: &serde_json::Value) -> Option<&serde_json::Number> {
+    match value {
+        serde_json::Value::Number(number) => {
+            let too_large = number.is_u64() && !number.is_i64();
+            let subnormal = number
+                .as_f64()
+                .is_some_and(|float| float != 0.0 && !float.is_normal());
+            (too_large || (subnormal && !number.is_i64())).then_some(number)
+        }
+        serde_json::Value::Array(items) => items.iter().find_map(unrepresentable_number),
+        serde_json::Value::Object(map) => map.values().find_map(unrepresentable_number),
+        _ => None,
+    }
+}
+
+/// The option gen sets that `leaf` would set too, or one below it.
+fn generated_clash(leaf: &[String]) -> Option<&'static str> {
+    GENERATED_OPTIONS.into_iter().find(|generated| {
+        let generated: Vec<&str> = generated.split('.').collect();
+        let common = generated.len().min(leaf.len());
+        generated[..common]
+            .iter()
+            .zip(&leaf[..common])
+            .all(|(a, b)| *a == b)
+    })
+}
+
 /// Full option paths of a `nix` value: its key and, for a mapping, its keys below.
-fn leaf_paths(path: &str, value: &serde_json::Value, leaves: &mut Vec<String>) {
+fn leaf_paths(path: Vec<String>, value: &serde_json::Value, leaves: &mut Vec<Vec<String>>) {
     match value.as_object().filter(|map| !map.is_empty()) {
         Some(map) => {
             for (key, inner) in map {
-                leaf_paths(&format!("{path}.{key}"), inner, leaves);
+                let mut below = path.clone();
+                below.push(key.clone());
+                leaf_paths(below, inner, leaves);
             }
         }
-        None => leaves.push(path.to_owned()),
+        None => leaves.push(path),
     }
+}
+
+/// Hand-written modules are imported from the host's directory, inside the flake.
+fn module_paths(rules: &mut Rules) {
+    for (name, host) in &rules.inventory.hosts {
+        for (index, module) in host.value.modules.iter().enumerate() {
+            if is_relative_nix_path(module) && stays_in_flake(module) {
+                continue;
+            }
+            rules.flag(
+                Code::HostsInvalidModulePath,
+                value(
+                    &["hosts", name, "modules", &index.to_string()],
+                    "not a path inside the flake",
+                ),
+                format!("`{module}` is not a module path inside the flake"),
+            );
+        }
+    }
+}
+
+/// A path from `hosts/<host>/` that does not climb out of the output directory.
+fn stays_in_flake(path: &str) -> bool {
+    let mut depth: i32 = 2;
+    for part in path.split('/') {
+        match part {
+            ".." => depth -= 1,
+            "." | "" => {}
+            _ => depth += 1,
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    true
 }
 
 fn unmanaged_hosts(rules: &mut Rules) {

@@ -34,6 +34,10 @@ pub fn trials() -> Vec<Trial> {
             "literals_evaluate_to_their_value",
             literals_evaluate_to_their_value,
         ),
+        nix(
+            "numbers_evaluate_to_their_value",
+            numbers_evaluate_to_their_value,
+        ),
     ];
     let mut inventories = vec![("starter".to_owned(), root().join("src/starter.yaml"))];
     for fixture in crate::entries(&root().join("tests/fixtures/valid")) {
@@ -216,4 +220,50 @@ fn literals_evaluate_to_their_value() -> Result<(), Failed> {
         }
     }
     Ok(())
+}
+
+/// Every number the `nix` filter writes evaluates to the number it was given:
+/// Nix compares each literal with the same number read by its JSON parser.
+fn numbers_evaluate_to_their_value() -> Result<(), Failed> {
+    let numbers = [
+        "0",
+        "1",
+        "-1",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "0.1",
+        "1e-7",
+        "-2.5",
+        "3.0",
+        "1.5e300",
+        "123456.789",
+        "1.7976931348623157e308",
+        "2.2250738585072014e-308",
+    ];
+    let mut checks = Vec::new();
+    for text in numbers {
+        let number: serde_json::Value = serde_json::from_str(text)?;
+        let literal = flakegen::render::filters::nix(&number)?;
+        let json = flakegen::render::filters::nix_string(text);
+        checks.push(format!("({literal} == builtins.fromJSON {json})"));
+    }
+    let output = std::process::Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json", "--expr"])
+        .arg(format!("[ {} ]", checks.join(" ")))
+        .output()?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned().into());
+    }
+    let equal: Vec<bool> = serde_json::from_slice(&output.stdout)?;
+    let wrong: Vec<&str> = numbers
+        .iter()
+        .zip(&equal)
+        .filter(|(_, equal)| !**equal)
+        .map(|(number, _)| *number)
+        .collect();
+    if equal.len() == numbers.len() && wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("Nix reads these differently: {wrong:?}").into())
+    }
 }

@@ -136,17 +136,23 @@ codes! {
     ReferenceUnmanagedNfsHost "reference::unmanaged-nfs-host" Error "the NFS primary or a standby is unmanaged"
         hint "the primary and standbys run generated NixOS modules: they must be managed hosts";
     ReferenceUnknownPlacement "reference::unknown-placement" Error "`prefer` names no host or role, or `nfs-primary` without a share";
+    ReferencePlacementWithoutWorkers "reference::placement-without-workers" Error "`prefer` names a host or role that no Nomad worker has: the job would wait forever"
+        hint "prefer a worker, a role workers have, or `nfs-primary`";
+    ReferencePlacementMatchesAll "reference::placement-matches-all" Warning "`prefer` matches every Nomad worker, so it prefers nothing (warning)"
+        hint "remove `prefer`, or name a host or role that only some workers have";
     StorageRelativePath "storage::relative-path" Error "a storage, persist or backup path that is not absolute"
         hint "write the full path from `/`, without `..`";
-    StorageMountClash "storage::mount-clash" Error "two shares mounted at one path"
+    StorageMountClash "storage::mount-clash" Error "two shares mounted at one path, or one inside the other"
         hint "mount each share at its own path";
+    StorageInvalidMountPoint "storage::invalid-mount-point" Error "a mount point that is `/`, the persistent root, a system directory (`/nix`, `/boot`, …) or ends in `/`"
+        hint "mount each share on a directory of its own, such as `/data/media`";
     StorageUnsafePath "storage::unsafe-path" Error "a storage path with characters beyond letters, digits, `.`, `_`, `-`, `/`"
         hint "use letters, digits, `.`, `_`, `-` and `/`: the path reaches shell scripts and /etc/exports";
     StorageInvalidInterval "storage::invalid-interval" Error "a replication interval outside 1–59 minutes"
         hint "use 1 to 59 minutes: the timer fires at every multiple within the hour";
     ServiceInvalidImage "service::invalid-image" Error "not a container image reference"
         hint "write `[registry/]name[:tag][@sha256:digest]` in lowercase, e.g. `ghcr.io/org/app:1.2.3`";
-    ServicePortZero "service::port-zero" Error "static port 0"
+    ServicePortZero "service::port-zero" Error "static port 0, or container port 0 (`to: 0` is not \"unset\")"
         hint "use a port from 1 to 65535, or `{ to: <container port> }` for a dynamic one";
     ServicePortReserved "service::port-reserved" Error "a static port the cluster uses itself, or in Nomad's dynamic range"
         hint "pick a static port outside the cluster's own ports and 20000-32000";
@@ -177,6 +183,8 @@ codes! {
         hint "`resources.memory` is in MB: Nomad's minimum is 10";
     ServiceMemoryInBytes "service::memory-in-bytes" Warning "a memory reservation that looks like bytes, not MB (warning)"
         hint "`resources.memory` is in MB: `512` means 512 MB";
+    ServiceCountAboveWorkers "service::count-above-workers" Error "more instances on a static port than there are workers to hold them"
+        hint "a static port is taken once per host: lower `count`, or use a dynamic port";
     ServiceSharedData "service::shared-data" Error "`count` above 1 with `data: true`: several writers on one directory"
         hint "run one instance of a service that keeps data, or keep its state elsewhere";
     SecretLiteral "secret::literal" Error "a value that looks like a secret (password, token, key material) written in the inventory";

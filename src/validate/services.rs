@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{Rules, key, value};
 use crate::diagnostic::Code;
-use crate::inventory::{CheckType, NFS_PRIMARY, Role, Service};
+use crate::inventory::{CheckType, NFS_PRIMARY, Placement, Role, Service};
 use crate::suggest;
 
 /// Ports the cluster's own agents listen on, and Nomad's dynamic range.
@@ -39,6 +39,7 @@ pub(super) fn check(rules: &mut Rules) {
         data(rules, name, value);
         memory(rules, name, value);
         placement(rules, name, value);
+        count_fits_workers(rules, name, value);
         health_check(rules, name, value);
         environment(rules, name, value);
     }
@@ -99,8 +100,11 @@ fn data(rules: &mut Rules, name: &str, service: &Service) {
             ),
         );
     }
-    let data_path_ok =
-        service.data_path.starts_with('/') && super::storage::is_plain_path(&service.data_path);
+    let data_path_ok = service.data_path.starts_with('/')
+        && super::storage::is_plain_path(&service.data_path)
+        && service.data_path != "/"
+        && !service.data_path.ends_with('/')
+        && !service.data_path.split('/').any(|part| part == "..");
     if !data_path_ok {
         rules.flag(
             Code::ServiceInvalidDataPath,
@@ -127,10 +131,17 @@ fn ports(
     static_ports: &mut BTreeMap<u16, (String, String)>,
 ) {
     for (label, port) in &service.ports {
+        let path = ["services", name, "ports", label.as_str()];
+        if port.container() == Some(0) {
+            rules.flag(
+                Code::ServicePortZero,
+                value(&path, "container port 0"),
+                format!("Port `{label}` of `{name}` maps to container port 0"),
+            );
+        }
         let Some(number) = port.host() else {
             continue;
         };
-        let path = ["services", name, "ports", label.as_str()];
         if number == 0 {
             rules.flag(
                 Code::ServicePortZero,
@@ -174,7 +185,8 @@ fn placement(rules: &mut Rules, name: &str, service: &Service) {
     };
     let inventory = rules.inventory;
     let wanted = prefer.value.as_str();
-    if inventory.placement(wanted).is_some() {
+    if let Some(placement) = inventory.placement(wanted) {
+        placement_reaches_workers(rules, name, service, &placement);
         return;
     }
     let help = if wanted == NFS_PRIMARY {
@@ -192,6 +204,86 @@ fn placement(rules: &mut Rules, name: &str, service: &Service) {
             format!("Placement preference `{wanted}` names no host or role"),
         )
         .hint(help);
+}
+
+/// A preference no worker matches places nothing; one every worker matches
+/// says nothing; a static port holds one instance per worker.
+fn placement_reaches_workers(
+    rules: &mut Rules,
+    name: &str,
+    service: &Service,
+    placement: &Placement,
+) {
+    let inventory = rules.inventory;
+    let share = inventory
+        .storage
+        .services
+        .as_ref()
+        .map(|share| &share.value);
+    let workers: Vec<(&String, &crate::inventory::Host)> = inventory
+        .hosts
+        .iter()
+        .map(|(host_name, host)| (host_name, &host.value))
+        .filter(|(_, host)| {
+            host.managed
+                && host
+                    .roles
+                    .iter()
+                    .any(|role| role.value == Role::NomadWorker)
+        })
+        .collect();
+    let matching = workers
+        .iter()
+        .filter(|(host_name, host)| match placement {
+            Placement::NfsPrimary => share.is_some_and(|share| share.primary.value == **host_name),
+            Placement::Host(wanted) => *host_name == wanted,
+            Placement::Role(role) => host.roles.iter().any(|declared| declared.value == *role),
+        })
+        .count();
+    let wanted = service
+        .prefer
+        .as_ref()
+        .map_or("", |prefer| prefer.value.as_str());
+    let prefer = ["services", name, "prefer"];
+    if matching == 0 && !workers.is_empty() {
+        rules.flag(
+            Code::ReferencePlacementWithoutWorkers,
+            value(&prefer, "no worker here"),
+            format!("`{wanted}` of `{name}` matches no Nomad worker"),
+        );
+    } else if matching == workers.len() && workers.len() > 1 {
+        rules.flag(
+            Code::ReferencePlacementMatchesAll,
+            value(&prefer, "every worker"),
+            format!("`{wanted}` of `{name}` matches every Nomad worker"),
+        );
+    }
+}
+
+/// A static port is taken once per host: no more instances than workers.
+fn count_fits_workers(rules: &mut Rules, name: &str, service: &Service) {
+    let workers = rules
+        .managed_hosts()
+        .filter(|(_, host)| {
+            host.roles
+                .iter()
+                .any(|role| role.value == Role::NomadWorker)
+        })
+        .count();
+    let has_static_port = service.ports.values().any(|port| port.host().is_some());
+    if has_static_port
+        && workers > 0
+        && usize::try_from(service.count).unwrap_or(usize::MAX) > workers
+    {
+        rules.flag(
+            Code::ServiceCountAboveWorkers,
+            value(&["services", name, "count"], "more instances than workers"),
+            format!(
+                "`{name}` runs {} instances on a static port, but there are {workers} workers",
+                service.count
+            ),
+        );
+    }
 }
 
 fn health_check(rules: &mut Rules, name: &str, service: &Service) {
@@ -330,17 +422,27 @@ fn environment(rules: &mut Rules, name: &str, service: &Service) {
     }
 }
 
+/// `algorithm:hex`, full length for the algorithms Docker knows.
+fn is_digest(digest: &str) -> bool {
+    digest.split_once(':').is_some_and(|(algorithm, hex)| {
+        let full_length = match algorithm {
+            "sha256" => 64,
+            "sha512" => 128,
+            _ => 32,
+        };
+        !algorithm.is_empty()
+            && hex.len() >= full_length
+            && hex.chars().all(|c| c.is_ascii_hexdigit())
+    })
+}
+
 /// `[registry[:port]/]path[:tag][@algorithm:digest]`, as Docker parses it.
 fn is_image_reference(image: &str) -> bool {
     let (rest, digest) = match image.split_once('@') {
         Some((rest, digest)) => (rest, Some(digest)),
         None => (image, None),
     };
-    let digest_ok = digest.is_none_or(|digest| {
-        digest.split_once(':').is_some_and(|(algorithm, hex)| {
-            !algorithm.is_empty() && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
-        })
-    });
+    let digest_ok = digest.is_none_or(is_digest);
     let last_slash = rest.rfind('/').map_or(0, |slash| slash + 1);
     let (name, tag) = match rest[last_slash..].split_once(':') {
         Some((_, tag)) => (
@@ -415,7 +517,7 @@ mod tests {
             "ghcr.io/org/app:v1",
             "localhost:5000/x",
             "traefik/whoami",
-            "a@sha256:0123456789abcdef0123456789abcdef",
+            "a@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         ] {
             assert!(is_image_reference(good), "{good}");
         }
@@ -428,6 +530,7 @@ mod tests {
             "-x",
             "x y",
             "app@sha256:zz",
+            "a@sha256:0123456789abcdef0123456789abcdef",
         ] {
             assert!(!is_image_reference(bad), "{bad}");
         }

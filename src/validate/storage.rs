@@ -44,6 +44,7 @@ fn services_share(rules: &mut Rules, share: &ServicesShare) {
         );
     }
     absolute(rules, &share.mount, &["storage", "services", "mount"]);
+    mount_point(rules, &share.mount, &["storage", "services", "mount"]);
 }
 
 fn backup(rules: &mut Rules, kopia: &Kopia) {
@@ -100,16 +101,65 @@ fn cifs_shares(rules: &mut Rules, cifs: &Cifs) {
         .services
         .as_ref()
         .map(|services| services.value.mount.as_str());
+    let mut mounted: Vec<(&str, Vec<&str>)> = services_mount
+        .map(|mount| (mount, vec!["storage", "services", "mount"]))
+        .into_iter()
+        .collect();
     for (share, mount) in &cifs.shares {
-        let path = ["storage", "cifs", "shares", share];
+        let path = vec!["storage", "cifs", "shares", share.as_str()];
         absolute(rules, mount, &path);
-        if services_mount == Some(mount.as_str()) {
-            rules.flag(
-                Code::StorageMountClash,
-                value(&path, "mounted twice"),
-                format!("`{mount}` is both a CIFS share and the services share"),
-            );
+        mount_point(rules, mount, &path);
+        let clash = mounted
+            .iter()
+            .find(|(other, _)| nested(other, mount) || nested(mount, other));
+        if let Some((other, other_path)) = clash {
+            let first = rules.span(value(other_path, ""));
+            let message = if mount == other {
+                format!("`{mount}` is the mount point of two shares")
+            } else {
+                format!("`{mount}` and `{other}` are one inside the other")
+            };
+            rules
+                .flag(
+                    Code::StorageMountClash,
+                    value(&path, "mounted over another share"),
+                    message,
+                )
+                .also(first, "the other share");
         }
+        mounted.push((mount, path));
+    }
+}
+
+/// Whether `inner` is `outer` or a directory below it.
+fn nested(outer: &str, inner: &str) -> bool {
+    let outer = outer.trim_end_matches('/');
+    inner == outer || inner.starts_with(&format!("{outer}/"))
+}
+
+/// Directories a share must not be mounted on or under: the system's own.
+const SYSTEM_DIRECTORIES: [&str; 10] = [
+    "/nix", "/boot", "/etc", "/usr", "/bin", "/sbin", "/proc", "/sys", "/dev", "/run",
+];
+
+/// A mount point must be a directory of its own: not `/`, not the persistent
+/// root or a system directory, no trailing `/`, no `.` or `..` segment.
+fn mount_point(rules: &mut Rules, mount: &str, path: &[&str]) {
+    let persist = rules.inventory.cluster.persist.as_str();
+    let system = SYSTEM_DIRECTORIES
+        .iter()
+        .any(|directory| nested(directory, mount));
+    let odd = mount == "/"
+        || mount.ends_with('/')
+        || mount.split('/').any(|part| part == "." || part == "..")
+        || nested(mount, persist)
+        || nested(persist, mount);
+    if system || odd {
+        rules.flag(
+            Code::StorageInvalidMountPoint,
+            value(path, "not a mount point of its own"),
+            format!("`{mount}` cannot be a mount point"),
+        );
     }
 }
 
@@ -140,7 +190,7 @@ fn host_exists(rules: &mut Rules, name: &str, path: &[&str], must_be_managed: bo
 /// `text`, at `path`, must be an absolute path of plain characters: it reaches
 /// root shell scripts and `/etc/exports`.
 fn absolute(rules: &mut Rules, text: &str, path: &[&str]) {
-    if !text.starts_with('/') || text.contains("/../") || text.ends_with("/..") {
+    if !text.starts_with('/') || text.split('/').any(|part| part == "..") {
         rules.flag(
             Code::StorageRelativePath,
             value(path, "not absolute"),

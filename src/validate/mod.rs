@@ -115,6 +115,30 @@ impl Rules<'_> {
     }
 }
 
+impl<'a> Rules<'a> {
+    /// The services share, when there is one.
+    fn services_share(&self) -> Option<&'a crate::inventory::ServicesShare> {
+        let share = self.inventory.storage.services.as_ref()?;
+        Some(&share.value)
+    }
+
+    /// Managed hosts with `nomad-worker`: where jobs run.
+    fn workers(&self) -> Vec<(&'a String, &'a crate::inventory::Host)> {
+        self.inventory
+            .hosts
+            .iter()
+            .map(|(name, host)| (name, &host.value))
+            .filter(|(_, host)| {
+                host.managed
+                    && host
+                        .roles
+                        .iter()
+                        .any(|role| role.value == crate::inventory::Role::NomadWorker)
+            })
+            .collect()
+    }
+}
+
 /// Whether `name` is a DNS label: lowercase letters, digits and `-`, at most 63
 /// characters, not starting or ending with `-`. Such a name is also a safe file
 /// name, Nix attribute, Nomad job id and Consul name.

@@ -115,11 +115,7 @@ fn declarations_of<'a>(rules: &Rules<'a>, wanted: Role) -> Vec<(&'a str, String)
 /// The NFS roles come from `storage.services`; a host may repeat them, never contradict them.
 fn nfs_roles_follow_storage(rules: &mut Rules) {
     let inventory = rules.inventory;
-    let share = inventory
-        .storage
-        .services
-        .as_ref()
-        .map(|share| &share.value);
+    let share = rules.services_share();
     for (name, host) in &inventory.hosts {
         for (index, role) in host.value.roles.iter().enumerate() {
             let (agrees, wanted) = match role.value {

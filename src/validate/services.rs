@@ -214,24 +214,8 @@ fn placement_reaches_workers(
     service: &Service,
     placement: &Placement,
 ) {
-    let inventory = rules.inventory;
-    let share = inventory
-        .storage
-        .services
-        .as_ref()
-        .map(|share| &share.value);
-    let workers: Vec<(&String, &crate::inventory::Host)> = inventory
-        .hosts
-        .iter()
-        .map(|(host_name, host)| (host_name, &host.value))
-        .filter(|(_, host)| {
-            host.managed
-                && host
-                    .roles
-                    .iter()
-                    .any(|role| role.value == Role::NomadWorker)
-        })
-        .collect();
+    let share = rules.services_share();
+    let workers = rules.workers();
     let matching = workers
         .iter()
         .filter(|(host_name, host)| match placement {
@@ -262,14 +246,7 @@ fn placement_reaches_workers(
 
 /// A static port is taken once per host: no more instances than workers.
 fn count_fits_workers(rules: &mut Rules, name: &str, service: &Service) {
-    let workers = rules
-        .managed_hosts()
-        .filter(|(_, host)| {
-            host.roles
-                .iter()
-                .any(|role| role.value == Role::NomadWorker)
-        })
-        .count();
+    let workers = rules.workers().len();
     let has_static_port = service.ports.values().any(|port| port.host().is_some());
     if has_static_port
         && workers > 0

@@ -146,6 +146,10 @@ codes! {
         hint "mount each share at its own path";
     StorageInvalidMountPoint "storage::invalid-mount-point" Error "a mount point that is `/`, the persistent root, a system directory (`/nix`, `/boot`, …) or ends in `/`"
         hint "mount each share on a directory of its own, such as `/data/media`";
+    StorageInvalidConsulService "storage::invalid-consul-service" Error "a Consul service name for the share that is not a DNS label"
+        hint "use lowercase letters, digits and `-`: the name is resolved as `<name>.service.consul` and reaches the NFS guard's script";
+    StorageInvalidShareName "storage::invalid-share-name" Error "a CIFS share name with a space, a quote, `$` or another character fstab and SMB cannot carry"
+        hint "use the share's name as the server lists it: letters, digits, `.`, `_` and `-`";
     StorageUnsafePath "storage::unsafe-path" Error "a storage path with characters beyond letters, digits, `.`, `_`, `-`, `/`"
         hint "use letters, digits, `.`, `_`, `-` and `/`: the path reaches shell scripts and /etc/exports";
     StorageInvalidInterval "storage::invalid-interval" Error "a replication interval outside 1–59 minutes"

@@ -1,6 +1,6 @@
 //! Storage and backup: the hosts they name exist, and their paths are absolute.
 
-use super::{Rules, value};
+use super::{Rules, is_dns_label, key, value};
 use crate::diagnostic::Code;
 use crate::inventory::{Cifs, Kopia, ServicesShare};
 use crate::suggest;
@@ -33,6 +33,16 @@ fn services_share(rules: &mut Rules, share: &ServicesShare) {
         host_exists(rules, &standby.value, &path, true);
     }
     absolute(rules, &share.export, &["storage", "services", "export"]);
+    if !is_dns_label(&share.consul_service) {
+        rules.flag(
+            Code::StorageInvalidConsulService,
+            value(
+                &["storage", "services", "consul_service"],
+                "not a DNS label",
+            ),
+            format!("`{}` is not a Consul service name", share.consul_service),
+        );
+    }
     if !(1..=59).contains(&share.every_minutes) {
         rules.flag(
             Code::StorageInvalidInterval,
@@ -107,6 +117,13 @@ fn cifs_shares(rules: &mut Rules, cifs: &Cifs) {
         .collect();
     for (share, mount) in &cifs.shares {
         let path = vec!["storage", "cifs", "shares", share.as_str()];
+        if !is_share_name(share) {
+            rules.flag(
+                Code::StorageInvalidShareName,
+                key(&path, "not a share name"),
+                format!("`{share}` is not a share name fstab and mount.cifs can carry"),
+            );
+        }
         absolute(rules, mount, &path);
         mount_point(rules, mount, &path);
         let clash = mounted
@@ -129,6 +146,35 @@ fn cifs_shares(rules: &mut Rules, cifs: &Cifs) {
         }
         mounted.push((mount, path));
     }
+}
+
+/// An SMB share name as it stands in `//server/share` in fstab: printable, no
+/// space, no `/` or `\`, none of the characters SMB forbids.
+fn is_share_name(share: &str) -> bool {
+    (1..=80).contains(&share.len())
+        && share.chars().all(|c| {
+            c.is_ascii_graphic()
+                && !matches!(
+                    c,
+                    '/' | '\\'
+                        | '"'
+                        | '['
+                        | ']'
+                        | ':'
+                        | '|'
+                        | '<'
+                        | '>'
+                        | '+'
+                        | '='
+                        | ';'
+                        | ','
+                        | '*'
+                        | '?'
+                        | '$'
+                        | '`'
+                        | '\''
+                )
+        })
 }
 
 /// Whether `inner` is `outer` or a directory below it.

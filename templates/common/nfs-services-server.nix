@@ -19,6 +19,8 @@ let
   # The last snapshot each standby received, the parent of its next incremental send.
   stateDir = "/var/lib/nfs-services-replication";
   exportOptions = "rw,sync,no_subtree_check,no_root_squash";
+  # Every value that reaches a script goes through the shell's quoting.
+  q = lib.escapeShellArg;
 in
 {
   options.cluster.nfsServer.standbys = lib.mkOption {
@@ -55,18 +57,18 @@ in
       };
       script = ''
         set -euo pipefail
-        if [ ! -e ${export} ]; then
-          latest=$(ls -1d "${standbyDir}/${snapshotPrefix}"* 2>/dev/null | tail -n 1 || true)
+        if [ ! -e ${q export} ]; then
+          latest=$(ls -1d ${q "${standbyDir}/${snapshotPrefix}"}* 2>/dev/null | tail -n 1 || true)
           if [ -n "$latest" ]; then
-            btrfs subvolume snapshot "$latest" ${export}
+            btrfs subvolume snapshot "$latest" ${q export}
           else
-            btrfs subvolume create ${export}
+            btrfs subvolume create ${q export}
           fi
         fi
         ${lib.concatMapStrings (dir: ''
           # Created once: a container may take the directory over afterwards.
-          if [ ! -e ${lib.escapeShellArg "${export}/${dir.name}"} ]; then
-            install -d -m 0755 -o ${dir.owner} -g ${dir.owner} ${lib.escapeShellArg "${export}/${dir.name}"}
+          if [ ! -e ${q "${export}/${dir.name}"} ]; then
+            install -d -m 0755 -o ${q dir.owner} -g ${q dir.owner} ${q "${export}/${dir.name}"}
           fi
         '') dataDirs}
       '';
@@ -84,11 +86,11 @@ in
         set -o pipefail
         others=$(${pkgs.curl}/bin/curl --fail --silent --show-error \
           --retry 60 --retry-delay 5 --retry-all-errors --max-time 5 \
-          "http://127.0.0.1:8500/v1/health/service/${consulService}?passing&stale" \
-          | ${pkgs.jq}/bin/jq -r --arg self ${lib.escapeShellArg config.networking.hostName} \
+          ${q "http://127.0.0.1:8500/v1/health/service/${consulService}?passing&stale"} \
+          | ${pkgs.jq}/bin/jq -r --arg self ${q config.networking.hostName} \
             '[.[].Node.Node | select(. != $self)] | join(" ")')
         if [ -n "$others" ]; then
-          echo "Not serving ${export}: Consul lists $others as serving ${consulService}" >&2
+          echo "Not serving "${q export}": Consul lists $others as serving "${q consulService} >&2
           exit 1
         fi
       '';
@@ -137,14 +139,14 @@ in
       };
       script = ''
         set -euo pipefail
-        snapshot="${snapshotDir}/${snapshotPrefix}$(date -u +%Y%m%dT%H%M%SZ)"
-        btrfs subvolume snapshot -r ${export} "$snapshot"
+        snapshot=${q "${snapshotDir}/${snapshotPrefix}"}"$(date -u +%Y%m%dT%H%M%SZ)"
+        btrfs subvolume snapshot -r ${q export} "$snapshot"
         failed=0
         for standby in ${lib.escapeShellArgs cfg.standbys}; do
           last="${stateDir}/$standby"
           parent=""
-          if [ -f "$last" ] && [ -d "${snapshotDir}/$(cat "$last")" ]; then
-            parent="${snapshotDir}/$(cat "$last")"
+          if [ -f "$last" ] && [ -d ${q snapshotDir}/"$(cat "$last")" ]; then
+            parent=${q snapshotDir}/"$(cat "$last")"
           fi
           receive() {
             ssh -i ${config.sops.secrets.nfs-replication-key.path} \
@@ -163,7 +165,7 @@ in
           basename "$snapshot" > "$last"
         done
         # Keep the newest snapshot and each standby's parent; drop the others.
-        for old in "${snapshotDir}/${snapshotPrefix}"*; do
+        for old in ${q "${snapshotDir}/${snapshotPrefix}"}*; do
           name=$(basename "$old")
           if [ "$old" != "$snapshot" ] && ! cat ${stateDir}/* 2>/dev/null | grep -qxF "$name"; then
             btrfs subvolume delete "$old"

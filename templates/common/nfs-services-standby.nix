@@ -10,19 +10,21 @@ let
   standbyDir = {{ cluster.nfs.standby_dir | nix }};
   snapshotPrefix = {{ (cluster.nfs.export_name ~ "@") | nix }};
   keep = 12;
+  # Every value that reaches a script goes through the shell's quoting.
+  q = lib.escapeShellArg;
   # The only command a replication key may run. A receive that fails midway
   # leaves a partial subvolume behind; it is removed so a full send can follow.
   receive = pkgs.writeShellScript "nfs-services-receive" ''
     set -euo pipefail
     btrfs=${pkgs.btrfs-progs}/bin/btrfs
-    before=$(ls -1 ${standbyDir})
-    if "$btrfs" receive ${standbyDir}; then
-      ls -1d "${standbyDir}/${snapshotPrefix}"* | head -n -${toString keep} | xargs -r -n1 "$btrfs" subvolume delete
+    before=$(ls -1 ${q standbyDir})
+    if "$btrfs" receive ${q standbyDir}; then
+      ls -1d ${q "${standbyDir}/${snapshotPrefix}"}* | head -n -${toString keep} | xargs -r -n1 "$btrfs" subvolume delete
       exit 0
     fi
-    for entry in $(ls -1 ${standbyDir}); do
+    for entry in $(ls -1 ${q standbyDir}); do
       if ! printf '%s\n' "$before" | grep -qxF "$entry"; then
-        "$btrfs" subvolume delete "${standbyDir}/$entry"
+        "$btrfs" subvolume delete ${q standbyDir}/"$entry"
       fi
     done
     exit 1

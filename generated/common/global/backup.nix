@@ -69,15 +69,15 @@ in
         fi
         status=0
         for source_dir in ${lib.escapeShellArgs (paths ++ config.cluster.backup.extraPaths)}; do
-          mkdir -p ${snapshots}
-          snapshot="${snapshots}/$(printf '%s' "$source_dir" | tr / _)"
+          mkdir -p ${lib.escapeShellArg snapshots}
+          snapshot=${lib.escapeShellArg snapshots}/"$(printf '%s' "$source_dir" | tr / _)"
           printf '%s\n' ${lib.escapeShellArgs exclude} > "$source_dir/.kopiaignore"
           if [ -e "$snapshot" ]; then
             btrfs subvolume delete "$snapshot"
           fi
           btrfs subvolume snapshot -r "$source_dir" "$snapshot"
           kopia snapshot create "$snapshot" \
-            --override-source="root@${config.networking.hostName}:$source_dir" || status=1
+            --override-source=${lib.escapeShellArg "root@${config.networking.hostName}:"}"$source_dir" || status=1
           btrfs subvolume delete "$snapshot"
         done
         exit "$status"

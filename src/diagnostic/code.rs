@@ -66,6 +66,8 @@ codes! {
         hint "save the file as UTF-8";
     YamlTooLarge "yaml::too-large" Error "more than 16 MiB"
         hint "an inventory describes hosts and services, not data: move large values to files";
+    YamlUnknownTag "yaml::unknown-tag" Error "a YAML tag gen does not read (`!foo`), whose value would be taken as plain text"
+        hint "remove the tag: gen reads plain YAML values (only the core `!!str`, `!!int`, … tags are allowed)";
     YamlNul "yaml::nul" Error "a NUL character in a key or value, which Nix strings, HCL and the shell cannot hold"
         hint "remove the `\\0`: no generated file can carry it";
     YamlBudget "yaml::budget" Error "nesting deeper than 32, more than 1000 aliases or anchors, or more than one document"

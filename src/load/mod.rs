@@ -5,6 +5,7 @@
 //! diagnostic with a stable code.
 
 mod shape;
+mod tags;
 pub mod tree;
 
 use std::io::Read;
@@ -77,6 +78,13 @@ pub fn from_bytes(name: String, bytes: &[u8]) -> Result<Loaded, Error> {
             ),
         ));
     }
+    let tags = tags::unknown_tags(&source.text);
+    if !tags.is_empty() {
+        return Err(Error::Invalid {
+            source_text: source,
+            problems: tags,
+        });
+    }
     let schema = shape::Schema::inventory()?;
     match parse(schema, &source.text) {
         Ok((inventory, places)) => Ok(Loaded {
@@ -130,11 +138,15 @@ fn parse(schema: &shape::Schema, text: &str) -> Result<(Inventory, Places), Vec<
 /// The text, or why it is not an inventory: too large, or not UTF-8.
 fn decode(bytes: &[u8]) -> (String, Option<Diagnostic>) {
     if bytes.len() > MAX_BYTES {
+        // Only the first line is kept, to point at the file's start.
+        let first_line = bytes.split(|byte| *byte == b'\n').next().unwrap_or_default();
+        let first_line = String::from_utf8_lossy(&first_line[..first_line.len().min(200)]);
         let problem = Diagnostic::new(
             Code::YamlTooLarge,
             format!("The inventory is larger than the {MAX_BYTES} bytes gen reads"),
-        );
-        return (String::new(), Some(problem));
+        )
+        .at_span(0, first_line.len(), "the file");
+        return (first_line.into_owned(), Some(problem));
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => (text.to_owned(), None),

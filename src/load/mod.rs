@@ -139,7 +139,10 @@ fn parse(schema: &shape::Schema, text: &str) -> Result<(Inventory, Places), Vec<
 fn decode(bytes: &[u8]) -> (String, Option<Diagnostic>) {
     if bytes.len() > MAX_BYTES {
         // Only the first line is kept, to point at the file's start.
-        let first_line = bytes.split(|byte| *byte == b'\n').next().unwrap_or_default();
+        let first_line = bytes
+            .split(|byte| *byte == b'\n')
+            .next()
+            .unwrap_or_default();
         let first_line = String::from_utf8_lossy(&first_line[..first_line.len().min(200)]);
         let problem = Diagnostic::new(
             Code::YamlTooLarge,

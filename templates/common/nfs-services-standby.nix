@@ -22,9 +22,10 @@ let
       ls -1d ${q "${standbyDir}/${snapshotPrefix}"}* | head -n -${toString keep} | xargs -r -n1 "$btrfs" subvolume delete
       exit 0
     fi
-    for entry in $(ls -1 ${q standbyDir}); do
-      if ! printf '%s\n' "$before" | grep -qxF "$entry"; then
-        "$btrfs" subvolume delete ${q standbyDir}/"$entry"
+    for path in ${q standbyDir}/*; do
+      [ -e "$path" ] || continue
+      if ! printf '%s\n' "$before" | grep -qxF "$(basename "$path")"; then
+        "$btrfs" subvolume delete "$path"
       fi
     done
     exit 1

@@ -7,6 +7,7 @@
 mod golden;
 mod invalid;
 mod nix;
+mod shell;
 #[allow(
     dead_code,
     reason = "shared with the main test crate, which uses all of it"
@@ -22,31 +23,38 @@ fn main() {
     trials.extend(invalid::trials());
     trials.extend(golden::trials());
     trials.extend(nix::trials());
+    trials.extend(shell::trials());
     libtest_mimic::run(&arguments, trials).exit();
 }
 
-/// A test case that needs `tool`: ignored when it is missing on a developer's
-/// machine, failed when it is missing in CI.
+/// A test case that needs `tools`: ignored when one is missing on a developer's
+/// machine, failed when one is missing in CI.
 fn needing(
-    tool: &str,
+    tools: &[&str],
     name: String,
     test: impl FnOnce() -> Result<(), Failed> + Send + 'static,
 ) -> Trial {
-    let missing = std::process::Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_err();
+    let missing: Vec<String> = tools
+        .iter()
+        .filter(|tool| {
+            std::process::Command::new(tool)
+                .arg("--version")
+                .output()
+                .is_err()
+        })
+        .map(|tool| (*tool).to_owned())
+        .collect();
     let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
-    let tool = tool.to_owned();
-    match (missing, in_ci) {
-        (true, true) => Trial::test(name, move || {
-            Err(
-                format!("{tool} is not installed, and CI must run this check: .ci/run installs it")
-                    .into(),
+    match (missing.is_empty(), in_ci) {
+        (false, true) => Trial::test(name, move || {
+            Err(format!(
+                "{} not installed, and CI must run this check: .ci/run installs it",
+                missing.join(" and ")
             )
+            .into())
         }),
-        (true, false) => Trial::test(name, test).with_ignored_flag(true),
-        (false, _) => Trial::test(name, test),
+        (false, false) => Trial::test(name, test).with_ignored_flag(true),
+        (true, _) => Trial::test(name, test),
     }
 }
 

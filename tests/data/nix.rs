@@ -18,7 +18,7 @@ use crate::support::{no_nul, root};
 
 pub fn trials() -> Vec<Trial> {
     let nix = |name: &str, test: fn() -> Result<(), Failed>| {
-        crate::needing("nix-instantiate", format!("nix::{name}"), test)
+        crate::needing(&["nix-instantiate"], format!("nix::{name}"), test)
     };
     let mut trials = vec![
         nix(
@@ -50,7 +50,7 @@ pub fn trials() -> Vec<Trial> {
     }
     for (name, inventory) in inventories {
         trials.push(crate::needing(
-            "nix-instantiate",
+            &["nix-instantiate"],
             format!("nix::evaluates::{name}"),
             move || rendered_flake_evaluates(&inventory),
         ));
@@ -134,7 +134,7 @@ fn problems(flake_dir: &Path, inventory: &Path) -> Vec<String> {
 }
 
 /// Renders `inventory` into a new directory, as `gen render` would.
-fn render_into_tempdir(inventory: &Path) -> tempfile::TempDir {
+pub fn render_into_tempdir(inventory: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary directory");
     let files = flakegen::render_inventory(inventory).expect("renders");
     let plan = Plan::build(dir.path(), files).expect("plan");

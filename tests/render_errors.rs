@@ -98,6 +98,11 @@ fn output_that_does_not_parse_is_refused_with_its_template_and_target() {
     };
     for file in [
         broken("hosts/c1/default.nix", "{ a = ; }\n"),
+        // rnix parses it; Nix refuses an attribute defined twice.
+        broken(
+            "hosts/c1/default.nix",
+            "{ networking.hostName = \"a\"; networking = { hostName = \"b\"; }; }\n",
+        ),
         broken("services/x.hcl", "job \"x\" {\n"),
     ] {
         match flakegen::check::check(std::slice::from_ref(&file)) {

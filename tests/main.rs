@@ -3,6 +3,7 @@
 mod cli;
 mod diagnostics;
 mod escaping;
+mod free_text;
 mod fuzz;
 mod golden;
 mod output;

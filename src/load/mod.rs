@@ -237,6 +237,19 @@ fn yaml_meaning(error: &serde_saphyr::Error) -> (Code, String, String) {
             format!("Expected {expected} here"),
             "wrong type".to_owned(),
         ),
+        E::NullIntoString { .. } => (
+            Code::YamlWrongType,
+            "Expected a name or text, found nothing (`~` or an empty value)".to_owned(),
+            "nothing here".to_owned(),
+        ),
+        E::InvalidScalar { ty, .. } => (
+            Code::YamlInvalidValue,
+            format!(
+                "Expected {}, found a value out of its range",
+                scalar_name(ty)
+            ),
+            "invalid value".to_owned(),
+        ),
         E::Message { msg, .. } if msg.contains("did not match any variant") => (
             Code::YamlInvalidValue,
             "Expected a port number from 1 to 65535, or `{ static: <port>, to: <port> }`"
@@ -264,6 +277,21 @@ fn yaml_meaning(error: &serde_saphyr::Error) -> (Code, String, String) {
             first_line(&other.to_string()),
             "here".to_owned(),
         ),
+    }
+}
+
+/// A Rust scalar type, as the inventory's reader says it to people.
+fn scalar_name(ty: &str) -> String {
+    let range = |max: u64| format!("a whole number from 0 to {max}");
+    match ty {
+        "u8" => range(u64::from(u8::MAX)),
+        "u16" => range(u64::from(u16::MAX)),
+        "u32" => range(u64::from(u32::MAX)),
+        "u64" | "usize" => range(u64::MAX),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_owned(),
+        "f32" | "f64" => "a number".to_owned(),
+        "bool" => "true or false".to_owned(),
+        other => format!("a {other}"),
     }
 }
 

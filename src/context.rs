@@ -35,7 +35,7 @@ pub struct ClusterView {
     pub quorum: Vec<Peer>,
     /// Number of quorum members: Consul and Nomad `bootstrap_expect`.
     pub quorum_size: usize,
-    /// Addresses of the quorum members: Consul and Nomad join lists.
+    /// Addresses of the quorum members, IPv6 in brackets: Consul and Nomad join lists.
     pub retry_join: Vec<String>,
     /// The replicated NFS services share, when configured.
     pub nfs: Option<NfsView>,
@@ -281,7 +281,7 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         retry_join: cluster
             .quorum
             .iter()
-            .map(|peer| peer.address.clone())
+            .map(|peer| model::url_address(&peer.address))
             .collect(),
         nfs: cluster
             .nfs

@@ -105,7 +105,16 @@ fn check_tag(tag: &Tag, scopes: &mut Vec<BTreeMap<String, Shape>>) -> Result<(),
                 .split_once(" in ")
                 .ok_or_else(|| format!("`{{% {} %}}` has no `in`", tag.body))?;
             check_paths(iterated, scopes)?;
-            let shape = shape_of(iterated.trim(), scopes)?;
+            let iterated = iterated.trim();
+            let is_path = iterated
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'));
+            // What an expression (`range(end=3)`, a filter) yields is not known here.
+            let shape = if is_path {
+                shape_of(iterated, scopes)?
+            } else {
+                Shape::Any
+            };
             scopes.push(loop_bindings(names, &shape));
             Ok(())
         }
@@ -247,7 +256,11 @@ fn words(expression: &str) -> Vec<String> {
                     chars.next();
                 }
                 let is_test = found.last().is_some_and(|last| last == "is");
-                if !(after_pipe || is_test) {
+                // A function (`range(…)`) or a keyword argument (`value=…`) is no variable.
+                let next = expression[end..].trim_start();
+                let named_argument = next.starts_with('=') && !next.starts_with("==");
+                let call = next.starts_with('(');
+                if !(after_pipe || is_test || named_argument || call) {
                     found.push(expression[start..end].to_owned());
                 }
                 after_pipe = false;
@@ -375,6 +388,8 @@ mod tests {
         assert!(check("{{ cluster.name }}").is_err());
         assert!(check("{{ cluster.name | upper }}").is_err());
         assert!(check("{{ cluster.name | upper | nix }}").is_ok());
+        assert!(check("{{ cluster.time_zone | default(value=\"UTC\") | nix }}").is_ok());
+        assert!(check("{% for i in range(end=3) %}{{ i | nix }}{% endfor %}").is_ok());
         assert!(check("{{ (\"a|b\" ~ cluster.name) | hcl }}").is_ok());
     }
 }

@@ -32,6 +32,9 @@ pub struct Global {
     /// Also print each file written or removed.
     #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// Largest inventory read, in bytes; a larger file is refused unread.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = crate::load::MAX_BYTES)]
+    pub max_inventory_bytes: usize,
     /// Directory of template overrides, over the embedded templates file by file
     /// (default: the inventory's `cluster.templates`, else `templates/` beside the inventory).
     #[arg(long, global = true, value_name = "DIR")]

@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::output::plan::{Action, Conflict, Plan};
 use crate::render::Templates;
 use crate::{
-    Prepared, explain, init, inventory, load, output, prepare, render_cluster, report,
+    Prepared, explain, init, inventory, load, output, prepare_within, render_cluster, report,
     template_dir, template_overrides,
 };
 
@@ -67,7 +67,7 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Hosts { inventory, json } => {
-            let prepared = prepare(&inventory.inventory)?;
+            let prepared = prepare_within(&inventory.inventory, global.max_inventory_bytes)?;
             let hosts = explain::hosts(&prepared);
             print_out(&if json {
                 to_json("the host list", &hosts)?
@@ -77,7 +77,7 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { target, host } => {
-            let prepared = prepare(&target.inventory.inventory)?;
+            let prepared = prepare_within(&target.inventory.inventory, global.max_inventory_bytes)?;
             print_out(&explain::explain(&prepared, &host, &target.out)?)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -86,7 +86,7 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
             host,
             service,
         } => {
-            let prepared = prepare(&inventory.inventory)?;
+            let prepared = prepare_within(&inventory.inventory, global.max_inventory_bytes)?;
             print_out(&context_json(
                 &prepared,
                 host.as_deref(),
@@ -114,8 +114,8 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
 
 /// The inventory, for commands that need only its settings: none when there is
 /// no inventory yet.
-fn settings_of(path: &Path) -> Result<Option<inventory::Inventory>, Error> {
-    match load::load(path) {
+fn settings_of(path: &Path, max_bytes: usize) -> Result<Option<inventory::Inventory>, Error> {
+    match load::load(path, max_bytes) {
         Ok(loaded) => Ok(Some(loaded.inventory)),
         Err(Error::NoInventory { .. }) => Ok(None),
         Err(error) => Err(error),
@@ -128,7 +128,7 @@ fn templates(
     global: &Global,
 ) -> Result<ExitCode, Error> {
     let path = &inventory.inventory;
-    let settings = settings_of(path)?;
+    let settings = settings_of(path, global.max_inventory_bytes)?;
     let flag = global.templates.as_deref();
     match command {
         TemplatesCommand::List => {
@@ -237,7 +237,7 @@ fn check(target: &Target, global: &Global) -> Result<ExitCode, Error> {
 /// What rendering would do to the output directory. Warnings are printed on the way.
 fn plan(target: &Target, global: &Global) -> Result<Plan, Error> {
     let path = &target.inventory.inventory;
-    let prepared = prepare(path)?;
+    let prepared = prepare_within(path, global.max_inventory_bytes)?;
     if !global.quiet {
         report::diagnostics(&prepared.source, &prepared.warnings);
     }
@@ -266,7 +266,7 @@ fn describe(action: Action) -> &'static str {
 /// `gen validate`: every diagnostic, for people or as JSON; exit 1 on errors.
 /// `--quiet` leaves out warnings and the summary.
 fn validate(path: &Path, format: Format, global: &Global) -> Result<ExitCode, Error> {
-    let (source, mut problems) = match prepare(path) {
+    let (source, mut problems) = match prepare_within(path, global.max_inventory_bytes) {
         Ok(prepared) => (prepared.source, prepared.warnings),
         Err(Error::Invalid {
             source_text,

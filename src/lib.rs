@@ -46,7 +46,12 @@ pub struct Prepared {
 
 /// Loads, validates and resolves an inventory into the view model templates read.
 pub fn prepare(path: &Path) -> Result<Prepared, Error> {
-    prepare_loaded(load::load(path)?)
+    prepare_within(path, load::MAX_BYTES)
+}
+
+/// [`prepare`], reading no inventory larger than `max_bytes`.
+pub fn prepare_within(path: &Path, max_bytes: usize) -> Result<Prepared, Error> {
+    prepare_loaded(load::load(path, max_bytes)?)
 }
 
 /// [`prepare`] for inventory bytes that are already in memory.

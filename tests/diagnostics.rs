@@ -104,3 +104,25 @@ fn an_endless_file_is_refused_at_the_budget() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stdout).contains("\"yaml::too-large\""));
 }
+
+/// The budget is a setting: lowered, the example is refused; the default reads it.
+#[test]
+fn the_size_budget_is_a_flag() {
+    let validate = |budget: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+            .args([
+                "validate",
+                "--format",
+                "json",
+                "--max-inventory-bytes",
+                budget,
+            ])
+            .current_dir(root())
+            .output()
+            .expect("run gen validate")
+    };
+    let small = validate("1000");
+    assert_eq!(small.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&small.stdout).contains("\"yaml::too-large\""));
+    assert_eq!(validate("100000").status.code(), Some(0));
+}

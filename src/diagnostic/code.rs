@@ -65,7 +65,7 @@ codes! {
     YamlNotUtf8 "yaml::not-utf8" Error "bytes that are not UTF-8"
         hint "save the file as UTF-8";
     YamlTooLarge "yaml::too-large" Error "more than 16 MiB"
-        hint "an inventory describes hosts and services, not data: move large values to files";
+        hint "an inventory describes hosts and services, not data: move large values to files, or raise the budget with `--max-inventory-bytes`";
     YamlUnknownTag "yaml::unknown-tag" Error "a YAML tag gen does not read (`!foo`), whose value would be taken as plain text"
         hint "remove the tag: gen reads plain YAML values (only the core `!!str`, `!!int`, … tags are allowed)";
     YamlNul "yaml::nul" Error "a NUL character in a key or value, which Nix strings, HCL and the shell cannot hold"

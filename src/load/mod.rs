@@ -20,7 +20,8 @@ use crate::inventory::Inventory;
 use crate::source::{Places, Source, floor_boundary, token_len};
 use crate::{keypath, suggest};
 
-/// Largest inventory read: sixteen times a 5,000-host cluster's (about 1 MB).
+/// Largest inventory read by default: sixteen times a 5,000-host cluster's
+/// (about 1 MB). `--max-inventory-bytes` changes it.
 pub const MAX_BYTES: usize = 16 * 1024 * 1024;
 
 /// A parsed inventory with its text and the place of every key and value in it.
@@ -34,7 +35,7 @@ pub struct Loaded {
 /// Reads and parses the inventory at `path`.
 /// Reads no more than one byte past the budget, so a device or a huge file is
 /// refused without being read whole.
-pub fn load(path: &Path) -> Result<Loaded, Error> {
+pub fn load(path: &Path, max_bytes: usize) -> Result<Loaded, Error> {
     let failed = |source: std::io::Error| {
         if source.kind() == std::io::ErrorKind::NotFound {
             Error::NoInventory {
@@ -49,15 +50,24 @@ pub fn load(path: &Path) -> Result<Loaded, Error> {
     };
     let file = std::fs::File::open(path).map_err(failed)?;
     let mut bytes = Vec::new();
-    file.take(MAX_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(failed)?;
-    from_bytes(path.display().to_string(), &bytes)
+    file.take(
+        u64::try_from(max_bytes)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1),
+    )
+    .read_to_end(&mut bytes)
+    .map_err(failed)?;
+    from_bytes_within(path.display().to_string(), &bytes, max_bytes)
 }
 
 /// Parses inventory bytes read from the file called `name`.
 pub fn from_bytes(name: String, bytes: &[u8]) -> Result<Loaded, Error> {
-    let (text, problem) = decode(bytes);
+    from_bytes_within(name, bytes, MAX_BYTES)
+}
+
+/// [`from_bytes`] with a size budget of `max_bytes`.
+pub fn from_bytes_within(name: String, bytes: &[u8], max_bytes: usize) -> Result<Loaded, Error> {
+    let (text, problem) = decode(bytes, max_bytes);
     let source = Source {
         name,
         text: Arc::from(text),
@@ -136,8 +146,8 @@ fn parse(schema: &shape::Schema, text: &str) -> Result<(Inventory, Places), Vec<
 }
 
 /// The text, or why it is not an inventory: too large, or not UTF-8.
-fn decode(bytes: &[u8]) -> (String, Option<Diagnostic>) {
-    if bytes.len() > MAX_BYTES {
+fn decode(bytes: &[u8], max_bytes: usize) -> (String, Option<Diagnostic>) {
+    if bytes.len() > max_bytes {
         // Only the first line is kept, to point at the file's start.
         let first_line = bytes
             .split(|byte| *byte == b'\n')
@@ -146,7 +156,7 @@ fn decode(bytes: &[u8]) -> (String, Option<Diagnostic>) {
         let first_line = String::from_utf8_lossy(&first_line[..first_line.len().min(200)]);
         let problem = Diagnostic::new(
             Code::YamlTooLarge,
-            format!("The inventory is larger than the {MAX_BYTES} bytes gen reads"),
+            format!("The inventory is larger than the {max_bytes} bytes gen reads"),
         )
         .at_span(0, first_line.len(), "the file");
         return (first_line.into_owned(), Some(problem));

@@ -64,11 +64,14 @@ fn prepare_loaded(loaded: load::Loaded) -> Result<Prepared, Error> {
         source,
         inventory,
         places,
+        problems,
     } = loaded;
-    let (errors, warnings): (Vec<_>, Vec<_>) =
-        validate::validate(&inventory, &source.text, &places)
-            .into_iter()
-            .partition(|problem| problem.severity == Severity::Error);
+    let mut found = problems;
+    found.extend(validate::validate(&inventory, &source.text, &places));
+    found.sort_by_key(|problem| problem.at.map_or(usize::MAX, |span| span.offset()));
+    let (errors, warnings): (Vec<_>, Vec<_>) = found
+        .into_iter()
+        .partition(|problem| problem.severity == Severity::Error);
     if !errors.is_empty() {
         return Err(Error::Invalid {
             source_text: source,

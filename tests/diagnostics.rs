@@ -126,3 +126,17 @@ fn the_size_budget_is_a_flag() {
     assert!(String::from_utf8_lossy(&small.stdout).contains("\"yaml::too-large\""));
     assert_eq!(validate("100000").status.code(), Some(0));
 }
+
+/// Unknown keys are read past, so the rules report the rest in the same run.
+#[test]
+fn a_misspelt_key_does_not_hide_rule_problems() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+        .args(["validate", "--format", "json", "--inventory"])
+        .arg("tests/fixtures/invalid/yaml-unknown-key-and-rule-problems.yaml")
+        .current_dir(root())
+        .output()
+        .expect("run gen validate");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("\"yaml::unknown-key\""), "{stdout}");
+    assert!(stdout.contains("\"hosts::duplicate-address\""), "{stdout}");
+}

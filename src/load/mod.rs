@@ -30,6 +30,9 @@ pub struct Loaded {
     pub inventory: Inventory,
     /// Places by JSON pointer (`/hosts/c1/address`).
     pub places: Places,
+    /// Shape problems that did not stop the reading: unknown keys, read past so
+    /// the rules can still report the rest in the same run.
+    pub problems: Vec<Diagnostic>,
 }
 
 /// Reads and parses the inventory at `path`.
@@ -97,10 +100,11 @@ pub fn from_bytes_within(name: String, bytes: &[u8], max_bytes: usize) -> Result
     }
     let schema = shape::Schema::inventory()?;
     match parse(schema, &source.text) {
-        Ok((inventory, places)) => Ok(Loaded {
+        Ok((inventory, places, problems)) => Ok(Loaded {
             source,
             inventory,
             places,
+            problems,
         }),
         Err(problems) => Err(Error::Invalid {
             source_text: source,
@@ -112,7 +116,10 @@ pub fn from_bytes_within(name: String, bytes: &[u8], max_bytes: usize) -> Result
 /// Parses inventory text twice at once: as a generic tree, whose shape is
 /// checked against the inventory's schema so every shape problem is found in
 /// one run, and into the typed inventory, which is used when the shape is right.
-fn parse(schema: &shape::Schema, text: &str) -> Result<(Inventory, Places), Vec<Diagnostic>> {
+fn parse(
+    schema: &shape::Schema,
+    text: &str,
+) -> Result<(Inventory, Places, Vec<Diagnostic>), Vec<Diagnostic>> {
     let options = || {
         serde_saphyr::options! {
             budget: serde_saphyr::budget! {
@@ -125,24 +132,34 @@ fn parse(schema: &shape::Schema, text: &str) -> Result<(Inventory, Places), Vec<
             duplicate_keys: DuplicateKeyPolicy::Error,
         }
     };
-    let shaped = || -> Result<Places, Vec<Diagnostic>> {
+    let shaped = || -> Result<(Places, serde_json::Value, Vec<Diagnostic>), Vec<Diagnostic>> {
         let root: serde_saphyr::Spanned<tree::Node> =
             serde_saphyr::from_str_with_options(text, options())
                 .map_err(|error| vec![diagnose(text, &error)])?;
         let places = tree::places(&root, &|location| offset_of(text, location));
-        let problems = shape::check(schema, &root.value.to_json(), &places, text);
-        if problems.is_empty() {
-            Ok(places)
-        } else {
-            Err(problems)
-        }
+        let instance = root.value.to_json();
+        let problems = shape::check(schema, &instance, &places, text);
+        Ok((places, instance, problems))
     };
     let typed = || serde_saphyr::from_str_with_options::<Inventory>(text, options());
-    let (places, inventory) = rayon::join(shaped, typed);
-    let places = places?;
-    inventory
-        .map(|inventory| (inventory, places))
-        .map_err(|error| vec![diagnose(text, &error)])
+    let (shaped, inventory) = rayon::join(shaped, typed);
+    let (places, instance, problems) = shaped?;
+    if problems.is_empty() {
+        return inventory
+            .map(|inventory| (inventory, places, problems))
+            .map_err(|error| vec![diagnose(text, &error)]);
+    }
+    // Unknown keys change nothing else: read without them, the rules can run.
+    let Some(known) = shape::without_unknown_keys(schema, instance) else {
+        return Err(problems);
+    };
+    match serde_json::to_string(&known)
+        .ok()
+        .and_then(|json| serde_saphyr::from_str_with_options::<Inventory>(&json, options()).ok())
+    {
+        Some(inventory) => Ok((inventory, places, problems)),
+        None => Err(problems),
+    }
 }
 
 /// The text, or why it is not an inventory: too large, or not UTF-8.

@@ -12,7 +12,6 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Place, Places, token_len};
 use crate::suggest;
 
-/// Shape problems of `instance`, located through `places`.
 /// The inventory's schema and its validator, compiled once per run.
 pub struct Schema {
     schema: Value,
@@ -34,6 +33,28 @@ impl Schema {
         let validator = jsonschema::validator_for(&schema).map_err(|error| error.to_string())?;
         Ok(Self { schema, validator })
     }
+}
+
+/// `instance` without the keys the schema does not know, when nothing else is
+/// wrong with its shape; `None` when something is.
+pub fn without_unknown_keys(schema: &Schema, mut instance: Value) -> Option<Value> {
+    let mut unknown: Vec<(String, Vec<String>)> = Vec::new();
+    for error in schema.validator.iter_errors(&instance) {
+        match error.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected } => unknown.push((
+                error.instance_path().as_str().to_owned(),
+                unexpected.clone(),
+            )),
+            _ => return None,
+        }
+    }
+    for (pointer, keys) in unknown {
+        let object = instance.pointer_mut(&pointer)?.as_object_mut()?;
+        for key in keys {
+            object.remove(&key);
+        }
+    }
+    schema.validator.is_valid(&instance).then_some(instance)
 }
 
 /// Shape problems of `instance`, located through `places`.

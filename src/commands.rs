@@ -266,7 +266,13 @@ fn describe(action: Action) -> &'static str {
 /// `gen validate`: every diagnostic, for people or as JSON; exit 1 on errors.
 /// `--quiet` leaves out warnings and the summary.
 fn validate(path: &Path, format: Format, global: &Global) -> Result<ExitCode, Error> {
-    let (source, mut problems) = match prepare_within(path, global.max_inventory_bytes) {
+    // The templates the inventory names are part of what renders: they load too.
+    let prepared = prepare_within(path, global.max_inventory_bytes).and_then(|prepared| {
+        let overrides =
+            template_overrides(global.templates.as_deref(), path, Some(&prepared.inventory));
+        Templates::load(overrides.as_deref()).map(|_| prepared)
+    });
+    let (source, mut problems) = match prepared {
         Ok(prepared) => (prepared.source, prepared.warnings),
         Err(Error::Invalid {
             source_text,

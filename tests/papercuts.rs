@@ -284,3 +284,19 @@ fn a_value_without_a_serialising_filter_is_refused() {
     );
     assert!(!wrote);
 }
+
+/// What renders is checked by validate too: a template directory the inventory
+/// names, and the templates in it.
+#[test]
+fn validate_loads_the_templates_the_inventory_names() {
+    let missing = workspace("  templates: nope\n");
+    let output = gen_in(missing.path(), &["validate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let broken = workspace("  templates: mine\n");
+    let dir = broken.path().join("mine/services");
+    std::fs::create_dir_all(&dir).expect("override directory");
+    std::fs::write(dir.join("job.hcl"), "job {{ service.nmae | hcl }} {\n}\n").expect("override");
+    let output = gen_in(broken.path(), &["validate"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("nmae"), "{}", stderr(&output));
+}

@@ -105,14 +105,6 @@ impl Rules<'_> {
         };
         Some((offset, len))
     }
-
-    fn managed_hosts(&self) -> impl Iterator<Item = (&String, &crate::inventory::Host)> {
-        self.inventory
-            .hosts
-            .iter()
-            .filter(|(_, host)| host.value.managed)
-            .map(|(name, host)| (name, &host.value))
-    }
 }
 
 impl<'a> Rules<'a> {

@@ -22,8 +22,46 @@ const RESERVED_PORTS: [(u16, &str); 10] = [
 ];
 const DYNAMIC_PORTS: std::ops::RangeInclusive<u16> = 20000..=32000;
 
+/// The Nomad workers, counted once: how many, which, and how many have each role.
+struct Workers<'a> {
+    names: std::collections::BTreeSet<&'a str>,
+    by_role: BTreeMap<Role, usize>,
+}
+
+impl<'a> Workers<'a> {
+    fn of(rules: &Rules<'a>) -> Self {
+        let mut workers = Workers {
+            names: std::collections::BTreeSet::new(),
+            by_role: BTreeMap::new(),
+        };
+        for (name, host) in rules.workers() {
+            workers.names.insert(name);
+            for role in &host.roles {
+                *workers.by_role.entry(role.value).or_default() += 1;
+            }
+        }
+        workers
+    }
+
+    fn count(&self) -> usize {
+        self.names.len()
+    }
+
+    /// How many workers a placement matches.
+    fn matching(&self, placement: &Placement, primary: Option<&str>) -> usize {
+        match placement {
+            Placement::NfsPrimary => {
+                primary.map_or(0, |primary| usize::from(self.names.contains(primary)))
+            }
+            Placement::Host(wanted) => usize::from(self.names.contains(wanted.as_str())),
+            Placement::Role(role) => self.by_role.get(role).copied().unwrap_or(0),
+        }
+    }
+}
+
 pub(super) fn check(rules: &mut Rules) {
     let inventory = rules.inventory;
+    let workers = Workers::of(rules);
     let mut static_ports: BTreeMap<u16, (String, String)> = BTreeMap::new();
     for (name, service) in &inventory.services {
         let value = &service.value;
@@ -38,17 +76,12 @@ pub(super) fn check(rules: &mut Rules) {
         }
         data(rules, name, value);
         memory(rules, name, value);
-        placement(rules, name, value);
-        count_fits_workers(rules, name, value);
+        placement(rules, name, value, &workers);
+        count_fits_workers(rules, name, value, &workers);
         health_check(rules, name, value);
         environment(rules, name, value);
     }
-    let has_worker = rules.managed_hosts().any(|(_, host)| {
-        host.roles
-            .iter()
-            .any(|role| role.value == Role::NomadWorker)
-    });
-    if let (false, Some(name)) = (has_worker, inventory.services.keys().next()) {
+    if let (0, Some(name)) = (workers.count(), inventory.services.keys().next()) {
         rules.flag(
             Code::ServiceNoWorkers,
             key(&["services", name], "no host can run this"),
@@ -179,14 +212,14 @@ fn ports(
     }
 }
 
-fn placement(rules: &mut Rules, name: &str, service: &Service) {
+fn placement(rules: &mut Rules, name: &str, service: &Service, workers: &Workers) {
     let Some(prefer) = &service.prefer else {
         return;
     };
     let inventory = rules.inventory;
     let wanted = prefer.value.as_str();
     if let Some(placement) = inventory.placement(wanted) {
-        placement_reaches_workers(rules, name, service, &placement);
+        placement_reaches_workers(rules, name, service, &placement, workers);
         return;
     }
     let help = if wanted == NFS_PRIMARY {
@@ -207,35 +240,30 @@ fn placement(rules: &mut Rules, name: &str, service: &Service) {
 }
 
 /// A preference no worker matches places nothing; one every worker matches
-/// says nothing; a static port holds one instance per worker.
+/// says nothing.
 fn placement_reaches_workers(
     rules: &mut Rules,
     name: &str,
     service: &Service,
     placement: &Placement,
+    workers: &Workers,
 ) {
-    let share = rules.services_share();
-    let workers = rules.workers();
-    let matching = workers
-        .iter()
-        .filter(|(host_name, host)| match placement {
-            Placement::NfsPrimary => share.is_some_and(|share| share.primary.value == **host_name),
-            Placement::Host(wanted) => *host_name == wanted,
-            Placement::Role(role) => host.roles.iter().any(|declared| declared.value == *role),
-        })
-        .count();
+    let primary = rules
+        .services_share()
+        .map(|share| share.primary.value.as_str());
+    let matching = workers.matching(placement, primary);
     let wanted = service
         .prefer
         .as_ref()
         .map_or("", |prefer| prefer.value.as_str());
     let prefer = ["services", name, "prefer"];
-    if matching == 0 && !workers.is_empty() {
+    if matching == 0 && workers.count() > 0 {
         rules.flag(
             Code::ReferencePlacementWithoutWorkers,
             value(&prefer, "no worker here"),
             format!("`{wanted}` of `{name}` matches no Nomad worker"),
         );
-    } else if matching == workers.len() && workers.len() > 1 {
+    } else if matching == workers.count() && workers.count() > 1 {
         rules.flag(
             Code::ReferencePlacementMatchesAll,
             value(&prefer, "every worker"),
@@ -245,8 +273,8 @@ fn placement_reaches_workers(
 }
 
 /// A static port is taken once per host: no more instances than workers.
-fn count_fits_workers(rules: &mut Rules, name: &str, service: &Service) {
-    let workers = rules.workers().len();
+fn count_fits_workers(rules: &mut Rules, name: &str, service: &Service, workers: &Workers) {
+    let workers = workers.count();
     let has_static_port = service.ports.values().any(|port| port.host().is_some());
     if has_static_port
         && workers > 0

@@ -45,7 +45,7 @@ fn nix_problem(text: &str) -> Option<String> {
     let parsed = rnix::Root::parse(text);
     match parsed.errors().first() {
         Some(first) => Some(format!("{first}{}", line_of(text, first))),
-        None => duplicate_attribute(text),
+        None => duplicate_attribute(text, &parsed.syntax()),
     }
 }
 
@@ -70,11 +70,10 @@ fn line_of(text: &str, error: &rnix::ParseError) -> String {
 #[derive(Default)]
 struct Defined(std::collections::HashMap<String, Option<Defined>>);
 
-/// The first attribute some set or `let` of `text` defines twice.
-fn duplicate_attribute(text: &str) -> Option<String> {
+/// The first attribute some set or `let` of `text` (parsed as `root`) defines twice.
+fn duplicate_attribute(text: &str, root: &rnix::SyntaxNode) -> Option<String> {
     use rnix::ast;
     use rowan::ast::AstNode;
-    let root = rnix::Root::parse(text).syntax();
     for node in root.descendants() {
         let merged_into_parent = node.parent().is_some_and(|parent| {
             ast::AttrpathValue::can_cast(parent.kind()) && ast::AttrSet::can_cast(node.kind())
@@ -190,7 +189,10 @@ fn attr_name(attr: &rnix::ast::Attr) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::duplicate_attribute;
+    /// The attribute `text` defines twice, if any.
+    fn duplicate_attribute(text: &str) -> Option<String> {
+        super::duplicate_attribute(text, &rnix::Root::parse(text).syntax())
+    }
 
     #[test]
     fn finds_attributes_nix_would_refuse() {

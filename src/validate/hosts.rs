@@ -248,7 +248,8 @@ fn addresses(rules: &mut Rules) {
             continue;
         }
         unbindable(rules, name, &address);
-        match first_use.get(&canonical(&address)) {
+        let named = canonical(&address);
+        match first_use.get(&named) {
             Some(other) => {
                 let first = rules
                     .span(value(&["hosts", other, "address"], ""))
@@ -268,7 +269,7 @@ fn addresses(rules: &mut Rules) {
                     .also(first, "also used here");
             }
             None => {
-                first_use.insert(canonical(&address), name);
+                first_use.insert(named, name);
             }
         }
     }

@@ -10,18 +10,11 @@ use libtest_mimic::{Failed, Trial};
 use crate::support::{render, root};
 
 pub fn trials() -> Vec<Trial> {
-    let fixtures = crate::entries(&root().join("tests/fixtures/valid"));
-    assert!(fixtures.len() >= 3, "the valid fixtures are missing");
-    fixtures
+    crate::valid_fixtures()
         .into_iter()
-        .map(|fixture| {
-            let name = fixture
-                .file_name()
-                .expect("fixture name")
-                .to_string_lossy()
-                .into_owned();
+        .map(|(name, inventory)| {
             Trial::test(format!("golden::{name}"), move || {
-                snapshot_tree(&fixture.join("inventory.yaml"), &name)
+                snapshot_tree(&inventory, &name)
             })
         })
         .collect()

@@ -58,6 +58,24 @@ fn needing(
     }
 }
 
+/// Name and inventory of each valid fixture (`tests/fixtures/valid/<name>/inventory.yaml`).
+fn valid_fixtures() -> Vec<(String, std::path::PathBuf)> {
+    let fixtures: Vec<(String, std::path::PathBuf)> =
+        entries(&support::root().join("tests/fixtures/valid"))
+            .into_iter()
+            .map(|fixture| {
+                let name = fixture
+                    .file_name()
+                    .expect("fixture name")
+                    .to_string_lossy()
+                    .into_owned();
+                (name, fixture.join("inventory.yaml"))
+            })
+            .collect();
+    assert!(fixtures.len() >= 3, "the valid fixtures are missing");
+    fixtures
+}
+
 /// Each entry of `dir`, sorted.
 fn entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)

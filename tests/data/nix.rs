@@ -40,14 +40,7 @@ pub fn trials() -> Vec<Trial> {
         ),
     ];
     let mut inventories = vec![("starter".to_owned(), root().join("src/starter.yaml"))];
-    for fixture in crate::entries(&root().join("tests/fixtures/valid")) {
-        let name = fixture
-            .file_name()
-            .expect("fixture name")
-            .to_string_lossy()
-            .into_owned();
-        inventories.push((name, fixture.join("inventory.yaml")));
-    }
+    inventories.extend(crate::valid_fixtures());
     for (name, inventory) in inventories {
         trials.push(crate::needing(
             &["nix-instantiate"],

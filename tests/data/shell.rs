@@ -10,14 +10,11 @@ use crate::support::root;
 
 pub fn trials() -> Vec<Trial> {
     let mut flakes = vec![("example".to_owned(), None)];
-    for fixture in crate::entries(&root().join("tests/fixtures/valid")) {
-        let name = fixture
-            .file_name()
-            .expect("fixture name")
-            .to_string_lossy()
-            .into_owned();
-        flakes.push((name, Some(fixture.join("inventory.yaml"))));
-    }
+    flakes.extend(
+        crate::valid_fixtures()
+            .into_iter()
+            .map(|(name, inventory)| (name, Some(inventory))),
+    );
     flakes
         .into_iter()
         .map(|(name, inventory)| {

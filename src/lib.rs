@@ -65,9 +65,14 @@ fn prepare_loaded(loaded: load::Loaded) -> Result<Prepared, Error> {
         inventory,
         places,
         problems,
+        unchecked,
     } = loaded;
     let mut found = problems;
-    found.extend(validate::validate(&inventory, &source.text, &places));
+    found.extend(
+        validate::validate(&inventory, &source.text, &places)
+            .into_iter()
+            .filter(|problem| !unchecked.covers(problem, &source.text)),
+    );
     found.sort_by_key(|problem| problem.at.map_or(usize::MAX, |span| span.offset()));
     let (errors, warnings): (Vec<_>, Vec<_>) = found
         .into_iter()

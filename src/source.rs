@@ -48,9 +48,14 @@ pub fn pointer<S: AsRef<str>>(path: &[S]) -> String {
     let mut pointer = String::new();
     for segment in path {
         pointer.push('/');
-        pointer.push_str(&segment.as_ref().replace('~', "~0").replace('/', "~1"));
+        pointer.push_str(&pointer_segment(segment.as_ref()));
     }
     pointer
+}
+
+/// One key as a JSON pointer segment: `~` and `/` escaped.
+pub fn pointer_segment(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
 /// `offset`, moved back onto a character boundary inside `text`.

@@ -30,9 +30,55 @@ pub struct Loaded {
     pub inventory: Inventory,
     /// Places by JSON pointer (`/hosts/c1/address`).
     pub places: Places,
-    /// Shape problems that did not stop the reading: unknown keys, read past so
-    /// the rules can still report the rest in the same run.
+    /// Shape problems that did not stop the reading: the parts holding them
+    /// are left out, so the rules can still report the rest in the same run.
     pub problems: Vec<Diagnostic>,
+    /// The parts left out, whose rule problems would follow from the shape's.
+    pub unchecked: Unchecked,
+}
+
+/// The parts of an inventory that hold a shape error: the rules do not judge
+/// them, nor references to the hosts or services among them.
+#[derive(Debug, Default)]
+pub struct Unchecked {
+    paths: Vec<String>,
+    names: Vec<String>,
+}
+
+impl Unchecked {
+    fn new(damaged: Vec<shape::Damaged>, places: &Places) -> Self {
+        let mut unchecked = Self::default();
+        for part in damaged {
+            if let Some(place) = places.get(&part.pointer) {
+                unchecked.paths.push(place.path.clone());
+            }
+            unchecked.names.extend(part.name);
+        }
+        unchecked
+    }
+
+    /// Whether a rule's `problem` is about an unchecked part, or points at the
+    /// name of one, so it follows from a shape error instead of being its own.
+    pub fn covers(&self, problem: &Diagnostic, text: &str) -> bool {
+        let inside = |path: &String| {
+            problem
+                .path
+                .strip_prefix(path.as_str())
+                .is_some_and(|rest| {
+                    rest.is_empty() || rest.starts_with('.') || rest.starts_with('[')
+                })
+        };
+        let names_one = || {
+            problem.at.is_some_and(|span| {
+                let quoted = text
+                    .get(span.offset()..span.offset() + span.len())
+                    .unwrap_or_default();
+                let name = quoted.trim_matches(|c| c == '"' || c == '\'');
+                self.names.iter().any(|unchecked| unchecked == name)
+            })
+        };
+        self.paths.iter().any(inside) || names_one()
+    }
 }
 
 /// Reads and parses the inventory at `path`.
@@ -100,11 +146,17 @@ pub fn from_bytes_within(name: String, bytes: &[u8], max_bytes: usize) -> Result
     }
     let schema = shape::Schema::inventory()?;
     match parse(schema, &source.text) {
-        Ok((inventory, places, problems)) => Ok(Loaded {
+        Ok(Parsed {
+            inventory,
+            places,
+            problems,
+            unchecked,
+        }) => Ok(Loaded {
             source,
             inventory,
             places,
             problems,
+            unchecked,
         }),
         Err(problems) => Err(Error::Invalid {
             source_text: source,
@@ -116,10 +168,7 @@ pub fn from_bytes_within(name: String, bytes: &[u8], max_bytes: usize) -> Result
 /// Parses inventory text twice at once: as a generic tree, whose shape is
 /// checked against the inventory's schema so every shape problem is found in
 /// one run, and into the typed inventory, which is used when the shape is right.
-fn parse(
-    schema: &shape::Schema,
-    text: &str,
-) -> Result<(Inventory, Places, Vec<Diagnostic>), Vec<Diagnostic>> {
+fn parse(schema: &shape::Schema, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
     let options = || {
         serde_saphyr::options! {
             budget: serde_saphyr::budget! {
@@ -146,20 +195,36 @@ fn parse(
     let (places, instance, problems) = shaped?;
     if problems.is_empty() {
         return inventory
-            .map(|inventory| (inventory, places, problems))
+            .map(|inventory| Parsed {
+                inventory,
+                places,
+                problems,
+                unchecked: Unchecked::default(),
+            })
             .map_err(|error| vec![diagnose(text, &error)]);
     }
-    // Unknown keys change nothing else: read without them, the rules can run.
-    let Some(known) = shape::without_unknown_keys(schema, instance) else {
+    let Some(readable) = shape::readable_part(schema, instance) else {
         return Err(problems);
     };
-    match serde_json::to_string(&known)
+    match serde_json::to_string(&readable.instance)
         .ok()
         .and_then(|json| serde_saphyr::from_str_with_options::<Inventory>(&json, options()).ok())
     {
-        Some(inventory) => Ok((inventory, places, problems)),
+        Some(inventory) => Ok(Parsed {
+            inventory,
+            unchecked: Unchecked::new(readable.damaged, &places),
+            places,
+            problems,
+        }),
         None => Err(problems),
     }
+}
+
+struct Parsed {
+    inventory: Inventory,
+    places: Places,
+    problems: Vec<Diagnostic>,
+    unchecked: Unchecked,
 }
 
 /// The text, or why it is not an inventory: too large, or not UTF-8.

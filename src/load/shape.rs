@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::error::Error;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::source::{Place, Places, token_len};
+use crate::source::{Place, Places, pointer, pointer_segment, token_len};
 use crate::suggest;
 
 /// The inventory's schema and its validator, compiled once per run.
@@ -33,34 +33,220 @@ impl Schema {
         let validator = jsonschema::validator_for(&schema).map_err(|error| error.to_string())?;
         Ok(Self { schema, validator })
     }
+
+    /// The keys the schema allows in the object at `pointer`.
+    pub(super) fn properties_at(&self, pointer: &str) -> Vec<String> {
+        let mut schema = self.resolve(&self.schema);
+        for segment in pointer.split('/').skip(1) {
+            let segment = segment.replace("~1", "/").replace("~0", "~");
+            schema = match self.child(schema, &segment) {
+                Some(child) => child,
+                None => return Vec::new(),
+            };
+        }
+        schema["properties"]
+            .as_object()
+            .map(|properties| properties.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The schema of `segment` inside `schema`, through references and optional values.
+    fn child<'s>(&'s self, schema: &'s Value, segment: &str) -> Option<&'s Value> {
+        let schema = self.resolve(schema);
+        if let Some(child) = schema["properties"].get(segment) {
+            return Some(self.resolve(child));
+        }
+        if let Some(child) = schema
+            .get("additionalProperties")
+            .filter(|child| child.is_object())
+        {
+            return Some(self.resolve(child));
+        }
+        if let Some(child) = schema.get("items").filter(|child| child.is_object()) {
+            return Some(self.resolve(child));
+        }
+        schema["anyOf"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find_map(|branch| self.child(branch, segment))
+    }
+
+    /// `schema` with `$ref` followed and an optional value's `null` branch set aside.
+    fn resolve<'s>(&'s self, schema: &'s Value) -> &'s Value {
+        let mut schema = schema;
+        for _ in 0..8 {
+            if let Some(reference) = schema["$ref"].as_str() {
+                let Some(target) = reference
+                    .strip_prefix('#')
+                    .and_then(|pointer| self.schema.pointer(pointer))
+                else {
+                    return schema;
+                };
+                schema = target;
+                continue;
+            }
+            let non_null: Vec<&Value> = schema["anyOf"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|branch| branch["type"] != "null")
+                .collect();
+            match non_null.as_slice() {
+                [only]
+                    if schema["anyOf"]
+                        .as_array()
+                        .is_some_and(|branches| branches.len() == 2) =>
+                {
+                    schema = only;
+                }
+                _ => return schema,
+            }
+        }
+        schema
+    }
+
+    /// The part a shape error at `at` damages: the outermost named entry
+    /// holding it, else the mapping or list holding it.
+    fn damaged(&self, at: &[String]) -> Damaged {
+        match (1..=at.len()).find(|len| self.is_named_entry(&at[..*len])) {
+            Some(len) => Damaged {
+                pointer: pointer(&at[..len]),
+                name: Some(at[len - 1].clone()),
+            },
+            None => Damaged {
+                pointer: pointer(&at[..at.len() - 1]),
+                name: None,
+            },
+        }
+    }
+
+    /// Whether `at` is an entry of a mapping whose keys the user names (a host,
+    /// a service), not a key the schema defines.
+    fn is_named_entry(&self, at: &[String]) -> bool {
+        let Some((name, parent)) = at.split_last() else {
+            return false;
+        };
+        let mut schema = self.resolve(&self.schema);
+        for segment in parent {
+            schema = match self.child(schema, segment) {
+                Some(child) => child,
+                None => return false,
+            };
+        }
+        schema["properties"].get(name).is_none() && schema["additionalProperties"].is_object()
+    }
 }
 
-/// `instance` without the keys the schema does not know, when nothing else is
-/// wrong with its shape; `None` when something is.
-pub fn without_unknown_keys(schema: &Schema, mut instance: Value) -> Option<Value> {
-    let mut unknown: Vec<(String, Vec<String>)> = Vec::new();
-    for error in schema.validator.iter_errors(&instance) {
-        match error.kind() {
-            ValidationErrorKind::AdditionalProperties { unexpected } => unknown.push((
-                error.instance_path().as_str().to_owned(),
-                unexpected.clone(),
-            )),
-            _ => return None,
+/// What can still be read of an instance whose shape is wrong.
+pub struct Readable {
+    /// The instance without unknown keys and without each smallest part that
+    /// holds a shape error, so it fits the schema.
+    pub instance: Value,
+    /// The parts holding a shape error, by JSON pointer: the host, service or
+    /// other named entry around it, else the mapping around it. What the rules
+    /// would say about them, or about references to a named one, follows from
+    /// the shape error.
+    pub damaged: Vec<Damaged>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Damaged {
+    pub pointer: String,
+    /// The entry's name, when the user names it (`hosts.<name>`).
+    pub name: Option<String>,
+}
+
+/// Rounds of leaving parts out before giving up: each round leaves out every
+/// erroneous part at once, so a round per level of nesting is enough.
+const MAX_ROUNDS: usize = 16;
+
+/// `instance` with unknown keys removed and every part holding another shape
+/// error left out (a list item, an optional key, the entry holding a missing
+/// key), so the rules can check the rest; `None` when nothing fits.
+pub fn readable_part(schema: &Schema, mut instance: Value) -> Option<Readable> {
+    let mut damaged = Vec::new();
+    for _ in 0..MAX_ROUNDS {
+        let mut parts: Vec<Vec<String>> = Vec::new();
+        for error in schema.validator.iter_errors(&instance) {
+            let at = segments(error.instance_path().as_str());
+            match error.kind() {
+                ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    for key in unexpected {
+                        let mut part = at.clone();
+                        part.push(key.clone());
+                        // A misspelt key leaves its entry without the key it meant.
+                        damaged.push(schema.damaged(&part));
+                        parts.push(part);
+                    }
+                }
+                _ if at.is_empty() => return None,
+                _ => {
+                    damaged.push(schema.damaged(&at));
+                    parts.push(at);
+                }
+            }
+        }
+        if parts.is_empty() {
+            damaged.sort();
+            damaged.dedup();
+            return Some(Readable { instance, damaged });
+        }
+        // Deepest and last first, so removing a list item moves none still to remove.
+        parts.sort_by(|a, b| by_position(b, a));
+        parts.dedup();
+        for part in &parts {
+            remove(&mut instance, part);
         }
     }
-    for (pointer, keys) in unknown {
-        let object = instance.pointer_mut(&pointer)?.as_object_mut()?;
-        for key in keys {
-            object.remove(&key);
+    None
+}
+
+fn segments(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|segment| segment.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+/// Pointers ordered as the document is, list indices by number.
+fn by_position(a: &[String], b: &[String]) -> std::cmp::Ordering {
+    let key = |segment: &String| (segment.parse::<usize>().ok(), segment.clone());
+    a.iter().map(key).cmp(b.iter().map(key))
+}
+
+fn remove(instance: &mut Value, at: &[String]) {
+    let Some((last, parent)) = at.split_last() else {
+        return;
+    };
+    let parent = parent
+        .iter()
+        .try_fold(instance, |node, segment| match node {
+            Value::Object(map) => map.get_mut(segment),
+            Value::Array(items) => items.get_mut(segment.parse::<usize>().ok()?),
+            _ => None,
+        });
+    match parent {
+        Some(Value::Object(map)) => {
+            map.remove(last);
         }
+        Some(Value::Array(items)) => {
+            if let Some(index) = last
+                .parse::<usize>()
+                .ok()
+                .filter(|index| *index < items.len())
+            {
+                items.remove(index);
+            }
+        }
+        _ => {}
     }
-    schema.validator.is_valid(&instance).then_some(instance)
 }
 
 /// Shape problems of `instance`, located through `places`.
 pub fn check(schema: &Schema, instance: &Value, places: &Places, text: &str) -> Vec<Diagnostic> {
     let validator = &schema.validator;
-    let schema = &schema.schema;
     let shape = Shape {
         schema,
         instance,
@@ -78,7 +264,7 @@ pub fn check(schema: &Schema, instance: &Value, places: &Places, text: &str) -> 
 }
 
 struct Shape<'a> {
-    schema: &'a Value,
+    schema: &'a Schema,
     instance: &'a Value,
     places: &'a Places,
     text: &'a str,
@@ -89,13 +275,10 @@ impl Shape<'_> {
         let pointer = error.instance_path().as_str();
         match error.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
-                let known = self.properties_at(pointer);
+                let known = self.schema.properties_at(pointer);
                 let known: Vec<&str> = known.iter().map(String::as_str).collect();
                 for key in unexpected {
-                    let place = self.place(&format!(
-                        "{pointer}/{}",
-                        key.replace('~', "~0").replace('/', "~1")
-                    ));
+                    let place = self.place(&format!("{pointer}/{}", pointer_segment(key)));
                     let problem =
                         Diagnostic::new(Code::YamlUnknownKey, format!("Unknown key `{key}`"))
                             .help(suggest::hint(key, &known));
@@ -212,7 +395,7 @@ impl Shape<'_> {
             }
             Value::Object(map) => {
                 for (key, item) in map {
-                    let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                    let child = format!("{pointer}/{}", pointer_segment(key));
                     if key.contains('\0') {
                         let place = self.place(&child);
                         let problem =
@@ -258,78 +441,6 @@ impl Shape<'_> {
             Some(offset) => problem.at_span(offset, token_len(self.text, offset), label),
             None => problem,
         }
-    }
-
-    /// The keys the schema allows in the object at `pointer`.
-    fn properties_at(&self, pointer: &str) -> Vec<String> {
-        let mut schema = self.resolve(self.schema);
-        for segment in pointer.split('/').skip(1) {
-            let segment = segment.replace("~1", "/").replace("~0", "~");
-            schema = match self.child(schema, &segment) {
-                Some(child) => child,
-                None => return Vec::new(),
-            };
-        }
-        schema["properties"]
-            .as_object()
-            .map(|properties| properties.keys().cloned().collect())
-            .unwrap_or_default()
-    }
-
-    /// The schema of `segment` inside `schema`, through references and optional values.
-    fn child<'s>(&'s self, schema: &'s Value, segment: &str) -> Option<&'s Value> {
-        let schema = self.resolve(schema);
-        if let Some(child) = schema["properties"].get(segment) {
-            return Some(self.resolve(child));
-        }
-        if let Some(child) = schema
-            .get("additionalProperties")
-            .filter(|child| child.is_object())
-        {
-            return Some(self.resolve(child));
-        }
-        if let Some(child) = schema.get("items").filter(|child| child.is_object()) {
-            return Some(self.resolve(child));
-        }
-        schema["anyOf"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find_map(|branch| self.child(branch, segment))
-    }
-
-    /// `schema` with `$ref` followed and an optional value's `null` branch set aside.
-    fn resolve<'s>(&'s self, schema: &'s Value) -> &'s Value {
-        let mut schema = schema;
-        for _ in 0..8 {
-            if let Some(reference) = schema["$ref"].as_str() {
-                let Some(target) = reference
-                    .strip_prefix('#')
-                    .and_then(|pointer| self.schema.pointer(pointer))
-                else {
-                    return schema;
-                };
-                schema = target;
-                continue;
-            }
-            let non_null: Vec<&Value> = schema["anyOf"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|branch| branch["type"] != "null")
-                .collect();
-            match non_null.as_slice() {
-                [only]
-                    if schema["anyOf"]
-                        .as_array()
-                        .is_some_and(|branches| branches.len() == 2) =>
-                {
-                    schema = only;
-                }
-                _ => return schema,
-            }
-        }
-        schema
     }
 }
 

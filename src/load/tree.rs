@@ -74,7 +74,7 @@ fn walk(
         }
         Node::Map(entries) => {
             for (key, value) in entries {
-                let escaped = key.value.replace('~', "~0").replace('/', "~1");
+                let escaped = crate::source::pointer_segment(&key.value);
                 let path = if place.path.is_empty() {
                     key.value.clone()
                 } else {

@@ -6,31 +6,14 @@ use proptest::prelude::*;
 use rnix::ast::{self, HasEntry, InterpolPart};
 use serde_json::{Value, json};
 
-use crate::support::tricky_string;
+use crate::support::{three_servers, tricky_string};
 
 /// A small valid inventory with one service and one plain host.
 fn base() -> Value {
-    json!({
-        "cluster": {
-            "name": "lab",
-            "domain": "lab.lan",
-            "state_version": "25.05",
-            "nixpkgs": "github:NixOS/nixpkgs/nixos-25.05",
-            "admin": {
-                "user": "admin",
-                "ssh_keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIS6wbAFLNEa1UIqDnH73dDDNzBhGFXgOj+U3n95UK19 admin@lab"]
-            }
-        },
-        "hosts": {
-            "s1": { "address": "10.0.0.1", "roles": ["cluster-member", "nomad-worker", "nomad-server"] },
-            "s2": { "address": "10.0.0.2", "roles": ["cluster-member", "nomad-worker", "nomad-server"] },
-            "s3": { "address": "10.0.0.3", "roles": ["cluster-member", "nomad-worker", "nomad-server"] },
-            "desk": { "address": "10.0.0.4", "roles": [] }
-        },
-        "services": {
-            "web": { "image": "nginx:1.27", "ports": { "http": 8080 } }
-        }
-    })
+    let mut document = three_servers();
+    document["hosts"]["desk"] = json!({ "address": "10.0.0.4", "roles": [] });
+    document["services"] = json!({ "web": { "image": "nginx:1.27", "ports": { "http": 8080 } } });
+    document
 }
 
 /// The rendered files, or `None` when the inventory is refused, in which case

@@ -47,3 +47,30 @@ pub fn no_nul() -> impl proptest::strategy::Strategy<Value = String> {
     use proptest::strategy::Strategy;
     tricky_string().prop_map(|text| text.replace('\0', ""))
 }
+
+/// The smallest valid inventory with a quorum: three servers, nothing else.
+pub fn three_servers() -> serde_json::Value {
+    let server = |address: &str| {
+        serde_json::json!({
+            "address": address,
+            "roles": ["cluster-member", "nomad-worker", "nomad-server"]
+        })
+    };
+    serde_json::json!({
+        "cluster": {
+            "name": "lab",
+            "domain": "lab.lan",
+            "state_version": "25.05",
+            "nixpkgs": "github:NixOS/nixpkgs/nixos-25.05",
+            "admin": {
+                "user": "admin",
+                "ssh_keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIS6wbAFLNEa1UIqDnH73dDDNzBhGFXgOj+U3n95UK19 admin@lab"]
+            }
+        },
+        "hosts": {
+            "s1": server("10.0.0.1"),
+            "s2": server("10.0.0.2"),
+            "s3": server("10.0.0.3")
+        }
+    })
+}

@@ -208,6 +208,8 @@ codes! {
         hint "use a shorthand (`hourly`, `daily`, `weekly`, …) or `[weekday] [date] time`, e.g. `*-*-* 02:00:00`";
     BackupInvalidPort "backup::invalid-port" Error "Kopia server port 0"
         hint "use the port the Kopia server listens on, 1 to 65535 (default 51515)";
+    BackupInvalidExclude "backup::invalid-exclude" Error "an empty exclude pattern, or one with a line break or other control character (Kopia's ignore file holds one pattern per line)"
+        hint "write each pattern as one line of gitignore syntax; several patterns are several list items";
     RenderInvalidOutput "render::invalid-output" Error "a template produced a file that does not parse (the template is at fault, not the inventory)";
     RenderTemplate "render::template" Error "a template failed to compile or render, e.g. it reads a value the context does not have";
     OutputNotOwned "output::not-owned" Error "rendering would overwrite or remove a file gen did not write, or one edited by hand";

@@ -89,6 +89,18 @@ fn backup(rules: &mut Rules, kopia: &Kopia) {
             format!("`{}` is not a systemd calendar expression", kopia.every),
         );
     }
+    for (index, pattern) in kopia.exclude.iter().enumerate() {
+        if pattern.is_empty() || pattern.chars().any(char::is_control) {
+            rules.flag(
+                Code::BackupInvalidExclude,
+                value(
+                    &["backup", "kopia", "exclude", &index.to_string()],
+                    "not one pattern",
+                ),
+                "This exclude pattern cannot be one line of Kopia's ignore file",
+            );
+        }
+    }
     if kopia.port == 0 {
         rules.flag(
             Code::BackupInvalidPort,

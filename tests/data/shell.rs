@@ -1,12 +1,16 @@
 //! Every shell script the generated modules run passes shellcheck: the scripts
 //! of `generated/` and of each valid fixture, taken out of the modules by Nix
-//! (`tests/nix/scripts.nix`) exactly as NixOS hands them to bash.
+//! (`tests/nix/scripts.nix`) exactly as NixOS hands them to bash. Free text
+//! that reaches a script is data: run with stub commands, the script passes it
+//! on as it was written.
 
 use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Failed, Trial};
+use proptest::strategy::{Strategy, ValueTree};
+use serde_json::json;
 
-use crate::support::root;
+use crate::support::{no_nul, root, three_servers};
 
 pub fn trials() -> Vec<Trial> {
     let mut flakes = vec![("example".to_owned(), None)];
@@ -24,6 +28,11 @@ pub fn trials() -> Vec<Trial> {
                 move || scripts_pass_shellcheck(inventory.as_deref()),
             )
         })
+        .chain([crate::needing(
+            &["nix-instantiate", "bash"],
+            "shell::exclude_patterns_are_data".to_owned(),
+            exclude_patterns_are_data,
+        )])
         .collect()
 }
 
@@ -63,5 +72,126 @@ fn scripts_pass_shellcheck(inventory: Option<&Path>) -> Result<(), Failed> {
         Ok(())
     } else {
         Err(findings.into())
+    }
+}
+
+/// Any text as a backup exclude pattern is either refused with a located
+/// diagnostic, or written by the backup script, run with stub commands, to the
+/// ignore file as exactly one line.
+fn exclude_patterns_are_data() -> Result<(), Failed> {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let one_line = no_nul().prop_map(|text| text.replace(char::is_control, ""));
+    let mut samples = vec!["it's \"$(touch pwned)\" `id` ${HOME} $$ *.tmp !keep #x \\".to_owned()];
+    for _ in 0..48 {
+        samples.push(no_nul().new_tree(&mut runner)?.current());
+        samples.push(one_line.new_tree(&mut runner)?.current());
+    }
+    let work = tempfile::tempdir()?;
+    let mut accepted = Vec::new();
+    for (index, text) in samples.iter().enumerate() {
+        let data = work.path().join(format!("data{index}"));
+        std::fs::create_dir(&data)?;
+        let inventory = backing_up(&data, text);
+        match flakegen::prepare_bytes("inventory.yaml", inventory.as_bytes()) {
+            Ok(_) => {
+                let file = work.path().join(format!("inventory{index}.yaml"));
+                std::fs::write(&file, &inventory)?;
+                accepted.push((text, data, crate::nix::render_into_tempdir(&file)));
+            }
+            Err(flakegen::error::Error::Invalid { problems, .. }) => {
+                if let Some(problem) = problems.iter().find(|problem| problem.at.is_none()) {
+                    return Err(format!("`{}` has no place, for {text:?}", problem.code).into());
+                }
+            }
+            Err(other) => return Err(format!("{text:?}: {other}").into()),
+        }
+    }
+    if accepted.len() < samples.len() / 3 {
+        return Err(format!(
+            "only {} of {} samples rendered",
+            accepted.len(),
+            samples.len()
+        )
+        .into());
+    }
+    let flakes: Vec<&Path> = accepted.iter().map(|(_, _, flake)| flake.path()).collect();
+    let scripts = backup_scripts(&flakes)?;
+    let stubs = stub_commands(work.path())?;
+    for ((text, data, _), script) in accepted.iter().zip(&scripts) {
+        run_backup(script, &stubs, data)?;
+        let ignored = std::fs::read_to_string(data.join(".kopiaignore"))?;
+        if ignored != format!("{text}\n.kopia-snapshots\n") {
+            return Err(format!("{text:?} became the ignore file {ignored:?}").into());
+        }
+    }
+    Ok(())
+}
+
+/// A small valid inventory backing up `data`, excluding `pattern`.
+fn backing_up(data: &Path, pattern: &str) -> String {
+    let mut inventory = three_servers();
+    inventory["hosts"]["nas"] = json!({ "managed": false, "address": "10.0.0.9" });
+    inventory["backup"] = json!({ "kopia": {
+        "server": "nas",
+        "server_cert_fingerprint": "3f2a9c1e7b8d4f6a0c5e2b9d7a1f3c8e6b4d2a0f9e7c5b3a1d8f6e4c2b0a9d7e",
+        "paths": [data],
+        "exclude": [pattern],
+    } });
+    serde_json::to_string_pretty(&inventory).expect("JSON is YAML")
+}
+
+/// The backup script of each flake, in one evaluation.
+fn backup_scripts(flakes: &[&Path]) -> Result<Vec<String>, Failed> {
+    let dirs: Vec<String> = flakes
+        .iter()
+        .map(|flake| format!("{}", flake.display()))
+        .collect();
+    let expression = format!(
+        "map (dir: (import {} {{ flakeDir = /. + dir; extraPaths = [ ]; }}).kopia-backup) (builtins.fromJSON {})",
+        root().join("tests/nix/scripts.nix").display(),
+        flakegen::render::filters::nix_string(&serde_json::to_string(&dirs)?),
+    );
+    let output = std::process::Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json", "--expr", &expression])
+        .output()?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned().into());
+    }
+    Ok(serde_json::from_slice(&output.stdout)?)
+}
+
+/// Commands that stand in for the ones the backup script runs: they succeed
+/// and do nothing, and `cat` prints a password.
+fn stub_commands(work: &Path) -> Result<PathBuf, Failed> {
+    use std::os::unix::fs::PermissionsExt;
+    let stubs = work.join("stubs");
+    std::fs::create_dir(&stubs)?;
+    for (name, body) in [
+        ("kopia", "exit 0"),
+        ("btrfs", "exit 0"),
+        ("mkdir", "exit 0"),
+        ("cat", "echo password"),
+    ] {
+        let path = stubs.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n"))?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(stubs)
+}
+
+fn run_backup(script: &str, stubs: &Path, data: &Path) -> Result<(), Failed> {
+    let output = std::process::Command::new("bash")
+        .args(["-c", script])
+        .env("PATH", format!("{}:/usr/bin:/bin", stubs.display()))
+        .current_dir(data)
+        .output()?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the backup script failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into())
     }
 }

@@ -1,7 +1,10 @@
 # The shell scripts of a generated flake's modules, as the NixOS module system
 # would hand them to bash, for shellcheck. Only the lib and pkgs functions the
 # scripts use are provided, each as nixpkgs defines it; packages are fixed paths.
-{ flakeDir }:
+{
+  flakeDir,
+  extraPaths ? [ "/persist/extra" ],
+}:
 let
   lib = rec {
     escapeShellArg = arg: "'${builtins.replaceStrings [ "'" ] [ "'\\''" ] (toString arg)}'";
@@ -25,7 +28,7 @@ let
     networking.hostName = "host";
     cluster.nfsServer.standbys = [ "10.0.0.2" "10.0.0.3" ];
     cluster.nfsStandby.replicationKeys = [ "ssh-ed25519 AAAA key" ];
-    cluster.backup.extraPaths = [ "/persist/extra" ];
+    cluster.backup.extraPaths = extraPaths;
     sops.secrets.nfs-replication-key.path = "/run/secrets/nfs-replication-key";
     sops.secrets.kopia-password.path = "/run/secrets/kopia-password";
   };

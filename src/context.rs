@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use crate::inventory::Placement;
 use crate::inventory::{Profile, Role};
-use crate::model::{self, Cluster, Host, Kopia, Mount, Peer, Service, Settings};
+use crate::model::firewall::{self, Opening, Published};
+use crate::model::{self, Cluster, Host, Kopia, Mount, Peer, Security, Service, Settings, Sources};
 use crate::paths;
 
 /// Everything one template sees. `host` is set for host templates, `service`
@@ -45,8 +46,14 @@ pub struct ClusterView {
     pub kopia: Option<Kopia>,
     /// Nomad jobs, sorted by name.
     pub services: Vec<ServiceView>,
-    /// Static ports of all services, opened on every worker.
-    pub service_ports: Vec<u16>,
+    /// Static host ports of the services, by who may reach them.
+    pub published: Published,
+    /// Nomad's dynamic host ports, first and last: reachable from the cluster only.
+    pub dynamic_ports: [u16; 2],
+    /// Which protections are on.
+    pub security: Security,
+    /// Address sets the firewalls filter on.
+    pub sources: Sources,
     /// sops creation rules, when the inventory lists age keys.
     pub sops: Option<SopsView>,
     /// Nix systems of the managed hosts, sorted.
@@ -59,10 +66,15 @@ pub struct ClusterView {
     pub roles_meta: &'static str,
     /// Address of Docker's default bridge: the resolver listens there for containers.
     pub docker_bridge_ip: &'static str,
+    /// The Prometheus node exporter's port.
+    pub node_exporter_port: u16,
+    /// Prometheus' port.
+    pub prometheus_port: u16,
     /// Consul DNS port the local resolver forwards `.consul` to.
     pub consul_dns_port: u16,
-    /// Name (without `.yaml`) of the secrets file only the NFS hosts can read.
-    pub nfs_secrets_file: &'static str,
+    /// The sops files more than one host reads, relative to the output: every
+    /// host (`common`), the cluster members, the quorum, the NFS hosts (`nfs`).
+    pub secret_files: SecretFilesView,
     /// sops secret name of the CIFS credentials file.
     pub cifs_credentials_secret: &'static str,
 }
@@ -123,6 +135,29 @@ pub struct SopsView {
     pub common: SopsRuleView,
     /// `secrets/nfs-services.yaml`, for the NFS primary, its standbys and the admins.
     pub nfs: Option<SopsRuleView>,
+    /// `secrets/cluster-members.yaml`, for the cluster members and the admins.
+    pub members: SopsRuleView,
+    /// `secrets/quorum.yaml`, for the quorum members and the admins.
+    pub quorum: SopsRuleView,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SecretFilesView {
+    pub common: String,
+    pub members: String,
+    pub quorum: String,
+    pub nfs: String,
+}
+
+impl SecretFilesView {
+    fn new() -> Self {
+        Self {
+            common: paths::secrets_file(model::COMMON_SECRETS_FILE),
+            members: paths::secrets_file(model::MEMBERS_SECRETS_FILE),
+            quorum: paths::secrets_file(model::QUORUM_SECRETS_FILE),
+            nfs: paths::secrets_file(model::NFS_SECRETS_FILE),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -187,6 +222,14 @@ pub struct HostView {
     pub emulated_systems: Vec<&'static str>,
     /// Shared storage mounts, sorted by mount point.
     pub mounts: Vec<Mount>,
+    /// Ports the host opens and who may reach each, by port.
+    pub openings: Vec<Opening>,
+    /// The TCP ports among them.
+    pub tcp_ports: Vec<u16>,
+    /// The UDP ports among them.
+    pub udp_ports: Vec<u16>,
+    /// Its firewall filter, relative to its directory.
+    pub firewall_file: &'static str,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -263,12 +306,12 @@ pub struct AffinityView {
 /// Builds the view of the whole cluster.
 pub fn build(cluster: &Cluster) -> ClusterView {
     let services: Vec<ServiceView> = cluster.services.iter().map(service_view).collect();
-    let mut service_ports: Vec<u16> = services
-        .iter()
-        .flat_map(|service| service.ports.iter().filter_map(|port| port.number))
-        .collect();
-    service_ports.sort_unstable();
-    service_ports.dedup();
+    let published = Published::of(cluster.services.iter().flat_map(|service| {
+        service
+            .ports
+            .iter()
+            .filter_map(|port| Some((port.host?, port.expose)))
+    }));
     ClusterView {
         settings: cluster.settings.clone(),
         admin: AdminView {
@@ -299,7 +342,10 @@ pub fn build(cluster: &Cluster) -> ClusterView {
                 .collect(),
         }),
         kopia: cluster.kopia.clone(),
-        service_ports,
+        published,
+        dynamic_ports: [firewall::DYNAMIC_PORTS.0, firewall::DYNAMIC_PORTS.1],
+        security: cluster.security.clone(),
+        sources: cluster.sources.clone(),
         services,
         sops: cluster.sops.as_ref().map(sops_view),
         systems: cluster
@@ -311,9 +357,11 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         nfs_primary_meta: model::NFS_PRIMARY_META,
         roles_meta: model::ROLES_META,
         consul_dns_port: model::CONSUL_DNS_PORT,
+        node_exporter_port: firewall::NODE_EXPORTER_PORT,
+        prometheus_port: firewall::PROMETHEUS_PORT,
         docker_bridge_ip: model::DOCKER_BRIDGE_IP,
         cifs_credentials_secret: model::CIFS_CREDENTIALS_SECRET,
-        nfs_secrets_file: model::NFS_SECRETS_FILE,
+        secret_files: SecretFilesView::new(),
     }
 }
 
@@ -334,7 +382,15 @@ fn sops_view(sops: &model::Sops) -> SopsView {
             .iter()
             .map(|(name, key)| rule(name, &[key]))
             .collect(),
-        common: rule("common", &all_hosts),
+        common: rule(model::COMMON_SECRETS_FILE, &all_hosts),
+        members: rule(
+            model::MEMBERS_SECRETS_FILE,
+            &sops.member_keys.iter().collect::<Vec<_>>(),
+        ),
+        quorum: rule(
+            model::QUORUM_SECRETS_FILE,
+            &sops.quorum_keys.iter().collect::<Vec<_>>(),
+        ),
         nfs: sops
             .nfs_host_keys
             .as_ref()
@@ -415,6 +471,14 @@ fn host_view(host: &Host) -> HostView {
         .generated_modules()
         .map(paths::from_host_file)
         .collect();
+    let openings = firewall::openings(host);
+    let ports = |wanted: fn(&Opening) -> bool| {
+        openings
+            .iter()
+            .filter(|opening| wanted(opening))
+            .map(|opening| opening.port)
+            .collect()
+    };
     HostView {
         name: host.name.clone(),
         dir: paths::host_dir(&host.name),
@@ -445,6 +509,10 @@ fn host_view(host: &Host) -> HostView {
             .map(|system| system.as_str())
             .collect(),
         mounts: host.mounts.clone(),
+        tcp_ports: ports(|opening| opening.tcp),
+        udp_ports: ports(|opening| opening.udp),
+        openings,
+        firewall_file: paths::FIREWALL_FILE,
     }
 }
 

@@ -47,6 +47,45 @@ pub struct Inventory {
     /// Public age keys of the admins, for `.sops.yaml`.
     #[serde(default)]
     pub secrets: Secrets,
+    /// What keeps the LAN out of the cluster. All of it is on unless turned off here.
+    #[serde(default)]
+    pub security: Security,
+}
+
+/// What keeps the LAN out of the cluster. Every part is on by default; turning
+/// one off is reported as a warning on every validation.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    /// Consul and Nomad ACLs, denying what no token allows.
+    #[serde(default = "on")]
+    pub acl: bool,
+    /// Verified TLS: Consul's RPC, and Nomad's RPC and HTTP API with client certificates.
+    #[serde(default = "on")]
+    pub tls: bool,
+    /// Encrypted Consul and Nomad gossip.
+    #[serde(default = "on")]
+    pub gossip_encryption: bool,
+    /// Address ranges (CIDR) of the admins' machines: they may reach Nomad's API,
+    /// as the `cluster-tools` hosts may. No one else can.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub operators: Vec<Located<String>>,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Self {
+            acl: true,
+            tls: true,
+            gossip_encryption: true,
+            operators: Vec::new(),
+        }
+    }
+}
+
+fn on() -> bool {
+    true
 }
 
 /// Who can decrypt the sops files under `secrets/`: public age keys only.
@@ -578,6 +617,23 @@ pub struct MappedPort {
     pub r#static: Option<u16>,
     /// Container port; the host port when absent.
     pub to: Option<u16>,
+    /// Who may reach the host port; `cluster` when absent.
+    pub expose: Option<Expose>,
+}
+
+named_values! {
+    /// Who may reach a service's host port. Enforced on the forwarded traffic
+    /// Docker publishes, which the host's input firewall never sees.
+    #[derive(Default)]
+    pub enum Expose {
+        /// Any address.
+        Lan,
+        /// The inventory's hosts.
+        #[default]
+        Cluster,
+        /// The host running it, and containers on it.
+        Host,
+    }
 }
 
 impl Port {
@@ -592,6 +648,13 @@ impl Port {
         match self {
             Self::Static(_) => None,
             Self::Mapped(mapped) => mapped.to,
+        }
+    }
+
+    pub fn expose(self) -> Expose {
+        match self {
+            Self::Static(_) => Expose::default(),
+            Self::Mapped(mapped) => mapped.expose.unwrap_or_default(),
         }
     }
 }

@@ -3,13 +3,15 @@
 //! Runs on validated inventories only: `validate` has checked every reference
 //! followed here, so one that does not resolve is skipped, not reported.
 
+pub mod firewall;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::inventory::{self, BootLoader, CheckType, Placement, Profile, Role, System};
+use crate::inventory::{self, BootLoader, CheckType, Expose, Placement, Profile, Role, System};
 use crate::paths;
 
 /// Nomad client meta key set on the NFS primary; jobs that prefer it match on it.
@@ -22,8 +24,22 @@ pub const CONSUL_DNS_PORT: u16 = 8600;
 pub const DOCKER_BRIDGE_IP: &str = "172.17.0.1";
 /// The primary's unit preparing the export; its bind mount requires it.
 pub const NFS_EXPORT_UNIT: &str = "nfs-services-export";
-/// The secrets file only the NFS hosts (and admins) can read: the replication key.
+/// The secrets file only the NFS hosts (and admins) can read: the replication
+/// key and the share's Consul token.
 pub const NFS_SECRETS_FILE: &str = "nfs-services";
+/// The secrets file every managed host can read.
+pub const COMMON_SECRETS_FILE: &str = "common";
+/// The secrets file every cluster member can read: the gossip key, the CAs.
+pub const MEMBERS_SECRETS_FILE: &str = "cluster-members";
+/// The secrets file the quorum members can read: server certificates, Nomad's gossip key.
+pub const QUORUM_SECRETS_FILE: &str = "quorum";
+/// Names of the secrets files more than one host reads; no host may take one.
+pub const SHARED_SECRETS_FILES: [&str; 4] = [
+    COMMON_SECRETS_FILE,
+    MEMBERS_SECRETS_FILE,
+    QUORUM_SECRETS_FILE,
+    NFS_SECRETS_FILE,
+];
 /// sops secret holding the CIFS credentials file.
 pub const CIFS_CREDENTIALS_SECRET: &str = "cifs-credentials";
 
@@ -63,6 +79,69 @@ pub struct Cluster {
     pub sops: Option<Sops>,
     /// Systems of the managed hosts.
     pub systems: BTreeSet<System>,
+    /// Which protections are on.
+    pub security: Security,
+    /// Who may reach what: the address sets the firewalls filter on.
+    pub sources: Sources,
+}
+
+/// Which of the cluster's protections are on; all are unless the inventory says otherwise.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Security {
+    /// Consul and Nomad ACLs, default deny.
+    pub acl: bool,
+    /// Verified TLS for Consul's RPC and Nomad's RPC and HTTP API.
+    pub tls: bool,
+    /// Encrypted Consul and Nomad gossip.
+    pub gossip_encryption: bool,
+}
+
+impl Security {
+    fn of(security: &inventory::Security) -> Self {
+        Self {
+            acl: security.acl,
+            tls: security.tls,
+            gossip_encryption: security.gossip_encryption,
+        }
+    }
+}
+
+/// Address sets, each split by family as nftables sets are typed.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct Sources {
+    /// Every inventory host with an IP address, managed or not.
+    pub cluster: AddressSet,
+    /// The quorum members.
+    pub servers: AddressSet,
+    /// The `cluster-tools` hosts and `security.operators`: they may reach Nomad's API.
+    pub operators: AddressSet,
+}
+
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct AddressSet {
+    /// IPv4 addresses and networks, e.g. `10.0.0.11`, `192.168.1.0/24`.
+    pub ipv4: Vec<String>,
+    /// IPv6 addresses and networks.
+    pub ipv6: Vec<String>,
+}
+
+impl AddressSet {
+    fn of(networks: impl IntoIterator<Item = ipnet::IpNet>) -> Self {
+        let networks: BTreeSet<ipnet::IpNet> = networks.into_iter().collect();
+        let mut set = Self::default();
+        for network in networks {
+            let text = if network.prefix_len() == network.max_prefix_len() {
+                network.addr().to_string()
+            } else {
+                network.to_string()
+            };
+            match network {
+                ipnet::IpNet::V4(_) => set.ipv4.push(text),
+                ipnet::IpNet::V6(_) => set.ipv6.push(text),
+            }
+        }
+        set
+    }
 }
 
 /// A host as other hosts reach it.
@@ -154,6 +233,10 @@ pub struct Sops {
     pub host_keys: Vec<(String, String)>,
     /// Keys of the NFS primary and standbys, when there is a services share.
     pub nfs_host_keys: Option<Vec<String>>,
+    /// Keys of the cluster members.
+    pub member_keys: Vec<String>,
+    /// Keys of the quorum members.
+    pub quorum_keys: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -203,6 +286,8 @@ pub struct Port {
     pub host: Option<u16>,
     /// Container port, when it differs from the host port.
     pub container: Option<u16>,
+    /// Who may reach the host port.
+    pub expose: Expose,
 }
 
 #[derive(Debug)]
@@ -279,6 +364,44 @@ pub fn resolve(inv: &inventory::Inventory) -> Cluster {
         services,
         sops: sops_of(inv),
         systems,
+        security: Security::of(&inv.security),
+        sources: sources_of(inv),
+    }
+}
+
+/// An operator's range: a network in CIDR notation (host bits cleared) or one address.
+pub fn address_range(text: &str) -> Option<ipnet::IpNet> {
+    text.parse::<ipnet::IpNet>()
+        .map(|network| network.trunc())
+        .ok()
+        .or_else(|| text.parse::<IpAddr>().ok().map(ipnet::IpNet::from))
+}
+
+/// The address sets of the inventory's hosts and operators.
+fn sources_of(inv: &inventory::Inventory) -> Sources {
+    let ip_of = |host: &inventory::Host| {
+        host.address
+            .as_deref()
+            .and_then(|address| address.parse::<std::net::IpAddr>().ok())
+            .map(ipnet::IpNet::from)
+    };
+    let with_role = |role: Role| {
+        inv.hosts
+            .values()
+            .filter(move |host| {
+                host.value.managed && host.value.roles.iter().any(|held| held.value == role)
+            })
+            .filter_map(|host| ip_of(&host.value))
+    };
+    let operator_ranges = inv
+        .security
+        .operators
+        .iter()
+        .filter_map(|range| address_range(&range.value));
+    Sources {
+        cluster: AddressSet::of(inv.hosts.values().filter_map(|host| ip_of(&host.value))),
+        servers: AddressSet::of(with_role(Role::NomadServer)),
+        operators: AddressSet::of(with_role(Role::ClusterTools).chain(operator_ranges)),
     }
 }
 
@@ -334,8 +457,18 @@ fn sops_of(inv: &inventory::Inventory) -> Option<Sops> {
             keys.sort();
             keys
         }),
+        member_keys: keys_with_role(inv, Role::ClusterMember),
+        quorum_keys: keys_with_role(inv, Role::NomadServer),
     };
     (!sops.admin_keys.is_empty() || !sops.host_keys.is_empty()).then_some(sops)
+}
+
+/// Age keys of the managed hosts that declare `role`, by host name.
+fn keys_with_role(inv: &inventory::Inventory, role: Role) -> Vec<String> {
+    managed(inv)
+        .filter(|(_, host)| host.value.roles.iter().any(|held| held.value == role))
+        .filter_map(|(_, host)| host.value.age_key.clone())
+        .collect()
 }
 
 fn managed(
@@ -581,6 +714,7 @@ fn resolve_service(
             label: label.clone(),
             host: port.host(),
             container: port.container(),
+            expose: port.expose(),
         })
         .collect();
     Service {

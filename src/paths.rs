@@ -12,9 +12,10 @@ pub const SOPS_RULES: &str = ".sops.yaml";
 
 /// Files rendered once for the whole cluster, each by the template of the same
 /// name, besides the role modules; `.sops.yaml` and the backup module only when used.
-pub const CLUSTER_FILES: [&str; 5] = [
+pub const CLUSTER_FILES: [&str; 6] = [
     FLAKE,
     "common/global/default.nix",
+    "common/global/firewall.nix",
     "common/global/nix.nix",
     "common/global/sops.nix",
     "common/global/users.nix",
@@ -35,6 +36,19 @@ pub fn host_file(host: &str) -> String {
 /// The hardware configuration a host's owner writes; the host file imports it when present.
 pub fn hardware_file(host: &str) -> String {
     format!("{}/hardware-configuration.nix", host_dir(host))
+}
+
+/// A host's nftables filter, beside its generated file.
+pub const FIREWALL_FILE: &str = "firewall.nft";
+
+/// A host's nftables filter: who may reach the ports it opens.
+pub fn firewall_file(host: &str) -> String {
+    format!("{}/{FIREWALL_FILE}", host_dir(host))
+}
+
+/// A sops secrets file, by name without `.yaml`: a host's own, or a shared one.
+pub fn secrets_file(name: &str) -> String {
+    format!("secrets/{name}.yaml")
 }
 
 /// A service's Nomad job.

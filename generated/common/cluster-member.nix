@@ -48,7 +48,86 @@ in
           "10.0.0.13"
         ];
         bind_addr = lib.mkIf (cfg.bindAddress != null) cfg.bindAddress;
+        # The key itself comes from consul-secrets.json.
+        encrypt_verify_incoming = true;
+        encrypt_verify_outgoing = true;
+        # Nothing without a token; the agent's own comes from consul-secrets.json.
+        acl = {
+          enabled = true;
+          default_policy = "deny";
+          enable_token_persistence = true;
+        };
+        # RPC over TLS, servers checked against the CA and the name
+        # `server.<datacenter>.consul`. Clients get their certificates from the
+        # servers (auto-encrypt), so only the servers' certificate is a secret to
+        # hand out. The HTTP API stays plain, on localhost.
+        tls = {
+          defaults = {
+            ca_file = config.sops.secrets.consul-ca.path;
+            verify_outgoing = true;
+          };
+          internal_rpc.verify_server_hostname = true;
+        };
+        auto_encrypt.tls = lib.mkDefault true;
       };
+      extraConfigFiles = [ config.sops.templates."consul-secrets.json".path ];
+    };
+
+    # Secrets reach the agent through a file outside the Nix store.
+    sops.templates."consul-secrets.json" = {
+      content = builtins.toJSON {
+        encrypt = config.sops.placeholder.consul-gossip-key;
+        acl.tokens.agent = config.sops.placeholder.consul-agent-token;
+      };
+      owner = "consul";
+      restartUnits = [ "consul.service" ];
+    };
+    sops.secrets.consul-gossip-key.sopsFile = ../secrets/cluster-members.yaml;
+    # The host's own: a token per node, so no member can pose as another.
+    sops.secrets.consul-agent-token = { };
+    sops.secrets.consul-ca = {
+      sopsFile = ../secrets/cluster-members.yaml;
+      owner = "consul";
+    };
+
+    # Every Nomad agent (servers and workers are cluster members).
+    services.nomad = lib.mkIf config.services.nomad.enable {
+      settings = {
+        # Nothing without a token: jobs, variables, the API.
+        acl.enabled = true;
+        # Mutual TLS for RPC and the HTTP API: a client needs a certificate of
+        # the cluster's CA, servers must be `server.global.nomad`.
+        tls = {
+          http = true;
+          rpc = true;
+          ca_file = config.sops.secrets.nomad-ca.path;
+          cert_file = config.sops.secrets.nomad-agent-cert.path;
+          key_file = config.sops.secrets.nomad-agent-key.path;
+          verify_server_hostname = true;
+          verify_https_client = true;
+        };
+      };
+      extraSettingsPaths = [ config.sops.templates."nomad-secrets.json".path ];
+    };
+    # Nomad registers the jobs' services in Consul with a token of its own.
+    sops.templates."nomad-secrets.json" = lib.mkIf config.services.nomad.enable {
+      content = builtins.toJSON { consul.token = config.sops.placeholder.nomad-consul-token; };
+      restartUnits = [ "nomad.service" ];
+    };
+    sops.secrets.nomad-consul-token = lib.mkIf config.services.nomad.enable {
+      sopsFile = ../secrets/cluster-members.yaml;
+    };
+    sops.secrets.nomad-ca = lib.mkIf config.services.nomad.enable {
+      sopsFile = ../secrets/cluster-members.yaml;
+    };
+    # The host's own: a server certificate on quorum members, a client one on workers.
+    sops.secrets.nomad-agent-cert = lib.mkIf config.services.nomad.enable { };
+    sops.secrets.nomad-agent-key = lib.mkIf config.services.nomad.enable { };
+
+    # Consul starts with the address it binds to already configured.
+    systemd.services.consul = {
+      after = [ "network-online.target" ];
+      wants = [ "network-online.target" ];
     };
 
     # Names under `.consul` (the services share, Nomad) are answered by the local
@@ -68,18 +147,5 @@ in
     };
     sops.secrets.cifs-credentials.sopsFile = ../secrets/common.yaml;
     fileSystems = lib.mapAttrs (_: mount: { inherit (mount) device fsType options; }) cfg.mounts;
-
-    networking.firewall = {
-      # Consul server RPC and LAN/WAN gossip.
-      allowedTCPPorts = [
-        8300
-        8301
-        8302
-      ];
-      allowedUDPPorts = [
-        8301
-        8302
-      ];
-    };
   };
 }

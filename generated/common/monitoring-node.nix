@@ -25,6 +25,7 @@ in
 
   services.prometheus = {
     enable = true;
+    port = 9090;
     listenAddress = "[::]";
     scrapeConfigs = [
       {
@@ -47,10 +48,5 @@ in
       group = "prometheus";
       mode = "0700";
     }
-  ];
-
-  networking.firewall.allowedTCPPorts = [
-    exporterPort
-    config.services.prometheus.port
   ];
 }

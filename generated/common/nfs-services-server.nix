@@ -51,6 +51,14 @@ let
   exportOptions = "rw,sync,no_subtree_check,no_root_squash";
   # Every value that reaches a script goes through the shell's quoting.
   q = lib.escapeShellArg;
+  nfsService = {
+    name = consulService;
+    port = 2049;
+    check = {
+      tcp = "127.0.0.1:2049";
+      interval = "10s";
+    };
+  };
 in
 {
   options.cluster.nfsServer.standbys = lib.mkOption {
@@ -125,17 +133,17 @@ in
         fi
       '';
     };
-
-    services.consul.extraConfig.services = [
-      {
-        name = consulService;
-        port = 2049;
-        check = {
-          tcp = "127.0.0.1:2049";
-          interval = "10s";
-        };
-      }
-    ];
+    # Registered with a token only the NFS hosts hold: no other agent can
+    # announce the share, so the clients and the guard above trust this entry.
+    services.consul.extraConfigFiles = [ config.sops.templates."consul-nfs-service.json".path ];
+    sops.templates."consul-nfs-service.json" = {
+      content = builtins.toJSON {
+        services = [ (nfsService // { token = config.sops.placeholder.nfs-consul-token; }) ];
+      };
+      owner = "consul";
+      restartUnits = [ "consul.service" ];
+    };
+    sops.secrets.nfs-consul-token.sopsFile = ../secrets/nfs-services.yaml;
 
     # Nomad jobs that prefer the disk's host match on this.
     services.nomad.settings.client.meta.nfs_services_primary = "true";
@@ -202,7 +210,5 @@ in
         exit "$failed"
       '';
     };
-
-    networking.firewall.allowedTCPPorts = [ 2049 ];
   };
 }

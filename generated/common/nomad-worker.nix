@@ -52,42 +52,5 @@ in
       ];
       wants = [ "consul.service" ];
     };
-
-    networking.firewall = {
-      # Nomad HTTP (logs, exec) and RPC, and the static ports of the services.
-      allowedTCPPorts = [
-        4646
-        4647
-      ]
-      ++ [
-        3000
-        3001
-        5432
-        8081
-        8096
-        8222
-      ];
-      allowedUDPPorts = [
-        3000
-        3001
-        5432
-        8081
-        8096
-        8222
-      ];
-      # Nomad's dynamic port range.
-      allowedTCPPortRanges = [
-        {
-          from = 20000;
-          to = 32000;
-        }
-      ];
-      allowedUDPPortRanges = [
-        {
-          from = 20000;
-          to = 32000;
-        }
-      ];
-    };
   };
 }

@@ -193,6 +193,13 @@ codes! {
         hint "a static port is taken once per host: lower `count`, or use a dynamic port";
     ServiceSharedData "service::shared-data" Error "`count` above 1 with `data: true`: several writers on one directory"
         hint "run one instance of a service that keeps data, or keep its state elsewhere";
+    ServiceExposeDynamic "service::expose-dynamic" Error "`expose` other than `cluster` on a dynamic port, whose number is not known in advance"
+        hint "give the port a `static` number to expose it to the LAN or to its host only";
+    SecurityDisabled "security::disabled" Warning "a protection turned off in `security` (warning on every run)";
+    SecurityInvalidOperator "security::invalid-operator" Error "an operator range that is not an IP address or a network in CIDR notation"
+        hint "write an address (`192.168.1.20`) or a network (`192.168.1.0/24`)";
+    SecurityOperatorsEveryone "security::operators-everyone" Warning "an operator range holding every address: Nomad's API is open to anyone who can route to it"
+        hint "name the admins' networks instead, e.g. `192.168.1.0/24`";
     SecretLiteral "secret::literal" Error "a value that looks like a secret (password, token, key material) written in the inventory";
     SecretInvalidAgeKey "secret::invalid-age-key" Error "not a public age key (a private one, say)"
         hint "a public age key is `age1` and 58 more characters, as printed by `age-keygen -y` or `ssh-to-age`; never the private `AGE-SECRET-KEY-…`";

@@ -165,6 +165,28 @@ pub fn yaml(value: &Value) -> String {
     value.to_string()
 }
 
+/// A value as nftables reads it: a number as digits, an address or network as
+/// written, other text as a quoted string, a list as its elements joined by
+/// `, ` (the inside of a set). Text nftables cannot quote is refused.
+pub fn nft(value: &Value) -> Result<String, String> {
+    match value {
+        Value::Number(number) if number.is_u64() => Ok(number.to_string()),
+        Value::String(text) if is_address_or_network(text) => Ok(text.clone()),
+        Value::String(text) if !text.chars().any(|c| c == '"' || c.is_control()) => {
+            Ok(format!("\"{text}\""))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(nft).collect::<Result<_, _>>()?;
+            Ok(items.join(", "))
+        }
+        other => Err(format!("`{other}` has no nftables literal")),
+    }
+}
+
+fn is_address_or_network(text: &str) -> bool {
+    text.parse::<std::net::IpAddr>().is_ok() || text.parse::<ipnet::IpNet>().is_ok()
+}
+
 /// A value as an HCL literal.
 pub fn hcl(value: &Value) -> String {
     match value {

@@ -12,13 +12,14 @@ use serde_json::Value;
 use crate::context::RenderContext;
 
 /// The filters that turn a value into a literal of the output's language.
-pub const SERIALISING_FILTERS: [&str; 7] = [
+pub const SERIALISING_FILTERS: [&str; 8] = [
     "nix",
     "nix_attr",
     "nix_attrpath",
     "nix_path",
     "hcl",
     "hcl_ident",
+    "nft",
     "yaml",
 ];
 

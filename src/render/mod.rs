@@ -155,12 +155,19 @@ fn plan(cluster: &ClusterView) -> Vec<Job<'_>> {
             jobs.push(for_cluster(module, template));
         }
     }
-    jobs.extend(cluster.hosts.iter().map(|host| Job {
-        path: paths::host_file(&host.name),
-        template: "hosts/default.nix",
-        target: Target::Host(host.name.clone()),
-        view: View::Host(host),
-    }));
+    for host in &cluster.hosts {
+        for (path, template) in [
+            (paths::host_file(&host.name), "hosts/default.nix"),
+            (paths::firewall_file(&host.name), "hosts/firewall.nft"),
+        ] {
+            jobs.push(Job {
+                path,
+                template,
+                target: Target::Host(host.name.clone()),
+                view: View::Host(host),
+            });
+        }
+    }
     jobs.extend(cluster.services.iter().map(|service| Job {
         path: paths::job_file(&service.name),
         template: "services/job.hcl",
@@ -219,6 +226,14 @@ fn engine() -> Tera {
         "hcl",
         |value: &Value, _: Kwargs, _: &State| -> TeraResult<Value> {
             Ok(Value::safe_string(&filters::hcl(&to_json(value)?)))
+        },
+    );
+    tera.register_filter(
+        "nft",
+        |value: &Value, _: Kwargs, _: &State| -> TeraResult<Value> {
+            filters::nft(&to_json(value)?)
+                .map(|literal| Value::safe_string(&literal))
+                .map_err(tera::Error::message)
         },
     );
     tera.register_filter(

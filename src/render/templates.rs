@@ -22,6 +22,7 @@ const FIXED: &[(&str, &str)] = embedded![
     "flake.nix",
     "common/global/default.nix",
     "common/global/backup.nix",
+    "common/global/firewall.nix",
     "common/global/nix.nix",
     "common/global/sops.nix",
     "common/global/users.nix",
@@ -29,6 +30,7 @@ const FIXED: &[(&str, &str)] = embedded![
     "common/workstation-node.nix",
     "common/desktop-node.nix",
     "hosts/default.nix",
+    "hosts/firewall.nft",
     "services/job.hcl",
     "sops.yaml",
 ];

@@ -7,6 +7,7 @@ mod hosts;
 mod names;
 mod roles;
 mod secrets;
+mod security;
 mod services;
 mod storage;
 
@@ -29,6 +30,7 @@ pub fn validate(inventory: &Inventory, text: &str, places: &Places) -> Vec<Diagn
     storage::check(&mut rules);
     services::check(&mut rules);
     secrets::check(&mut rules);
+    security::check(&mut rules);
     let mut problems = rules.problems;
     problems.sort_by_key(|problem| problem.at.map_or(usize::MAX, |span| span.offset()));
     problems

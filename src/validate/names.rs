@@ -4,12 +4,9 @@ use super::{Rules, is_dns_label, key};
 use crate::diagnostic::Code;
 use crate::inventory::Role;
 
-/// Names with a meaning of their own: `common` and `nfs-services` name secrets files, the
-/// rest are placement keywords and profiles, which `prefer` also takes (as it
-/// takes roles, also reserved).
-const RESERVED: [&str; 8] = [
-    "common",
-    "nfs-services",
+/// Names with a meaning of their own besides the shared secrets files': placement
+/// keywords and profiles, which `prefer` also takes (as it takes roles, also reserved).
+const RESERVED: [&str; 6] = [
     "nfs-primary",
     "workstation",
     "desktop",
@@ -57,7 +54,10 @@ fn check_name(rules: &mut Rules, invalid: Code, collection: &str, name: &str) {
             key(&[collection, name], "not a DNS label"),
             format!("The {kind} name `{name}` is not a DNS label"),
         );
-    } else if RESERVED.contains(&name) || Role::named(name).is_some() {
+    } else if RESERVED.contains(&name)
+        || crate::model::SHARED_SECRETS_FILES.contains(&name)
+        || Role::named(name).is_some()
+    {
         rules.flag(
             Code::NameReserved,
             key(&[collection, name], "reserved name"),

@@ -4,23 +4,8 @@ use std::collections::BTreeMap;
 
 use super::{Rules, key, value};
 use crate::diagnostic::Code;
-use crate::inventory::{CheckType, NFS_PRIMARY, Placement, Role, Service};
+use crate::inventory::{CheckType, Expose, NFS_PRIMARY, Placement, Role, Service};
 use crate::suggest;
-
-/// Ports the cluster's own agents listen on, and Nomad's dynamic range.
-const RESERVED_PORTS: [(u16, &str); 10] = [
-    (22, "SSH"),
-    (53, "DNS"),
-    (2049, "NFS"),
-    (4646, "Nomad HTTP"),
-    (4647, "Nomad RPC"),
-    (4648, "Nomad gossip"),
-    (8300, "Consul RPC"),
-    (8301, "Consul gossip"),
-    (8302, "Consul WAN gossip"),
-    (8500, "Consul HTTP"),
-];
-const DYNAMIC_PORTS: std::ops::RangeInclusive<u16> = 20000..=32000;
 
 /// The Nomad workers, counted once: how many, which, and how many have each role.
 struct Workers<'a> {
@@ -173,6 +158,13 @@ fn ports(
             );
         }
         let Some(number) = port.host() else {
+            if port.expose() != Expose::Cluster {
+                rules.flag(
+                    Code::ServiceExposeDynamic,
+                    value(&path, "dynamic port"),
+                    format!("Port `{label}` of `{name}` is dynamic: only the cluster can reach it"),
+                );
+            }
             continue;
         };
         if number == 0 {
@@ -183,14 +175,7 @@ fn ports(
             );
             continue;
         }
-        let reserved = RESERVED_PORTS
-            .iter()
-            .find(|(reserved, _)| *reserved == number)
-            .map(|(_, what)| *what)
-            .or(DYNAMIC_PORTS
-                .contains(&number)
-                .then_some("Nomad's dynamic ports"));
-        if let Some(what) = reserved {
+        if let Some(what) = crate::model::firewall::reserved(number) {
             rules.flag(
                 Code::ServicePortReserved,
                 value(&path, "reserved port"),

@@ -1,5 +1,5 @@
 # Command-line tools to operate the cluster, and nothing that runs jobs.
-{ pkgs, ... }:
+{ config, pkgs, ... }:
 {
   environment.systemPackages = [
     pkgs.nomad
@@ -9,5 +9,24 @@
   ];
 
   # Nomad servers register themselves in Consul as `nomad`.
+{%- if cluster.security.tls %}
+  environment.variables = {
+    NOMAD_ADDR = "https://nomad.service.consul:4646";
+    NOMAD_CACERT = config.sops.secrets.nomad-ca.path;
+    NOMAD_CLIENT_CERT = config.sops.secrets.nomad-cli-cert.path;
+    NOMAD_CLIENT_KEY = config.sops.secrets.nomad-cli-key.path;
+    # Reached by its Consul name, a server proves it is one by its certificate.
+    NOMAD_TLS_SERVER_NAME = "server.global.nomad";
+  };
+
+  # The admin's: `nomad tls cert create -cli`, in this host's own secrets file.
+  sops.secrets.nomad-cli-cert.owner = {{ cluster.admin.user | nix }};
+  sops.secrets.nomad-cli-key.owner = {{ cluster.admin.user | nix }};
+  sops.secrets.nomad-ca = {
+    sopsFile = {{ ("../" ~ cluster.secret_files.members) | nix_path }};
+    mode = "0444";
+  };
+{%- else %}
   environment.variables.NOMAD_ADDR = "http://nomad.service.consul:4646";
+{%- endif %}
 }

@@ -12,7 +12,7 @@ let
 {%- endif %}
 {%- endfor %}
   ];
-  exporterPort = 9100;
+  exporterPort = {{ cluster.node_exporter_port | nix }};
 in
 {
   services.prometheus.exporters.node = {
@@ -26,6 +26,7 @@ in
 
   services.prometheus = {
     enable = true;
+    port = {{ cluster.prometheus_port | nix }};
     listenAddress = "[::]";
     scrapeConfigs = [
       {
@@ -48,10 +49,5 @@ in
       group = "prometheus";
       mode = "0700";
     }
-  ];
-
-  networking.firewall.allowedTCPPorts = [
-    exporterPort
-    config.services.prometheus.port
   ];
 }

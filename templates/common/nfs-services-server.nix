@@ -21,6 +21,14 @@ let
   exportOptions = "rw,sync,no_subtree_check,no_root_squash";
   # Every value that reaches a script goes through the shell's quoting.
   q = lib.escapeShellArg;
+  nfsService = {
+    name = consulService;
+    port = 2049;
+    check = {
+      tcp = "127.0.0.1:2049";
+      interval = "10s";
+    };
+  };
 in
 {
   options.cluster.nfsServer.standbys = lib.mkOption {
@@ -96,16 +104,21 @@ in
       '';
     };
 
-    services.consul.extraConfig.services = [
-      {
-        name = consulService;
-        port = 2049;
-        check = {
-          tcp = "127.0.0.1:2049";
-          interval = "10s";
-        };
-      }
-    ];
+{%- if cluster.security.acl %}
+    # Registered with a token only the NFS hosts hold: no other agent can
+    # announce the share, so the clients and the guard above trust this entry.
+    services.consul.extraConfigFiles = [ config.sops.templates."consul-nfs-service.json".path ];
+    sops.templates."consul-nfs-service.json" = {
+      content = builtins.toJSON {
+        services = [ (nfsService // { token = config.sops.placeholder.nfs-consul-token; }) ];
+      };
+      owner = "consul";
+      restartUnits = [ "consul.service" ];
+    };
+    sops.secrets.nfs-consul-token.sopsFile = {{ ("../" ~ cluster.secret_files.nfs) | nix_path }};
+{%- else %}
+    services.consul.extraConfig.services = [ nfsService ];
+{%- endif %}
 
     # Nomad jobs that prefer the disk's host match on this.
     services.nomad.settings.client.meta.{{ cluster.nfs_primary_meta | nix_attr }} = "true";
@@ -122,7 +135,7 @@ in
 {%- endif %}
 
     # Readable by the NFS hosts only: the key gets root's `btrfs receive` on the standbys.
-    sops.secrets.nfs-replication-key.sopsFile = {{ ("../secrets/" ~ cluster.nfs_secrets_file ~ ".yaml") | nix_path }};
+    sops.secrets.nfs-replication-key.sopsFile = {{ ("../" ~ cluster.secret_files.nfs) | nix_path }};
 
     # Every few minutes: a read-only snapshot, sent incrementally from the last
     # snapshot a standby received, or in full when that fails.
@@ -174,7 +187,5 @@ in
         exit "$failed"
       '';
     };
-
-    networking.firewall.allowedTCPPorts = [ 2049 ];
   };
 }

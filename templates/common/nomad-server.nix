@@ -1,13 +1,47 @@
 # A quorum member: Consul server and Nomad server.
-{ lib, ... }:
+{ config, lib, ... }:
 {
   services.consul = {
     webUi = true;
     extraConfig = {
       server = true;
       bootstrap_expect = {{ cluster.quorum_size | nix }};
+{%- if cluster.security.tls %}
+      # Servers present `server.<datacenter>.consul`, check every incoming
+      # connection, and sign the clients' certificates (auto-encrypt).
+      tls.defaults = {
+        cert_file = config.sops.secrets.consul-server-cert.path;
+        key_file = config.sops.secrets.consul-server-key.path;
+        verify_incoming = true;
+      };
+      auto_encrypt = {
+        tls = false;
+        allow_tls = true;
+      };
+{%- endif %}
     };
   };
+{%- if cluster.security.tls %}
+
+  sops.secrets.consul-server-cert = {
+    sopsFile = {{ ("../" ~ cluster.secret_files.quorum) | nix_path }};
+    owner = "consul";
+  };
+  sops.secrets.consul-server-key = {
+    sopsFile = {{ ("../" ~ cluster.secret_files.quorum) | nix_path }};
+    owner = "consul";
+  };
+{%- endif %}
+{%- if cluster.security.gossip_encryption %}
+
+  # Nomad's server gossip, encrypted with a key of its own.
+  services.nomad.extraSettingsPaths = [ config.sops.templates."nomad-gossip.json".path ];
+  sops.templates."nomad-gossip.json" = {
+    content = builtins.toJSON { server.encrypt = config.sops.placeholder.nomad-gossip-key; };
+    restartUnits = [ "nomad.service" ];
+  };
+  sops.secrets.nomad-gossip-key.sopsFile = {{ ("../" ~ cluster.secret_files.quorum) | nix_path }};
+{%- endif %}
 
   services.nomad = {
     enable = true;
@@ -22,16 +56,5 @@
         server_join.retry_join = {{ cluster.retry_join | nix }};
       };
     };
-  };
-
-  networking.firewall = {
-    # Nomad HTTP, RPC and gossip. Consul's HTTP API and UI stay on localhost
-    # (reach them through an SSH tunnel): Consul has no ACLs here.
-    allowedTCPPorts = [
-      4646
-      4647
-      4648
-    ];
-    allowedUDPPorts = [ 4648 ];
   };
 }

@@ -46,28 +46,5 @@ in
       ];
       wants = [ "consul.service" ];
     };
-
-    networking.firewall = {
-      # Nomad HTTP (logs, exec) and RPC, and the static ports of the services.
-      allowedTCPPorts = [
-        4646
-        4647
-      ]
-      ++ {{ cluster.service_ports | nix }};
-      allowedUDPPorts = {{ cluster.service_ports | nix }};
-      # Nomad's dynamic port range.
-      allowedTCPPortRanges = [
-        {
-          from = 20000;
-          to = 32000;
-        }
-      ];
-      allowedUDPPortRanges = [
-        {
-          from = 20000;
-          to = 32000;
-        }
-      ];
-    };
   };
 }

@@ -14,6 +14,15 @@
   networking.hostName = {{ host.name | nix }};
   sops.defaultSopsFile = lib.mkIf (builtins.pathExists {{ ("../../secrets/" ~ host.name ~ ".yaml") | nix_path }}) {{ ("../../secrets/" ~ host.name ~ ".yaml") | nix_path }};
   cluster.node.bootLoader = {{ host.boot_loader | nix }};
+
+  # Opened to the sources the filter allows each, and to no one else.
+  cluster.firewall.rules = {{ ("./" ~ host.firewall_file) | nix_path }};
+{%- if host.tcp_ports %}
+  networking.firewall.allowedTCPPorts = {{ host.tcp_ports | nix }};
+{%- endif %}
+{%- if host.udp_ports %}
+  networking.firewall.allowedUDPPorts = {{ host.udp_ports | nix }};
+{%- endif %}
 {%- if host.is_member %}
 
   cluster.member = {

@@ -4,6 +4,7 @@
 //! A check that needs a tool it cannot find is reported as ignored, never as
 //! passed; under `CI=true` (set by `.ci/run`, which installs the tools) it fails.
 
+mod firewall;
 mod golden;
 mod invalid;
 mod nix;
@@ -24,6 +25,7 @@ fn main() {
     trials.extend(golden::trials());
     trials.extend(nix::trials());
     trials.extend(shell::trials());
+    trials.extend(firewall::trials());
     libtest_mimic::run(&arguments, trials).exit();
 }
 
@@ -74,6 +76,33 @@ fn valid_fixtures() -> Vec<(String, std::path::PathBuf)> {
             .collect();
     assert!(fixtures.len() >= 3, "the valid fixtures are missing");
     fixtures
+}
+
+/// The example (`None`: the committed `generated/`) and each valid fixture's
+/// inventory, by name: the flakes the checks of rendered output run on.
+fn flakes() -> Vec<(String, Option<std::path::PathBuf>)> {
+    std::iter::once(("example".to_owned(), None))
+        .chain(
+            valid_fixtures()
+                .into_iter()
+                .map(|(name, inventory)| (name, Some(inventory))),
+        )
+        .collect()
+}
+
+/// The output of `inventory` rendered afresh, or the committed `generated/`;
+/// the directory lives as long as the guard.
+fn flake_dir(
+    inventory: Option<&std::path::Path>,
+) -> (Option<tempfile::TempDir>, std::path::PathBuf) {
+    match inventory {
+        Some(inventory) => {
+            let dir = nix::render_into_tempdir(inventory);
+            let path = dir.path().to_owned();
+            (Some(dir), path)
+        }
+        None => (None, support::root().join("generated")),
+    }
 }
 
 /// Each entry of `dir`, sorted.

@@ -13,13 +13,7 @@ use serde_json::json;
 use crate::support::{no_nul, root, three_servers};
 
 pub fn trials() -> Vec<Trial> {
-    let mut flakes = vec![("example".to_owned(), None)];
-    flakes.extend(
-        crate::valid_fixtures()
-            .into_iter()
-            .map(|(name, inventory)| (name, Some(inventory))),
-    );
-    flakes
+    crate::flakes()
         .into_iter()
         .map(|(name, inventory)| {
             crate::needing(
@@ -38,10 +32,7 @@ pub fn trials() -> Vec<Trial> {
 
 /// The scripts of the example's `generated/`, or of `inventory` rendered afresh.
 fn scripts_pass_shellcheck(inventory: Option<&Path>) -> Result<(), Failed> {
-    let rendered = inventory.map(crate::nix::render_into_tempdir);
-    let flake: PathBuf = rendered
-        .as_ref()
-        .map_or_else(|| root().join("generated"), |dir| dir.path().to_owned());
+    let (_rendered, flake) = crate::flake_dir(inventory);
     let output = std::process::Command::new("nix-instantiate")
         .args(["--eval", "--strict", "--json"])
         .arg(root().join("tests/nix/scripts.nix"))

@@ -4,6 +4,7 @@
 {
   imports = [
     ./backup.nix
+    ./firewall.nix
     ./nix.nix
     ./sops.nix
     ./users.nix

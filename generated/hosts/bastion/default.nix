@@ -16,6 +16,15 @@
   sops.defaultSopsFile = lib.mkIf (builtins.pathExists ../../secrets/bastion.yaml) ../../secrets/bastion.yaml;
   cluster.node.bootLoader = "systemd-boot";
 
+  # Opened to the sources the filter allows each, and to no one else.
+  cluster.firewall.rules = ./firewall.nft;
+  networking.firewall.allowedTCPPorts = [
+    8301
+    9090
+    9100
+  ];
+  networking.firewall.allowedUDPPorts = [ 8301 ];
+
   cluster.member = {
     bindAddress = "10.0.0.30";
     mounts = {

@@ -14,6 +14,9 @@
   sops.defaultSopsFile = lib.mkIf (builtins.pathExists ../../secrets/lab.yaml) ../../secrets/lab.yaml;
   cluster.node.bootLoader = "systemd-boot";
 
+  # Opened to the sources the filter allows each, and to no one else.
+  cluster.firewall.rules = ./firewall.nft;
+
   # Plain option values from this host's `nix` key in the inventory.
   services.tailscale.enable = true;
 }

@@ -12,4 +12,7 @@
   networking.hostName = "pi";
   sops.defaultSopsFile = lib.mkIf (builtins.pathExists ../../secrets/pi.yaml) ../../secrets/pi.yaml;
   cluster.node.bootLoader = "extlinux";
+
+  # Opened to the sources the filter allows each, and to no one else.
+  cluster.firewall.rules = ./firewall.nft;
 }

@@ -16,6 +16,15 @@
   sops.defaultSopsFile = lib.mkIf (builtins.pathExists ../../secrets/sparky.yaml) ../../secrets/sparky.yaml;
   cluster.node.bootLoader = "systemd-boot";
 
+  # Opened to the sources the filter allows each, and to no one else.
+  cluster.firewall.rules = ./firewall.nft;
+  networking.firewall.allowedTCPPorts = [
+    4646
+    4647
+    8301
+  ];
+  networking.firewall.allowedUDPPorts = [ 8301 ];
+
   cluster.member = {
     bindAddress = "10.0.0.22";
     mounts = {

@@ -26,7 +26,9 @@ in
     # The repository connection, so it is made once, not after every boot.
     environment.persistence.${persist}.directories = [ "/var/lib/kopia" ];
 
-    sops.secrets.kopia-password.sopsFile = ../../secrets/common.yaml;
+    # The host's own: each host is its own Kopia user, `root@<host>`, and cannot
+    # read or delete another host's snapshots.
+    sops.secrets.kopia-password = { };
 
   systemd.services.kopia-backup = {
     description = {{ ("Kopia backup to " ~ cluster.kopia.server.name) | nix }};

@@ -4,6 +4,7 @@
 {%- if cluster.kopia %}
     ./backup.nix
 {%- endif %}
+    ./firewall.nix
     ./nix.nix
     ./sops.nix
     ./users.nix

@@ -1,0 +1,43 @@
+# Loads the host's nftables filter: who may reach the ports the host opens.
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
+let
+  cfg = config.cluster.firewall;
+  nft = "${pkgs.nftables}/bin/nft";
+in
+{
+  options.cluster.firewall.rules = lib.mkOption {
+    type = lib.types.nullOr lib.types.path;
+    default = null;
+    description = "nftables file of the table `inet cluster-filter`, which drops traffic from sources a port is not opened to.";
+  };
+
+  config = lib.mkIf (cfg.rules != null) {
+    systemd.services.cluster-firewall = {
+      description = "Source filter of the cluster's ports";
+      wantedBy = [ "multi-user.target" ];
+      # In place before anything listens or Docker publishes a port.
+      before = [
+        "network-pre.target"
+        "consul.service"
+        "nomad.service"
+        "docker.service"
+      ];
+      wants = [ "network-pre.target" ];
+      # The file replaces the table in one transaction: reloading never leaves
+      # the ports unfiltered, as a stop and a start would.
+      reloadIfChanged = true;
+      serviceConfig = {
+        Type = "oneshot";
+        RemainAfterExit = true;
+        ExecStart = "${nft} -f ${cfg.rules}";
+        ExecReload = "${nft} -f ${cfg.rules}";
+        ExecStop = "${nft} delete table inet cluster-filter";
+      };
+    };
+  };
+}

@@ -1,0 +1,261 @@
+//! The hosts' nftables filters: every generated file is accepted by `nft`, and
+//! loaded into a network namespace, the example's rules let each port's sources
+//! through and drop everyone else, for the host's own ports and for the ports
+//! Docker publishes.
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::process::Command;
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::support::root;
+
+pub fn trials() -> Vec<Trial> {
+    let mut trials: Vec<Trial> = crate::flakes()
+        .into_iter()
+        .map(|(name, inventory)| {
+            crate::needing(&["nft"], format!("nft::{name}"), move || {
+                rules_parse(inventory.as_deref())
+            })
+        })
+        .collect();
+    trials.push(crate::needing(
+        &["nft", "ip", "timeout"],
+        "nft::the_example_filters_by_source".to_owned(),
+        the_example_filters_by_source,
+    ));
+    trials
+}
+
+/// `nft --check` accepts every host's filter.
+fn rules_parse(inventory: Option<&Path>) -> Result<(), Failed> {
+    let (_rendered, flake) = crate::flake_dir(inventory);
+    let mut findings = String::new();
+    for entry in std::fs::read_dir(flake.join("hosts"))? {
+        let rules = entry?.path().join("firewall.nft");
+        let check = Command::new("nft")
+            .arg("--check")
+            .arg("--file")
+            .arg(&rules)
+            .output()?;
+        if !check.status.success() {
+            findings.push_str(&String::from_utf8_lossy(&check.stderr));
+        }
+    }
+    if findings.is_empty() {
+        Ok(())
+    } else {
+        Err(findings.into())
+    }
+}
+
+/// A quorum member that runs jobs, its filter loaded in a namespace; probes
+/// from a client namespace whose address changes per probe.
+fn the_example_filters_by_source() -> Result<(), Failed> {
+    let cluster = flakegen::prepare(&root().join("inventory.yaml"))?.cluster;
+    let host = cluster
+        .hosts
+        .iter()
+        .find(|host| host.is_server && host.is_worker)
+        .ok_or("the example has a quorum member that runs jobs")?;
+    let address: Ipv4Addr = host.address.parse()?;
+    let first = |set: &[String]| -> Result<Ipv4Addr, Failed> {
+        let first = set.first().ok_or("an empty address set")?;
+        Ok(first.split('/').next().unwrap_or_default().parse()?)
+    };
+    let member = first(&cluster.sources.cluster.ipv4)?;
+    let server = first(&cluster.sources.servers.ipv4)?;
+    let operator = first(&cluster.sources.operators.ipv4)?;
+    let stranger: Ipv4Addr = "10.0.0.250".parse()?;
+    if cluster.sources.cluster.ipv4.contains(&stranger.to_string()) {
+        return Err("the stranger's address is a host's".into());
+    }
+    let published = *cluster
+        .published
+        .cluster
+        .first()
+        .ok_or("the example publishes a port to the cluster")?;
+
+    let lab = Lab::new(address)?;
+    lab.load(
+        &root()
+            .join("generated")
+            .join(&host.dir)
+            .join("firewall.nft"),
+    )?;
+    lab.publish(published)?;
+    let mut wrong = Vec::new();
+    let mut expect = |from: Ipv4Addr, port: u16, reached: bool| -> Result<(), Failed> {
+        if lab.reaches(from, address, port)? != reached {
+            wrong.push(format!(
+                "{from} → port {port}: {}",
+                if reached { "dropped" } else { "let through" }
+            ));
+        }
+        Ok(())
+    };
+    for opening in &host.openings {
+        let allowed = match opening.from {
+            flakegen::model::firewall::Source::Cluster => member,
+            flakegen::model::firewall::Source::Servers => server,
+            flakegen::model::firewall::Source::Operators => operator,
+        };
+        expect(allowed, opening.port, true)?;
+        expect(stranger, opening.port, false)?;
+    }
+    expect(member, published, true)?;
+    expect(stranger, published, false)?;
+    // SSH is for everyone: deploy-rs and the admin.
+    expect(stranger, 22, true)?;
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(wrong.join("\n").into())
+    }
+}
+
+/// Three network namespaces: the host, a client on its LAN, and a container
+/// behind the host's `docker0`. Removed on drop.
+struct Lab {
+    host: String,
+    client: String,
+    container: String,
+}
+
+impl Lab {
+    fn new(address: Ipv4Addr) -> Result<Self, Failed> {
+        let id = std::process::id();
+        let lab = Self {
+            host: format!("flakegen-host-{id}"),
+            client: format!("flakegen-client-{id}"),
+            container: format!("flakegen-container-{id}"),
+        };
+        for namespace in [&lab.host, &lab.client, &lab.container] {
+            ip(&["netns", "add", namespace])?;
+            ip(&["-n", namespace, "link", "set", "lo", "up"])?;
+        }
+        lab.wire(address)?;
+        Ok(lab)
+    }
+
+    /// The host on the LAN with `address`, the container behind its `docker0`.
+    fn wire(&self, address: Ipv4Addr) -> Result<(), Failed> {
+        let (host, client, container) = (&self.host, &self.client, &self.container);
+        ip(&[
+            "link", "add", "lan0", "netns", host, "type", "veth", "peer", "name", "lan0", "netns",
+            client,
+        ])?;
+        ip(&[
+            "-n",
+            host,
+            "addr",
+            "add",
+            &format!("{address}/8"),
+            "dev",
+            "lan0",
+        ])?;
+        ip(&[
+            "link", "add", "docker0", "netns", host, "type", "veth", "peer", "name", "eth0",
+            "netns", container,
+        ])?;
+        ip(&["-n", host, "addr", "add", "172.17.0.1/16", "dev", "docker0"])?;
+        ip(&[
+            "-n",
+            container,
+            "addr",
+            "add",
+            "172.17.0.2/16",
+            "dev",
+            "eth0",
+        ])?;
+        for (namespace, link) in [
+            (host, "lan0"),
+            (client, "lan0"),
+            (host, "docker0"),
+            (container, "eth0"),
+        ] {
+            ip(&["-n", namespace, "link", "set", link, "up"])?;
+        }
+        ip(&[
+            "-n",
+            container,
+            "route",
+            "add",
+            "default",
+            "via",
+            "172.17.0.1",
+        ])?;
+        run(Command::new("ip").args([
+            "netns",
+            "exec",
+            host,
+            "sysctl",
+            "-qw",
+            "net.ipv4.ip_forward=1",
+        ]))?;
+        Ok(())
+    }
+
+    fn load(&self, rules: &Path) -> Result<(), Failed> {
+        run(Command::new("ip")
+            .args(["netns", "exec", &self.host, "nft", "-f"])
+            .arg(rules))
+    }
+
+    /// Forwards `port` to the container, as Docker publishes a port.
+    fn publish(&self, port: u16) -> Result<(), Failed> {
+        let dir = tempfile::tempdir()?;
+        let rules = dir.path().join("publish.nft");
+        std::fs::write(
+            &rules,
+            format!(
+                "table ip published {{\n  chain prerouting {{\n    type nat hook prerouting priority dstnat;\n    tcp dport {port} dnat to 172.17.0.2\n  }}\n}}\n"
+            ),
+        )?;
+        self.load(&rules)
+    }
+
+    /// Whether a TCP connection from `from` reaches `port` (refused, since
+    /// nothing listens, rather than dropped, which times out).
+    fn reaches(&self, from: Ipv4Addr, to: Ipv4Addr, port: u16) -> Result<bool, Failed> {
+        ip(&["-n", &self.client, "addr", "flush", "dev", "lan0"])?;
+        ip(&[
+            "-n",
+            &self.client,
+            "addr",
+            "add",
+            &format!("{from}/8"),
+            "dev",
+            "lan0",
+        ])?;
+        let probe = Command::new("ip")
+            .args(["netns", "exec", &self.client, "timeout", "2", "bash", "-c"])
+            .arg(format!("exec 3<>/dev/tcp/{to}/{port}"))
+            .output()?;
+        Ok(probe.status.code() != Some(124))
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for namespace in [&self.host, &self.client, &self.container] {
+            let _ = Command::new("ip")
+                .args(["netns", "del", namespace])
+                .output();
+        }
+    }
+}
+
+fn ip(args: &[&str]) -> Result<(), Failed> {
+    run(Command::new("ip").args(args))
+}
+
+fn run(command: &mut Command) -> Result<(), Failed> {
+    let output = command.output()?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?}: {}", String::from_utf8_lossy(&output.stderr)).into())
+    }
+}

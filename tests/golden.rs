@@ -150,3 +150,55 @@ fn synthetic_inventories_render() {
         assert!(files.len() > 2 * hosts - 10);
     }
 }
+
+/// Secret material never reaches the output: no private key, no token (Consul's
+/// and Nomad's are UUIDs), no gossip key (32 bytes in base64) in any file the
+/// example or a valid fixture renders to. Secrets are read from sops at run time.
+#[test]
+fn no_secret_value_is_written() {
+    assert!(looks_secret("6a1f3c8e-0b2d-4e5f-9a7c-1d3e5f7a9b0c"));
+    assert!(looks_secret("pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s="));
+    assert!(!looks_secret("3f2a9c1e7b8d4f6a0c5e2b9d7a1f3c8e6b4d2a0f9e7c5b3a1d8f6e4c2b0a9d7e"));
+    let mut inventories = vec![root().join("inventory.yaml")];
+    for entry in std::fs::read_dir(root().join("tests/fixtures/valid")).expect("valid fixtures") {
+        inventories.push(entry.expect("fixture").path().join("inventory.yaml"));
+    }
+    for inventory in &inventories {
+        for file in render(inventory) {
+            let words = file
+                .contents
+                .split(|c: char| !(c.is_ascii_alphanumeric() || "+/=-_".contains(c)));
+            for word in words {
+                assert!(
+                    !looks_secret(word),
+                    "{} of {} holds `{word}`",
+                    file.path,
+                    inventory.display()
+                );
+            }
+            assert!(
+                !file.contents.contains("PRIVATE KEY") && !file.contents.contains("AGE-SECRET-KEY"),
+                "{} of {} holds a private key",
+                file.path,
+                inventory.display()
+            );
+        }
+    }
+}
+
+fn looks_secret(word: &str) -> bool {
+    let is_uuid = word.len() == 36
+        && word.char_indices().all(|(index, c)| {
+            if [8, 13, 18, 23].contains(&index) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    let is_gossip_key = word.len() == 44
+        && word.ends_with('=')
+        && word[..43]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/');
+    is_uuid || is_gossip_key
+}

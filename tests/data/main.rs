@@ -8,6 +8,7 @@ mod firewall;
 mod golden;
 mod invalid;
 mod nix;
+mod security;
 mod shell;
 #[allow(
     dead_code,
@@ -26,6 +27,7 @@ fn main() {
     trials.extend(nix::trials());
     trials.extend(shell::trials());
     trials.extend(firewall::trials());
+    trials.extend(security::trials());
     libtest_mimic::run(&arguments, trials).exit();
 }
 

@@ -158,7 +158,9 @@ fn synthetic_inventories_render() {
 fn no_secret_value_is_written() {
     assert!(looks_secret("6a1f3c8e-0b2d-4e5f-9a7c-1d3e5f7a9b0c"));
     assert!(looks_secret("pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s="));
-    assert!(!looks_secret("3f2a9c1e7b8d4f6a0c5e2b9d7a1f3c8e6b4d2a0f9e7c5b3a1d8f6e4c2b0a9d7e"));
+    assert!(!looks_secret(
+        "3f2a9c1e7b8d4f6a0c5e2b9d7a1f3c8e6b4d2a0f9e7c5b3a1d8f6e4c2b0a9d7e"
+    ));
     let mut inventories = vec![root().join("inventory.yaml")];
     for entry in std::fs::read_dir(root().join("tests/fixtures/valid")).expect("valid fixtures") {
         inventories.push(entry.expect("fixture").path().join("inventory.yaml"));

@@ -135,6 +135,21 @@ pub enum Command {
         #[command(flatten)]
         inventory: InventoryArg,
     },
+    /// List every secret the generated configuration reads: its sops file, the
+    /// hosts that can decrypt it, what it is for and how to make it.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  gen secrets\n  gen secrets --format json\n  gen secrets check --out ../cluster-flake"
+    )]
+    Secrets {
+        #[command(subcommand)]
+        command: Option<SecretsCommand>,
+        #[command(flatten)]
+        inventory: InventoryArg,
+        /// `human` (a list for people) or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// Print the JSON Schema of the inventory, for editors.
     #[command(after_help = "Examples:\n  gen schema > inventory.schema.json")]
     Schema,
@@ -171,6 +186,26 @@ pub enum TemplatesCommand {
     Eject {
         /// Template name, as `gen templates list` prints it.
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Compare the sops files under the output directory with that list: exit 1 on a problem.
+    ///
+    /// Reports missing files and keys, keys nothing reads, values in plain text, and
+    /// files not encrypted to exactly the admins and the hosts that read them. Reads
+    /// only what sops leaves in plain text: no decryption key is needed. For CI and
+    /// a pre-deploy hook.
+    #[command(
+        after_help = "Examples:\n  gen secrets check\n  gen secrets check --out ../cluster-flake --format json"
+    )]
+    Check {
+        #[command(flatten)]
+        target: Target,
+        /// `human` (for people, on stderr) or `json` (one object per problem, on stdout).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
 }
 

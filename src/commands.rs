@@ -8,14 +8,16 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command, Format, Global, InventoryArg, Target, TemplatesCommand};
+use crate::cli::{
+    Cli, Command, Format, Global, InventoryArg, SecretsCommand, Target, TemplatesCommand,
+};
 use crate::context::RenderContext;
 use crate::diagnostic::Severity;
 use crate::error::Error;
 use crate::output::plan::{Action, Conflict, Plan};
 use crate::render::Templates;
 use crate::{
-    Prepared, explain, init, inventory, load, output, prepare_within, render_cluster, report,
+    Prepared, explain, init, inventory, load, output, prepare_within, render_cluster, report, sops,
     template_dir, template_overrides,
 };
 
@@ -56,26 +58,8 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
         Command::Check { target } => check(&target, global),
         Command::Diff { target } => diff(&target, global),
         Command::Validate { inventory, format } => validate(&inventory.inventory, format, global),
-        Command::Init { dir } => {
-            let path = init::write(&dir)?;
-            if !global.quiet {
-                eprintln!(
-                    "Wrote {}. Next: edit it, then `gen validate` and `gen render`.",
-                    path.display()
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Hosts { inventory, json } => {
-            let prepared = prepare_within(&inventory.inventory, global.max_inventory_bytes)?;
-            let hosts = explain::hosts(&prepared);
-            print_out(&if json {
-                to_json("the host list", &hosts)?
-            } else {
-                explain::hosts_table(&hosts)
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Init { dir } => init_inventory(&dir, global),
+        Command::Hosts { inventory, json } => hosts(&inventory, json, global),
         Command::Explain { target, host } => {
             let prepared = prepare_within(&target.inventory.inventory, global.max_inventory_bytes)?;
             print_out(&explain::explain(&prepared, &host, &target.out)?)?;
@@ -95,6 +79,11 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Templates { command, inventory } => templates(command, &inventory, global),
+        Command::Secrets {
+            command,
+            inventory,
+            format,
+        } => secrets(command, &inventory, format, global),
         Command::Schema => {
             print_out(&format!("{}\n", inventory::schema_text()))?;
             Ok(ExitCode::SUCCESS)
@@ -110,6 +99,71 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn init_inventory(dir: &Path, global: &Global) -> Result<ExitCode, Error> {
+    let path = init::write(dir)?;
+    if !global.quiet {
+        eprintln!(
+            "Wrote {}. Next: edit it, then `gen validate` and `gen render`.",
+            path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hosts(inventory: &InventoryArg, json: bool, global: &Global) -> Result<ExitCode, Error> {
+    let prepared = prepare_within(&inventory.inventory, global.max_inventory_bytes)?;
+    let hosts = explain::hosts(&prepared);
+    print_out(&if json {
+        to_json("the host list", &hosts)?
+    } else {
+        explain::hosts_table(&hosts)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn secrets(
+    command: Option<SecretsCommand>,
+    inventory: &InventoryArg,
+    format: Format,
+    global: &Global,
+) -> Result<ExitCode, Error> {
+    let Some(SecretsCommand::Check { target, format }) = command else {
+        let prepared = prepare_within(&inventory.inventory, global.max_inventory_bytes)?;
+        let catalogue = &prepared.cluster.secrets;
+        print_out(&match format {
+            Format::Json => to_json("the secrets list", catalogue)?,
+            Format::Human => explain::secrets(catalogue),
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let prepared = prepare_within(&target.inventory.inventory, global.max_inventory_bytes)?;
+    let findings = sops::check(&target.out, &prepared.cluster.secrets);
+    let errors = findings.iter().filter(|finding| finding.is_error()).count();
+    match format {
+        Format::Json => print_out(&to_json("the findings", &findings)?)?,
+        Format::Human => {
+            for finding in &findings {
+                eprintln!(
+                    "{}: {}: {} [{}]",
+                    finding.severity, finding.file, finding.message, finding.code
+                );
+            }
+            if !global.quiet {
+                eprintln!(
+                    "{}: {errors} error(s), {} warning(s)",
+                    target.out.join("secrets").display(),
+                    findings.len() - errors
+                );
+            }
+        }
+    }
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// The inventory, for commands that need only its settings: none when there is

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::inventory::Placement;
 use crate::inventory::{Profile, Role};
 use crate::model::firewall::{self, Opening, Published};
+use crate::model::secrets::SecretFile;
 use crate::model::{self, Cluster, Host, Kopia, Mount, Peer, Security, Service, Settings, Sources};
 use crate::paths;
 
@@ -52,6 +53,8 @@ pub struct ClusterView {
     pub dynamic_ports: [u16; 2],
     /// Which protections are on.
     pub security: Security,
+    /// Every sops file the configuration reads, with its readers and its secrets.
+    pub secrets: Vec<SecretFile>,
     /// Address sets the firewalls filter on.
     pub sources: Sources,
     /// sops creation rules, when the inventory lists age keys.
@@ -345,6 +348,7 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         published,
         dynamic_ports: [firewall::DYNAMIC_PORTS.0, firewall::DYNAMIC_PORTS.1],
         security: cluster.security.clone(),
+        secrets: model::secrets::catalogue(cluster),
         sources: cluster.sources.clone(),
         services,
         sops: cluster.sops.as_ref().map(sops_view),

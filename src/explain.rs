@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::inventory::Placement;
 use crate::inventory::{Profile, Role};
 use crate::model;
+use crate::model::secrets::SecretFile;
 use crate::{paths, suggest};
 
 /// One line of `gen hosts`.
@@ -47,6 +48,33 @@ pub fn hosts(prepared: &Prepared) -> Vec<HostRow> {
             }
         })
         .collect()
+}
+
+/// The secrets list for people: each file, who reads it, and each secret with
+/// its purpose and the command that makes it.
+pub fn secrets(catalogue: &[SecretFile]) -> String {
+    let mut out = String::new();
+    for file in catalogue {
+        let _ = writeln!(
+            out,
+            "{}: read by {} and the admins",
+            file.path,
+            file.readers.join(", ")
+        );
+        if !file.readers_without_key.is_empty() {
+            let _ = writeln!(
+                out,
+                "  (not readable yet by {}: no age_key)",
+                file.readers_without_key.join(", ")
+            );
+        }
+        for secret in &file.secrets {
+            let _ = writeln!(out, "  {}: {}", secret.name, secret.purpose);
+            let _ = writeln!(out, "    $ {}", secret.create);
+        }
+        out.push('\n');
+    }
+    out
 }
 
 pub fn hosts_table(rows: &[HostRow]) -> String {

@@ -21,6 +21,7 @@ pub mod output;
 pub mod paths;
 pub mod render;
 pub mod report;
+pub mod sops;
 pub mod source;
 mod suggest;
 pub mod synthetic;

@@ -4,6 +4,7 @@
 //! followed here, so one that does not resolve is skipped, not reported.
 
 pub mod firewall;
+pub mod secrets;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;

@@ -7,13 +7,16 @@ pub const GLOBAL_MODULES: &str = "common/global";
 pub const MINIMAL_MODULE: &str = "common/minimal-node.nix";
 /// The flake, at the root of the output.
 pub const FLAKE: &str = "flake.nix";
+/// The first-boot runbook, at the root of the output.
+pub const BOOTSTRAP: &str = "BOOTSTRAP.md";
 /// The sops creation rules, at the root of the output.
 pub const SOPS_RULES: &str = ".sops.yaml";
 
 /// Files rendered once for the whole cluster, each by the template of the same
 /// name, besides the role modules; `.sops.yaml` and the backup module only when used.
-pub const CLUSTER_FILES: [&str; 6] = [
+pub const CLUSTER_FILES: [&str; 7] = [
     FLAKE,
+    BOOTSTRAP,
     "common/global/default.nix",
     "common/global/firewall.nix",
     "common/global/nix.nix",

@@ -9,4 +9,5 @@ mod golden;
 mod output;
 mod papercuts;
 mod render_errors;
+mod secrets;
 mod support;

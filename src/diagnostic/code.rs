@@ -200,6 +200,15 @@ codes! {
         hint "write an address (`192.168.1.20`) or a network (`192.168.1.0/24`)";
     SecurityOperatorsEveryone "security::operators-everyone" Warning "an operator range holding every address: Nomad's API is open to anyone who can route to it"
         hint "name the admins' networks instead, e.g. `192.168.1.0/24`";
+    SecretsMissingFile "secrets::missing-file" Error "`gen secrets check`: a sops file the configuration reads does not exist";
+    SecretsNotSops "secrets::not-sops" Error "`gen secrets check`: a secrets file that sops did not encrypt";
+    SecretsMissingKey "secrets::missing-key" Error "`gen secrets check`: a secret the configuration reads is not in its file"
+        hint "`gen secrets` says how to make it; add it with `sops FILE`";
+    SecretsNotEncrypted "secrets::not-encrypted" Error "`gen secrets check`: a secret stored in plain text";
+    SecretsUnusedKey "secrets::unused-key" Error "`gen secrets check`: a key in a shared secrets file that nothing reads: every host of the file can read it for nothing"
+        hint "remove it with `sops FILE`, or move it to the file of the hosts that need it";
+    SecretsUnusedHostKey "secrets::unused-host-key" Warning "`gen secrets check`: a key in a host's own file that no generated module reads (a hand-written module may)";
+    SecretsWrongRecipients "secrets::wrong-recipients" Error "`gen secrets check`: a file not encrypted to exactly the admins and the hosts that read it";
     SecretLiteral "secret::literal" Error "a value that looks like a secret (password, token, key material) written in the inventory";
     SecretInvalidAgeKey "secret::invalid-age-key" Error "not a public age key (a private one, say)"
         hint "a public age key is `age1` and 58 more characters, as printed by `age-keygen -y` or `ssh-to-age`; never the private `AGE-SECRET-KEY-…`";

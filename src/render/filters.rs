@@ -165,6 +165,47 @@ pub fn yaml(value: &Value) -> String {
     value.to_string()
 }
 
+/// A value as Markdown inline code: a string as a code span (fenced with more
+/// backticks than it holds), a number as digits, a list as code spans joined by
+/// `, `. Line breaks and other control characters are refused.
+pub fn markdown(value: &Value) -> Result<String, String> {
+    match value {
+        Value::Number(number) => Ok(number.to_string()),
+        Value::String(text) if text.chars().any(char::is_control) => Err(format!(
+            "`{text:?}` cannot be Markdown inline code: it has a control character"
+        )),
+        Value::String(text) => {
+            let longest_run = text
+                .split(|c| c != '`')
+                .map(str::len)
+                .max()
+                .unwrap_or_default();
+            let fence = "`".repeat(longest_run + 1);
+            let pad = if text.starts_with('`') || text.ends_with('`') {
+                " "
+            } else {
+                ""
+            };
+            Ok(format!("{fence}{pad}{text}{pad}{fence}"))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(markdown).collect::<Result<_, _>>()?;
+            Ok(items.join(", "))
+        }
+        other => Err(format!("`{other}` has no Markdown form")),
+    }
+}
+
+/// A line of a fenced Markdown code block: the text as it is, refused when it
+/// holds a line break (it would end the line) or another control character.
+pub fn markdown_line(text: &str) -> Result<String, String> {
+    if text.chars().any(char::is_control) {
+        Err(format!("`{text:?}` is not one line of a code block"))
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
 /// A value as nftables reads it: a number as digits, an address or network as
 /// written, other text as a quoted string, a list as its elements joined by
 /// `, ` (the inside of a set). Text nftables cannot quote is refused.

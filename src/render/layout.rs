@@ -14,6 +14,13 @@ pub fn lay_out(path: &str, header: &str, raw: &str) -> Result<String, String> {
         nixfmt_rs::format(&source).map_err(|error| error.to_string())
     } else if path.ends_with(".hcl") {
         Ok(format!("{header}{}", hcl(raw)?))
+    } else if path.ends_with(".md") {
+        // `#` starts a heading in Markdown: the header becomes an HTML comment.
+        let header: Vec<&str> = header
+            .lines()
+            .map(|line| line.trim_start_matches("# "))
+            .collect();
+        Ok(format!("<!-- {} -->\n\n{}\n", header.join(" "), raw.trim()))
     } else {
         Ok(format!("{header}{}\n", raw.trim_end()))
     }

@@ -11,18 +11,6 @@ use serde_json::Value;
 
 use crate::context::RenderContext;
 
-/// The filters that turn a value into a literal of the output's language.
-pub const SERIALISING_FILTERS: [&str; 8] = [
-    "nix",
-    "nix_attr",
-    "nix_attrpath",
-    "nix_path",
-    "hcl",
-    "hcl_ident",
-    "nft",
-    "yaml",
-];
-
 /// Words of Tera's expression language that are not variables.
 const KEYWORDS: [&str; 12] = [
     "in", "not", "and", "or", "if", "else", "for", "is", "true", "false", "none", "loop",
@@ -172,11 +160,11 @@ fn serialised(body: &str) -> Result<(), String> {
         .last()
         .map(|&pipe| identifier_at(body[pipe + 1..].trim_start()));
     match last_filter {
-        Some(filter) if SERIALISING_FILTERS.contains(&filter) => Ok(()),
+        Some(filter) if super::serialising_filters().any(|known| known == filter) => Ok(()),
         _ => Err(format!(
             "`{{{{ {body} }}}}` reaches the output without a serialising filter; end it with \
              one of: {}",
-            SERIALISING_FILTERS.join(", ")
+            super::serialising_filters().collect::<Vec<_>>().join(", ")
         )),
     }
 }

@@ -185,65 +185,62 @@ fn header_for(inventory_name: &str) -> String {
     )
 }
 
+/// A value as a literal of the output's language, or why it has none.
+type ValueFilter = fn(&serde_json::Value) -> Result<String, String>;
+/// A string as a name or path of the output's language, or why it cannot be one.
+type TextFilter = fn(&str) -> Result<String, String>;
+
+/// Filters that write any value as a literal of the output's language.
+const VALUE_FILTERS: [(&str, ValueFilter); 5] = [
+    ("nix", filters::nix),
+    ("yaml", |value| Ok(filters::yaml(value))),
+    ("hcl", |value| Ok(filters::hcl(value))),
+    ("markdown", filters::markdown),
+    ("nft", filters::nft),
+];
+
+/// Filters that write a string as a name or path of the output's language.
+const TEXT_FILTERS: [(&str, TextFilter); 5] = [
+    ("nix_attrpath", filters::nix_attr_path),
+    ("nix_attr", |name| Ok(filters::nix_attr_name(name))),
+    ("nix_path", filters::nix_path),
+    ("hcl_ident", filters::hcl_ident),
+    ("markdown_line", filters::markdown_line),
+];
+
+/// The names of the filters that turn a value into a literal of the output's
+/// language: the only ways a value may reach the output.
+pub fn serialising_filters() -> impl Iterator<Item = &'static str> {
+    VALUE_FILTERS
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(TEXT_FILTERS.iter().map(|(name, _)| *name))
+}
+
 /// A Tera engine with the serialising filters and no templates yet.
 fn engine() -> Tera {
     let mut tera = Tera::default();
     tera.autoescape_on(Vec::<&str>::new());
-    tera.register_filter(
-        "nix",
-        |value: &Value, _: Kwargs, _: &State| -> TeraResult<Value> {
-            filters::nix(&to_json(value)?)
-                .map(|literal| Value::safe_string(&literal))
-                .map_err(tera::Error::message)
-        },
-    );
-    tera.register_filter(
-        "yaml",
-        |value: &Value, _: Kwargs, _: &State| -> TeraResult<Value> {
-            Ok(Value::safe_string(&filters::yaml(&to_json(value)?)))
-        },
-    );
-    tera.register_filter(
-        "nix_attrpath",
-        |path: &str, _: Kwargs, _: &State| -> TeraResult<Value> {
-            filters::nix_attr_path(path)
-                .map(|literal| Value::safe_string(&literal))
-                .map_err(tera::Error::message)
-        },
-    );
-    tera.register_filter("nix_attr", |name: &str, _: Kwargs, _: &State| {
-        Value::safe_string(&filters::nix_attr_name(name))
-    });
-    tera.register_filter(
-        "nix_path",
-        |path: &str, _: Kwargs, _: &State| -> TeraResult<Value> {
-            filters::nix_path(path)
-                .map(|literal| Value::safe_string(&literal))
-                .map_err(tera::Error::message)
-        },
-    );
-    tera.register_filter(
-        "hcl",
-        |value: &Value, _: Kwargs, _: &State| -> TeraResult<Value> {
-            Ok(Value::safe_string(&filters::hcl(&to_json(value)?)))
-        },
-    );
-    tera.register_filter(
-        "nft",
-        |value: &Value, _: Kwargs, _: &State| -> TeraResult<Value> {
-            filters::nft(&to_json(value)?)
-                .map(|literal| Value::safe_string(&literal))
-                .map_err(tera::Error::message)
-        },
-    );
-    tera.register_filter(
-        "hcl_ident",
-        |name: &str, _: Kwargs, _: &State| -> TeraResult<Value> {
-            filters::hcl_ident(name)
-                .map(|ident| Value::safe_string(&ident))
-                .map_err(tera::Error::message)
-        },
-    );
+    for (name, filter) in VALUE_FILTERS {
+        tera.register_filter(
+            name,
+            move |value: &Value, _: Kwargs, _: &State| -> TeraResult<Value> {
+                filter(&to_json(value)?)
+                    .map(|literal| Value::safe_string(&literal))
+                    .map_err(tera::Error::message)
+            },
+        );
+    }
+    for (name, filter) in TEXT_FILTERS {
+        tera.register_filter(
+            name,
+            move |text: &str, _: Kwargs, _: &State| -> TeraResult<Value> {
+                filter(text)
+                    .map(|literal| Value::safe_string(&literal))
+                    .map_err(tera::Error::message)
+            },
+        );
+    }
     tera
 }
 

@@ -20,6 +20,7 @@ macro_rules! embedded {
 /// name is the template's path under `templates/`.
 const FIXED: &[(&str, &str)] = embedded![
     "flake.nix",
+    "BOOTSTRAP.md",
     "common/global/default.nix",
     "common/global/backup.nix",
     "common/global/firewall.nix",

@@ -10,13 +10,14 @@
     pkgs.damon
   ];
 
-  # Nomad servers register themselves in Consul as `nomad`.
+  # A server by its address: under mutual TLS the agents are not in Consul.
+  # Any quorum member answers for the cluster.
   environment.variables = {
-    NOMAD_ADDR = "https://nomad.service.consul:4646";
+    NOMAD_ADDR = "https://10.0.0.11:4646";
     NOMAD_CACERT = config.sops.secrets.nomad-ca.path;
     NOMAD_CLIENT_CERT = config.sops.secrets.nomad-cli-cert.path;
     NOMAD_CLIENT_KEY = config.sops.secrets.nomad-cli-key.path;
-    # Reached by its Consul name, a server proves it is one by its certificate.
+    # Reached by address, a server proves it is one by its certificate's name.
     NOMAD_TLS_SERVER_NAME = "server.global.nomad";
   };
 

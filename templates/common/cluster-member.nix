@@ -125,6 +125,10 @@ in
           verify_server_hostname = true;
           verify_https_client = true;
         };
+        # Consul's health checks of Nomad's HTTP API cannot present a client
+        # certificate and would fail (hashicorp/nomad#6923): the agents do not
+        # register themselves, and nothing looks them up (they join by address).
+        consul.auto_advertise = false;
 {%- endif %}
       };
 {%- if cluster.security.acl %}

@@ -8,14 +8,18 @@
     pkgs.damon
   ];
 
-  # Nomad servers register themselves in Consul as `nomad`.
 {%- if cluster.security.tls %}
+
+  # A server by its address: under mutual TLS the agents are not in Consul.
+  # Any quorum member answers for the cluster.
   environment.variables = {
-    NOMAD_ADDR = "https://nomad.service.consul:4646";
+{%- if cluster.quorum %}
+    NOMAD_ADDR = {{ ("https://" ~ cluster.retry_join[0] ~ ":4646") | nix }};
+{%- endif %}
     NOMAD_CACERT = config.sops.secrets.nomad-ca.path;
     NOMAD_CLIENT_CERT = config.sops.secrets.nomad-cli-cert.path;
     NOMAD_CLIENT_KEY = config.sops.secrets.nomad-cli-key.path;
-    # Reached by its Consul name, a server proves it is one by its certificate.
+    # Reached by address, a server proves it is one by its certificate's name.
     NOMAD_TLS_SERVER_NAME = "server.global.nomad";
   };
 
@@ -27,6 +31,8 @@
     mode = "0444";
   };
 {%- else %}
+
+  # Nomad servers register themselves in Consul as `nomad`.
   environment.variables.NOMAD_ADDR = "http://nomad.service.consul:4646";
 {%- endif %}
 }

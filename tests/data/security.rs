@@ -39,6 +39,7 @@ fn expected() -> Vec<(&'static str, Value)> {
         ("/nomad/settings/tls/rpc", json!(true)),
         ("/nomad/settings/tls/verify_server_hostname", json!(true)),
         ("/nomad/settings/tls/verify_https_client", json!(true)),
+        ("/nomad/settings/consul/auto_advertise", json!(false)),
         (
             "/rendered/consul-secrets.json/encrypt",
             placeholder("consul-gossip-key"),

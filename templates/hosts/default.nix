@@ -16,13 +16,11 @@
   cluster.node.bootLoader = {{ host.boot_loader | nix }};
 
   # Opened to the sources the filter allows each, and to no one else.
-  cluster.firewall.rules = {{ ("./" ~ host.firewall_file) | nix_path }};
-{%- if host.tcp_ports %}
-  networking.firewall.allowedTCPPorts = {{ host.tcp_ports | nix }};
-{%- endif %}
-{%- if host.udp_ports %}
-  networking.firewall.allowedUDPPorts = {{ host.udp_ports | nix }};
-{%- endif %}
+  cluster.firewall = {
+    rules = {{ ("./" ~ host.firewall_file) | nix_path }};
+    tcpPorts = {{ host.tcp_ports | nix }};
+    udpPorts = {{ host.udp_ports | nix }};
+  };
 {%- if host.is_member %}
 
   cluster.member = {

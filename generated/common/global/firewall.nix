@@ -12,13 +12,28 @@ let
   nft = "${pkgs.nftables}/bin/nft";
 in
 {
-  options.cluster.firewall.rules = lib.mkOption {
-    type = lib.types.nullOr lib.types.path;
-    default = null;
-    description = "nftables file of the table `inet cluster-filter`, which drops traffic from sources a port is not opened to.";
+  options.cluster.firewall = {
+    rules = lib.mkOption {
+      type = lib.types.nullOr lib.types.path;
+      default = null;
+      description = "nftables file of the table `inet cluster-filter`, which drops traffic from sources a port is not opened to.";
+    };
+    tcpPorts = lib.mkOption {
+      type = lib.types.listOf lib.types.port;
+      default = [ ];
+      description = "TCP ports the roles open, each limited to its sources by `rules`.";
+    };
+    udpPorts = lib.mkOption {
+      type = lib.types.listOf lib.types.port;
+      default = [ ];
+      description = "UDP ports the roles open, each limited to its sources by `rules`.";
+    };
   };
 
   config = lib.mkIf (cfg.rules != null) {
+    networking.firewall.allowedTCPPorts = cfg.tcpPorts;
+    networking.firewall.allowedUDPPorts = cfg.udpPorts;
+
     systemd.services.cluster-firewall = {
       description = "Source filter of the cluster's ports";
       wantedBy = [ "multi-user.target" ];

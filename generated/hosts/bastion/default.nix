@@ -17,13 +17,15 @@
   cluster.node.bootLoader = "systemd-boot";
 
   # Opened to the sources the filter allows each, and to no one else.
-  cluster.firewall.rules = ./firewall.nft;
-  networking.firewall.allowedTCPPorts = [
-    8301
-    9090
-    9100
-  ];
-  networking.firewall.allowedUDPPorts = [ 8301 ];
+  cluster.firewall = {
+    rules = ./firewall.nft;
+    tcpPorts = [
+      8301
+      9090
+      9100
+    ];
+    udpPorts = [ 8301 ];
+  };
 
   cluster.member = {
     bindAddress = "10.0.0.30";

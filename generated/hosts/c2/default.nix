@@ -17,18 +17,20 @@
   cluster.node.bootLoader = "systemd-boot";
 
   # Opened to the sources the filter allows each, and to no one else.
-  cluster.firewall.rules = ./firewall.nft;
-  networking.firewall.allowedTCPPorts = [
-    4646
-    4647
-    4648
-    8300
-    8301
-  ];
-  networking.firewall.allowedUDPPorts = [
-    4648
-    8301
-  ];
+  cluster.firewall = {
+    rules = ./firewall.nft;
+    tcpPorts = [
+      4646
+      4647
+      4648
+      8300
+      8301
+    ];
+    udpPorts = [
+      4648
+      8301
+    ];
+  };
 
   cluster.member = {
     bindAddress = "10.0.0.12";

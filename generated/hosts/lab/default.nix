@@ -15,7 +15,11 @@
   cluster.node.bootLoader = "systemd-boot";
 
   # Opened to the sources the filter allows each, and to no one else.
-  cluster.firewall.rules = ./firewall.nft;
+  cluster.firewall = {
+    rules = ./firewall.nft;
+    tcpPorts = [ ];
+    udpPorts = [ ];
+  };
 
   # Plain option values from this host's `nix` key in the inventory.
   services.tailscale.enable = true;

@@ -14,5 +14,9 @@
   cluster.node.bootLoader = "extlinux";
 
   # Opened to the sources the filter allows each, and to no one else.
-  cluster.firewall.rules = ./firewall.nft;
+  cluster.firewall = {
+    rules = ./firewall.nft;
+    tcpPorts = [ ];
+    udpPorts = [ ];
+  };
 }

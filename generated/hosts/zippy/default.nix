@@ -17,14 +17,16 @@
   cluster.node.bootLoader = "systemd-boot";
 
   # Opened to the sources the filter allows each, and to no one else.
-  cluster.firewall.rules = ./firewall.nft;
-  networking.firewall.allowedTCPPorts = [
-    2049
-    4646
-    4647
-    8301
-  ];
-  networking.firewall.allowedUDPPorts = [ 8301 ];
+  cluster.firewall = {
+    rules = ./firewall.nft;
+    tcpPorts = [
+      2049
+      4646
+      4647
+      8301
+    ];
+    udpPorts = [ 8301 ];
+  };
 
   cluster.member = {
     bindAddress = "10.0.0.21";

@@ -96,8 +96,6 @@ pub struct NfsView {
     pub primary: Peer,
     /// Hosts receiving its replication, in inventory order.
     pub standbys: Vec<Peer>,
-    /// Their addresses, in the same order.
-    pub standby_addresses: Vec<String>,
     /// Exported btrfs subvolume on the primary.
     pub export: String,
     /// Directory holding the export and its snapshots.
@@ -120,13 +118,20 @@ pub struct NfsView {
     pub data_dirs: Vec<DataDirView>,
     /// Name of the primary's systemd service that prepares the export.
     pub export_unit: &'static str,
+    /// The share's generation: each failover increases it.
+    pub generation: u32,
+    /// Whether an empty share may be made on a primary that received nothing.
+    pub first_deployment: bool,
+    /// Days a former export is kept.
+    pub set_aside_days: u32,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct DataDirView {
     /// Directory name under the export: the service's name.
     pub name: String,
-    /// Owner for `systemd-tmpfiles`: a numeric id or `root`.
+    /// Numeric owner, set on every switch; `-` leaves the directory to the
+    /// container once made (owned by root).
     pub owner: String,
 }
 
@@ -419,11 +424,6 @@ fn nfs_view(nfs: &model::Nfs, services: &[Service]) -> NfsView {
     NfsView {
         primary: nfs.primary.clone(),
         standbys: nfs.standbys.clone(),
-        standby_addresses: nfs
-            .standbys
-            .iter()
-            .map(|peer| peer.address.clone())
-            .collect(),
         export: nfs.export.clone(),
         export_parent: if parent.is_empty() {
             "/".to_owned()
@@ -438,6 +438,9 @@ fn nfs_view(nfs: &model::Nfs, services: &[Service]) -> NfsView {
         replication_keys: nfs.replication_keys.clone(),
         clients: nfs.clients.clone(),
         export_unit: model::NFS_EXPORT_UNIT,
+        generation: nfs.generation,
+        first_deployment: nfs.first_deployment,
+        set_aside_days: nfs.set_aside_days,
         data_dirs: services
             .iter()
             .filter_map(|service| {
@@ -446,7 +449,7 @@ fn nfs_view(nfs: &model::Nfs, services: &[Service]) -> NfsView {
                     name: service.name.clone(),
                     owner: data
                         .owner
-                        .map_or_else(|| "root".to_owned(), |uid| uid.to_string()),
+                        .map_or_else(|| "-".to_owned(), |uid| uid.to_string()),
                 })
             })
             .collect(),

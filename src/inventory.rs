@@ -210,6 +210,26 @@ pub struct ServicesShare {
     /// Public keys of the replication senders, allowed on the standbys.
     #[serde(default)]
     pub replication_keys: Vec<String>,
+    /// The share's generation, increased by one at each failover (`gen failover`
+    /// does it): a primary serves only an export of this generation, or one made
+    /// from a snapshot of the previous generation, so it never serves stale data.
+    #[serde(default = "default_generation")]
+    pub generation: u32,
+    /// Allow an empty share on a primary that has received nothing: the first
+    /// deployment. Remove it once the share exists.
+    #[serde(default)]
+    pub first_deployment: bool,
+    /// Days a former export is kept after its host stops being the primary.
+    #[serde(default = "default_set_aside_days")]
+    pub set_aside_days: u32,
+}
+
+fn default_generation() -> u32 {
+    1
+}
+
+fn default_set_aside_days() -> u32 {
+    14
 }
 
 fn default_export() -> String {

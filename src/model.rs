@@ -217,6 +217,9 @@ pub struct Nfs {
     pub replication_keys: Vec<String>,
     /// Addresses allowed to mount the export: every other cluster member.
     pub clients: Vec<String>,
+    pub generation: u32,
+    pub first_deployment: bool,
+    pub set_aside_days: u32,
 }
 
 impl Nfs {
@@ -532,6 +535,9 @@ fn resolve_nfs(
         every_minutes: share.every_minutes,
         replication_keys: share.replication_keys.clone(),
         clients,
+        generation: share.generation,
+        first_deployment: share.first_deployment,
+        set_aside_days: share.set_aside_days,
     })
 }
 

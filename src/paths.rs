@@ -23,6 +23,8 @@ pub const CLUSTER_FILES: [&str; 7] = [
     "common/global/sops.nix",
     "common/global/users.nix",
 ];
+/// The services share's state transitions, read by both NFS roles' modules.
+pub const NFS_SCRIPT: &str = "common/nfs-services.sh";
 /// The backup module, rendered when the inventory configures backups.
 pub const BACKUP_MODULE: &str = "common/global/backup.nix";
 

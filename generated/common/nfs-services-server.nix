@@ -11,10 +11,6 @@ let
   cfg = config.cluster.nfsServer;
   persist = "/persist";
   export = "/persist/services";
-  # Snapshots are siblings of the export, named `<export name>@<UTC time>`.
-  snapshotDir = "/persist";
-  snapshotPrefix = "services@";
-  standbyDir = "/persist/services-standby";
   consulService = "data-services";
   clients = [
     "10.0.0.30"
@@ -23,28 +19,6 @@ let
     "10.0.0.13"
     "10.0.0.40"
     "10.0.0.22"
-  ];
-  dataDirs = [
-    {
-      name = "grafana";
-      owner = "472";
-    }
-    {
-      name = "jellyfin";
-      owner = "root";
-    }
-    {
-      name = "postgres";
-      owner = "root";
-    }
-    {
-      name = "uptime-kuma";
-      owner = "root";
-    }
-    {
-      name = "vaultwarden";
-      owner = "root";
-    }
   ];
   # The last snapshot each standby received, the parent of its next incremental send.
   stateDir = "/var/lib/nfs-services-replication";
@@ -59,156 +33,189 @@ let
       interval = "10s";
     };
   };
+  # The share's state transitions; values reach it through the environment.
+  nfsServices = pkgs.writeShellScript "nfs-services" (builtins.readFile ./nfs-services.sh);
+  state = {
+    path = [
+      pkgs.btrfs-progs
+      pkgs.coreutils
+      pkgs.findutils
+      pkgs.gnugrep
+      pkgs.openssh
+    ];
+    environment = {
+      EXPORT = export;
+      RECEIVED = "/persist/services-standby";
+      GENERATION = toString 1;
+      FIRST_DEPLOYMENT = "0";
+      STATE = stateDir;
+      REPLICATION_KEY = config.sops.secrets.nfs-replication-key.path;
+      DATA_DIRS = lib.concatMapStringsSep " " (dir: "${dir.name}:${dir.owner}") [
+        {
+          name = "grafana";
+          owner = "472";
+        }
+        {
+          name = "jellyfin";
+          owner = "-";
+        }
+        {
+          name = "postgres";
+          owner = "-";
+        }
+        {
+          name = "uptime-kuma";
+          owner = "-";
+        }
+        {
+          name = "vaultwarden";
+          owner = "-";
+        }
+      ];
+    };
+  };
 in
 {
   options.cluster.nfsServer.standbys = lib.mkOption {
-    type = lib.types.listOf lib.types.str;
-    default = [ ];
-    description = "Addresses of the standbys this primary replicates the services share to.";
+    type = lib.types.attrsOf lib.types.str;
+    default = { };
+    description = "The standbys this primary replicates the services share to: host name → address.";
   };
 
-  config = {
-    services.nfs.server = {
-      enable = true;
-      exports = ''
-        ${export} ${lib.concatMapStringsSep " " (client: "${client}(${exportOptions})") clients}
-      '';
-    };
+  config = lib.mkMerge [
+    {
+      services.nfs.server = {
+        enable = true;
+        exports = ''
+          ${export} ${lib.concatMapStringsSep " " (client: "${client}(${exportOptions})") clients}
+        '';
+      };
 
-    # The export is a btrfs subvolume, so it can be snapshotted for replication.
-    # A promoted standby starts from the newest snapshot it received.
-    systemd.services.nfs-services-export = {
-      description = "Prepare the services share ${export}";
-      wantedBy = [ "multi-user.target" ];
-      requiredBy = [ "nfs-server.service" ];
-      # A new data directory changes the script; restarting would restart nfs-server
-      # too and stall every client for the NFSv4 grace period.
-      restartIfChanged = false;
-      before = [
-        "nfs-server.service"
-        "nfs-services-replicate.service"
+      # The export is a btrfs subvolume, so it can be snapshotted for replication.
+      # Promotion keeps an export of this generation, or makes one from the newest
+      # complete snapshot of the previous one, or refuses: never stale, never empty
+      # unless this is the first deployment.
+      systemd.services.nfs-services-export = state // {
+        description = "Promote ${export} to the served share";
+        wantedBy = [ "multi-user.target" ];
+        requiredBy = [ "nfs-server.service" ];
+        # Restarting would restart nfs-server too and stall every client for the
+        # NFSv4 grace period; the export does not change with the configuration.
+        restartIfChanged = false;
+        before = [
+          "nfs-server.service"
+          "nfs-services-snapshot.service"
+        ];
+        serviceConfig = {
+          Type = "oneshot";
+          RemainAfterExit = true;
+        };
+        script = "exec ${nfsServices} promote";
+      };
+
+      # Each service's data directory, with its owner, on every switch that
+      # changes them: services added later get theirs too.
+      systemd.services.nfs-services-data = state // {
+        description = "Data directories on ${export}";
+        wantedBy = [ "multi-user.target" ];
+        requires = [ "nfs-services-export.service" ];
+        after = [ "nfs-services-export.service" ];
+        serviceConfig = {
+          Type = "oneshot";
+          RemainAfterExit = true;
+        };
+        script = "exec ${nfsServices} data-dirs";
+      };
+
+      # Serve only when Consul lists no other node for the share, so that two
+      # primaries never serve at once (a failover moves the primary in the inventory).
+      # At a cold start Consul may have no leader yet: stale reads and retries wait it out.
+      # After a power cut it keeps trying until Consul answers: the share must come
+      # back without a person.
+      systemd.services.nfs-server = {
+        after = [ "consul.service" ];
+        wants = [ "consul.service" ];
+        startLimitIntervalSec = 0;
+        serviceConfig = {
+          TimeoutStartSec = "6min";
+          Restart = "on-failure";
+          RestartSec = "30s";
+        };
+        preStart = ''
+          # Fail closed: no answer from Consul means no serving.
+          set -o pipefail
+          others=$(${pkgs.curl}/bin/curl --fail --silent --show-error \
+            --retry 60 --retry-delay 5 --retry-all-errors --max-time 5 \
+            ${q "http://127.0.0.1:8500/v1/health/service/${consulService}?passing&stale"} \
+            | ${pkgs.jq}/bin/jq -r --arg self ${q config.networking.hostName} \
+              '[.[].Node.Node | select(. != $self)] | join(" ")')
+          if [ -n "$others" ]; then
+            echo "Not serving "${q export}": Consul lists $others as serving "${q consulService} >&2
+            exit 1
+          fi
+        '';
+      };
+      # Registered with a token only the NFS hosts hold: no other agent can
+      # announce the share, so the clients and the guard above trust this entry.
+      services.consul.extraConfigFiles = [ config.sops.templates."consul-nfs-service.json".path ];
+      sops.templates."consul-nfs-service.json" = {
+        content = builtins.toJSON {
+          services = [ (nfsService // { token = config.sops.placeholder.nfs-consul-token; }) ];
+        };
+        owner = "consul";
+        restartUnits = [ "consul.service" ];
+      };
+      sops.secrets.nfs-consul-token.sopsFile = ../secrets/nfs-services.yaml;
+
+      # Nomad jobs that prefer the disk's host match on this.
+      services.nomad.settings.client.meta.nfs_services_primary = "true";
+
+      environment.persistence.${persist}.directories = [
+        # NFSv4 client recovery state.
+        "/var/lib/nfs"
+        stateDir
       ];
-      path = [ pkgs.btrfs-progs ];
-      serviceConfig = {
-        Type = "oneshot";
-        RemainAfterExit = true;
+
+      # The export is a subvolume of its own: a snapshot of the persist root has it empty.
+      cluster.backup.extraPaths = [ export ];
+
+      # Readable by the NFS hosts only: the key gets root's `btrfs receive` on the standbys.
+      sops.secrets.nfs-replication-key.sopsFile = ../secrets/nfs-services.yaml;
+
+      # Every few minutes a read-only snapshot, then one unit per standby sends it,
+      # incrementally from the last one that standby received: a slow standby
+      # delays no other.
+      systemd.services.nfs-services-snapshot = state // {
+        description = "Snapshot ${export} for the standbys";
+        startAt = "*:0/5";
+        serviceConfig = {
+          Type = "oneshot";
+          StateDirectory = "nfs-services-replication";
+        };
+        script = ''
+          ${nfsServices} snapshot
+          ${lib.concatMapStrings (name: ''
+            ${pkgs.systemd}/bin/systemctl start --no-block ${q "replicate-services-to-${name}.service"}
+          '') (lib.attrNames cfg.standbys)}
+        '';
       };
-      script = ''
-        set -euo pipefail
-        if [ ! -e ${q export} ]; then
-          latest=$(ls -1d ${q "${standbyDir}/${snapshotPrefix}"}* 2>/dev/null | tail -n 1 || true)
-          if [ -n "$latest" ]; then
-            btrfs subvolume snapshot "$latest" ${q export}
-          else
-            btrfs subvolume create ${q export}
-          fi
-        fi
-        ${lib.concatMapStrings (dir: ''
-          # Created once: a container may take the directory over afterwards.
-          if [ ! -e ${q "${export}/${dir.name}"} ]; then
-            install -d -m 0755 -o ${q dir.owner} -g ${q dir.owner} ${q "${export}/${dir.name}"}
-          fi
-        '') dataDirs}
-      '';
-    };
-
-    # Serve only when Consul lists no other node for the share, so that two
-    # primaries never serve at once (a failover moves the primary in the inventory).
-    # At a cold start Consul may have no leader yet: stale reads and retries wait it out.
-    systemd.services.nfs-server = {
-      after = [ "consul.service" ];
-      wants = [ "consul.service" ];
-      serviceConfig.TimeoutStartSec = "6min";
-      preStart = ''
-        # Fail closed: no answer from Consul means no serving.
-        set -o pipefail
-        others=$(${pkgs.curl}/bin/curl --fail --silent --show-error \
-          --retry 60 --retry-delay 5 --retry-all-errors --max-time 5 \
-          ${q "http://127.0.0.1:8500/v1/health/service/${consulService}?passing&stale"} \
-          | ${pkgs.jq}/bin/jq -r --arg self ${q config.networking.hostName} \
-            '[.[].Node.Node | select(. != $self)] | join(" ")')
-        if [ -n "$others" ]; then
-          echo "Not serving "${q export}": Consul lists $others as serving "${q consulService} >&2
-          exit 1
-        fi
-      '';
-    };
-    # Registered with a token only the NFS hosts hold: no other agent can
-    # announce the share, so the clients and the guard above trust this entry.
-    services.consul.extraConfigFiles = [ config.sops.templates."consul-nfs-service.json".path ];
-    sops.templates."consul-nfs-service.json" = {
-      content = builtins.toJSON {
-        services = [ (nfsService // { token = config.sops.placeholder.nfs-consul-token; }) ];
-      };
-      owner = "consul";
-      restartUnits = [ "consul.service" ];
-    };
-    sops.secrets.nfs-consul-token.sopsFile = ../secrets/nfs-services.yaml;
-
-    # Nomad jobs that prefer the disk's host match on this.
-    services.nomad.settings.client.meta.nfs_services_primary = "true";
-
-    environment.persistence.${persist}.directories = [
-      # NFSv4 client recovery state.
-      "/var/lib/nfs"
-      stateDir
-    ];
-
-    # The export is a subvolume of its own: a snapshot of the persist root has it empty.
-    cluster.backup.extraPaths = [ export ];
-
-    # Readable by the NFS hosts only: the key gets root's `btrfs receive` on the standbys.
-    sops.secrets.nfs-replication-key.sopsFile = ../secrets/nfs-services.yaml;
-
-    # Every few minutes: a read-only snapshot, sent incrementally from the last
-    # snapshot a standby received, or in full when that fails.
-    systemd.services.nfs-services-replicate = {
-      description = "Replicate ${export} to the NFS standbys";
-      startAt = "*:0/5";
-      path = [
-        pkgs.btrfs-progs
-        pkgs.openssh
-      ];
-      serviceConfig = {
-        Type = "oneshot";
-        StateDirectory = "nfs-services-replication";
-      };
-      script = ''
-        set -euo pipefail
-        snapshot=${q "${snapshotDir}/${snapshotPrefix}"}"$(date -u +%Y%m%dT%H%M%SZ)"
-        btrfs subvolume snapshot -r ${q export} "$snapshot"
-        failed=0
-        for standby in ${lib.escapeShellArgs cfg.standbys}; do
-          last="${stateDir}/$standby"
-          parent=""
-          if [ -f "$last" ] && [ -d ${q snapshotDir}/"$(cat "$last")" ]; then
-            parent=${q snapshotDir}/"$(cat "$last")"
-          fi
-          receive() {
-            ssh -i ${config.sops.secrets.nfs-replication-key.path} \
-              -o BatchMode=yes -o StrictHostKeyChecking=accept-new \
-              -o UserKnownHostsFile=${stateDir}/known_hosts "root@$standby"
+    }
+    {
+      systemd.services = lib.mapAttrs' (
+        name: address:
+        lib.nameValuePair "replicate-services-to-${name}" (
+          state
+          // {
+            description = "Replicate ${export} to ${name}";
+            after = [ "nfs-services-snapshot.service" ];
+            serviceConfig = {
+              Type = "oneshot";
+              StateDirectory = "nfs-services-replication";
+            };
+            script = "exec ${nfsServices} replicate ${q name} ${q address}";
           }
-          if [ -n "$parent" ] && btrfs send -p "$parent" "$snapshot" | receive; then
-            :
-          elif btrfs send "$snapshot" | receive; then
-            echo "$standby: sent in full" >&2
-          else
-            echo "$standby: replication failed" >&2
-            failed=1
-            continue
-          fi
-          basename "$snapshot" > "$last"
-        done
-        # Keep the newest snapshot and each standby's parent; drop the others.
-        for old in ${q "${snapshotDir}/${snapshotPrefix}"}*; do
-          name=$(basename "$old")
-          if [ "$old" != "$snapshot" ] && ! cat ${stateDir}/* 2>/dev/null | grep -qxF "$name"; then
-            btrfs subvolume delete "$old"
-          fi
-        done
-        exit "$failed"
-      '';
-    };
-  };
+        )
+      ) cfg.standbys;
+    }
+  ];
 }

@@ -4,6 +4,13 @@ job "grafana" {
   datacenters = ["homelab"]
   type        = "service"
 
+  meta {
+    # Its data is on the services share: a new primary changes this job, so running
+    # it again replaces every allocation, and none keeps writing to the old copy.
+    nfs_primary    = "zippy"
+    nfs_generation = "1"
+  }
+
   affinity {
     attribute = "$${meta.roles}"
     operator  = "set_contains"

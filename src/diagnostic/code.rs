@@ -156,6 +156,10 @@ codes! {
         hint "use letters, digits, `.`, `_`, `-` and `/`: the path reaches shell scripts and /etc/exports";
     StorageInvalidInterval "storage::invalid-interval" Error "a replication interval outside 1–59 minutes"
         hint "use 1 to 59 minutes: the timer fires at every multiple within the hour";
+    StorageInvalidGeneration "storage::invalid-generation" Error "a services share generation of 0"
+        hint "generations count from 1; `gen failover` increases it";
+    StorageFirstDeployment "storage::first-deployment" Warning "`first_deployment` is on: a primary with nothing received makes an empty share (warning)"
+        hint "remove `first_deployment` once the share exists, so a failed promotion refuses instead";
     ServiceInvalidImage "service::invalid-image" Error "not a container image reference"
         hint "write `[registry/]name[:tag][@sha256:digest]` in lowercase, e.g. `ghcr.io/org/app:1.2.3`";
     ServicePortZero "service::port-zero" Error "static port 0, or container port 0 (`to: 0` is not \"unset\")"

@@ -150,6 +150,9 @@ fn plan(cluster: &ClusterView) -> Vec<Job<'_>> {
     if cluster.kopia.is_some() {
         jobs.push(for_cluster(paths::BACKUP_MODULE, paths::BACKUP_MODULE));
     }
+    if cluster.nfs.is_some() {
+        jobs.push(for_cluster(paths::NFS_SCRIPT, paths::NFS_SCRIPT));
+    }
     for module in &cluster.role_modules {
         if let Some(template) = templates::named(module) {
             jobs.push(for_cluster(module, template));

@@ -28,6 +28,7 @@ const FIXED: &[(&str, &str)] = embedded![
     "common/global/sops.nix",
     "common/global/users.nix",
     "common/minimal-node.nix",
+    "common/nfs-services.sh",
     "common/workstation-node.nix",
     "common/desktop-node.nix",
     "hosts/default.nix",

@@ -55,6 +55,28 @@ fn services_share(rules: &mut Rules, share: &ServicesShare) {
     }
     absolute(rules, &share.mount, &["storage", "services", "mount"]);
     mount_point(rules, &share.mount, &["storage", "services", "mount"]);
+    share_lifecycle(rules, share);
+}
+
+/// The generation counts from 1; an empty share is allowed only while asked for.
+fn share_lifecycle(rules: &mut Rules, share: &ServicesShare) {
+    if share.generation == 0 {
+        rules.flag(
+            Code::StorageInvalidGeneration,
+            value(&["storage", "services", "generation"], "counts from 1"),
+            "The share's generation is 0",
+        );
+    }
+    if share.first_deployment {
+        rules.flag(
+            Code::StorageFirstDeployment,
+            value(
+                &["storage", "services", "first_deployment"],
+                "allows an empty share",
+            ),
+            "A primary that has received nothing will serve an empty share",
+        );
+    }
 }
 
 fn backup(rules: &mut Rules, kopia: &Kopia) {

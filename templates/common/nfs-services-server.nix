@@ -9,13 +9,8 @@ let
   cfg = config.cluster.nfsServer;
   persist = {{ cluster.persist | nix }};
   export = {{ cluster.nfs.export | nix }};
-  # Snapshots are siblings of the export, named `<export name>@<UTC time>`.
-  snapshotDir = {{ cluster.nfs.export_parent | nix }};
-  snapshotPrefix = {{ (cluster.nfs.export_name ~ "@") | nix }};
-  standbyDir = {{ cluster.nfs.standby_dir | nix }};
   consulService = {{ cluster.nfs.consul_service | nix }};
   clients = {{ cluster.nfs.clients | nix }};
-  dataDirs = {{ cluster.nfs.data_dirs | nix }};
   # The last snapshot each standby received, the parent of its next incremental send.
   stateDir = "/var/lib/nfs-services-replication";
   exportOptions = "rw,sync,no_subtree_check,no_root_squash";
@@ -29,15 +24,36 @@ let
       interval = "10s";
     };
   };
+  # The share's state transitions; values reach it through the environment.
+  nfsServices = pkgs.writeShellScript "nfs-services" (builtins.readFile ./nfs-services.sh);
+  state = {
+    path = [
+      pkgs.btrfs-progs
+      pkgs.coreutils
+      pkgs.findutils
+      pkgs.gnugrep
+      pkgs.openssh
+    ];
+    environment = {
+      EXPORT = export;
+      RECEIVED = {{ cluster.nfs.standby_dir | nix }};
+      GENERATION = toString {{ cluster.nfs.generation | nix }};
+      FIRST_DEPLOYMENT = {% if cluster.nfs.first_deployment %}"1"{% else %}"0"{% endif %};
+      STATE = stateDir;
+      REPLICATION_KEY = config.sops.secrets.nfs-replication-key.path;
+      DATA_DIRS = lib.concatMapStringsSep " " (dir: "${dir.name}:${dir.owner}") {{ cluster.nfs.data_dirs | nix }};
+    };
+  };
 in
 {
   options.cluster.nfsServer.standbys = lib.mkOption {
-    type = lib.types.listOf lib.types.str;
-    default = [ ];
-    description = "Addresses of the standbys this primary replicates the services share to.";
+    type = lib.types.attrsOf lib.types.str;
+    default = { };
+    description = "The standbys this primary replicates the services share to: host name → address.";
   };
 
-  config = {
+  config = lib.mkMerge [
+  {
     services.nfs.server = {
       enable = true;
       exports = ''
@@ -46,49 +62,55 @@ in
     };
 
     # The export is a btrfs subvolume, so it can be snapshotted for replication.
-    # A promoted standby starts from the newest snapshot it received.
-    systemd.services.{{ cluster.nfs.export_unit | nix_attr }} = {
-      description = "Prepare the services share ${export}";
+    # Promotion keeps an export of this generation, or makes one from the newest
+    # complete snapshot of the previous one, or refuses: never stale, never empty
+    # unless this is the first deployment.
+    systemd.services.{{ cluster.nfs.export_unit | nix_attr }} = state // {
+      description = "Promote ${export} to the served share";
       wantedBy = [ "multi-user.target" ];
       requiredBy = [ "nfs-server.service" ];
-      # A new data directory changes the script; restarting would restart nfs-server
-      # too and stall every client for the NFSv4 grace period.
+      # Restarting would restart nfs-server too and stall every client for the
+      # NFSv4 grace period; the export does not change with the configuration.
       restartIfChanged = false;
       before = [
         "nfs-server.service"
-        "nfs-services-replicate.service"
+        "nfs-services-snapshot.service"
       ];
-      path = [ pkgs.btrfs-progs ];
       serviceConfig = {
         Type = "oneshot";
         RemainAfterExit = true;
       };
-      script = ''
-        set -euo pipefail
-        if [ ! -e ${q export} ]; then
-          latest=$(ls -1d ${q "${standbyDir}/${snapshotPrefix}"}* 2>/dev/null | tail -n 1 || true)
-          if [ -n "$latest" ]; then
-            btrfs subvolume snapshot "$latest" ${q export}
-          else
-            btrfs subvolume create ${q export}
-          fi
-        fi
-        ${lib.concatMapStrings (dir: ''
-          # Created once: a container may take the directory over afterwards.
-          if [ ! -e ${q "${export}/${dir.name}"} ]; then
-            install -d -m 0755 -o ${q dir.owner} -g ${q dir.owner} ${q "${export}/${dir.name}"}
-          fi
-        '') dataDirs}
-      '';
+      script = "exec ${nfsServices} promote";
+    };
+
+    # Each service's data directory, with its owner, on every switch that
+    # changes them: services added later get theirs too.
+    systemd.services.nfs-services-data = state // {
+      description = "Data directories on ${export}";
+      wantedBy = [ "multi-user.target" ];
+      requires = [ {{ (cluster.nfs.export_unit ~ ".service") | nix }} ];
+      after = [ {{ (cluster.nfs.export_unit ~ ".service") | nix }} ];
+      serviceConfig = {
+        Type = "oneshot";
+        RemainAfterExit = true;
+      };
+      script = "exec ${nfsServices} data-dirs";
     };
 
     # Serve only when Consul lists no other node for the share, so that two
     # primaries never serve at once (a failover moves the primary in the inventory).
     # At a cold start Consul may have no leader yet: stale reads and retries wait it out.
+    # After a power cut it keeps trying until Consul answers: the share must come
+    # back without a person.
     systemd.services.nfs-server = {
       after = [ "consul.service" ];
       wants = [ "consul.service" ];
-      serviceConfig.TimeoutStartSec = "6min";
+      startLimitIntervalSec = 0;
+      serviceConfig = {
+        TimeoutStartSec = "6min";
+        Restart = "on-failure";
+        RestartSec = "30s";
+      };
       preStart = ''
         # Fail closed: no answer from Consul means no serving.
         set -o pipefail
@@ -137,55 +159,40 @@ in
     # Readable by the NFS hosts only: the key gets root's `btrfs receive` on the standbys.
     sops.secrets.nfs-replication-key.sopsFile = {{ ("../" ~ cluster.secret_files.nfs) | nix_path }};
 
-    # Every few minutes: a read-only snapshot, sent incrementally from the last
-    # snapshot a standby received, or in full when that fails.
-    systemd.services.nfs-services-replicate = {
-      description = "Replicate ${export} to the NFS standbys";
+    # Every few minutes a read-only snapshot, then one unit per standby sends it,
+    # incrementally from the last one that standby received: a slow standby
+    # delays no other.
+    systemd.services.nfs-services-snapshot = state // {
+      description = "Snapshot ${export} for the standbys";
       startAt = {{ ("*:0/" ~ cluster.nfs.every_minutes) | nix }};
-      path = [
-        pkgs.btrfs-progs
-        pkgs.openssh
-      ];
       serviceConfig = {
         Type = "oneshot";
         StateDirectory = "nfs-services-replication";
       };
       script = ''
-        set -euo pipefail
-        snapshot=${q "${snapshotDir}/${snapshotPrefix}"}"$(date -u +%Y%m%dT%H%M%SZ)"
-        btrfs subvolume snapshot -r ${q export} "$snapshot"
-        failed=0
-        for standby in ${lib.escapeShellArgs cfg.standbys}; do
-          last="${stateDir}/$standby"
-          parent=""
-          if [ -f "$last" ] && [ -d ${q snapshotDir}/"$(cat "$last")" ]; then
-            parent=${q snapshotDir}/"$(cat "$last")"
-          fi
-          receive() {
-            ssh -i ${config.sops.secrets.nfs-replication-key.path} \
-              -o BatchMode=yes -o StrictHostKeyChecking=accept-new \
-              -o UserKnownHostsFile=${stateDir}/known_hosts "root@$standby"
-          }
-          if [ -n "$parent" ] && btrfs send -p "$parent" "$snapshot" | receive; then
-            :
-          elif btrfs send "$snapshot" | receive; then
-            echo "$standby: sent in full" >&2
-          else
-            echo "$standby: replication failed" >&2
-            failed=1
-            continue
-          fi
-          basename "$snapshot" > "$last"
-        done
-        # Keep the newest snapshot and each standby's parent; drop the others.
-        for old in ${q "${snapshotDir}/${snapshotPrefix}"}*; do
-          name=$(basename "$old")
-          if [ "$old" != "$snapshot" ] && ! cat ${stateDir}/* 2>/dev/null | grep -qxF "$name"; then
-            btrfs subvolume delete "$old"
-          fi
-        done
-        exit "$failed"
+        ${nfsServices} snapshot
+        ${lib.concatMapStrings (name: ''
+          ${pkgs.systemd}/bin/systemctl start --no-block ${q "replicate-services-to-${name}.service"}
+        '') (lib.attrNames cfg.standbys)}
       '';
     };
-  };
+  }
+  {
+    systemd.services = lib.mapAttrs' (
+      name: address:
+      lib.nameValuePair "replicate-services-to-${name}" (
+        state
+        // {
+          description = "Replicate ${export} to ${name}";
+          after = [ "nfs-services-snapshot.service" ];
+          serviceConfig = {
+            Type = "oneshot";
+            StateDirectory = "nfs-services-replication";
+          };
+          script = "exec ${nfsServices} replicate ${q name} ${q address}";
+        }
+      )
+    ) cfg.standbys;
+  }
+  ];
 }

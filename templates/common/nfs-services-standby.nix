@@ -8,27 +8,27 @@
 let
   cfg = config.cluster.nfsStandby;
   standbyDir = {{ cluster.nfs.standby_dir | nix }};
-  snapshotPrefix = {{ (cluster.nfs.export_name ~ "@") | nix }};
-  keep = 12;
   # Every value that reaches a script goes through the shell's quoting.
   q = lib.escapeShellArg;
-  # The only command a replication key may run. A receive that fails midway
-  # leaves a partial subvolume behind; it is removed so a full send can follow.
+  # The share's state transitions; values reach it through the environment.
+  nfsServices = pkgs.writeShellScript "nfs-services" (builtins.readFile ./nfs-services.sh);
+  tools = [
+    pkgs.btrfs-progs
+    pkgs.coreutils
+    pkgs.findutils
+    pkgs.gnugrep
+  ];
+  environment = {
+    EXPORT = {{ cluster.nfs.export | nix }};
+    RECEIVED = standbyDir;
+    KEEP = "12";
+    SET_ASIDE_DAYS = toString {{ cluster.nfs.set_aside_days | nix }};
+  };
+  # The only command a replication key may run, with its environment.
   receive = pkgs.writeShellScript "nfs-services-receive" ''
-    set -euo pipefail
-    btrfs=${pkgs.btrfs-progs}/bin/btrfs
-    before=$(ls -1 ${q standbyDir})
-    if "$btrfs" receive ${q standbyDir}; then
-      ls -1d ${q "${standbyDir}/${snapshotPrefix}"}* | head -n -${toString keep} | xargs -r -n1 "$btrfs" subvolume delete
-      exit 0
-    fi
-    for path in ${q standbyDir}/*; do
-      [ -e "$path" ] || continue
-      if ! printf '%s\n' "$before" | grep -qxF "$(basename "$path")"; then
-        "$btrfs" subvolume delete "$path"
-      fi
-    done
-    exit 1
+    export PATH=${q (lib.makeBinPath tools)}
+    ${lib.concatStrings (lib.mapAttrsToList (name: value: "export ${name}=${q value}\n") environment)}
+    exec ${nfsServices} receive
   '';
 in
 {
@@ -46,5 +46,17 @@ in
     ) cfg.replicationKeys;
 
     systemd.tmpfiles.rules = [ "d ${standbyDir} 0700 root root -" ];
+
+    # A former primary sets its export aside (kept `set_aside_days`) and drops its
+    # snapshots: if it is promoted again, it starts from what it received.
+    systemd.services.nfs-services-standby = {
+      description = "Set a former export aside";
+      wantedBy = [ "multi-user.target" ];
+      path = tools;
+      inherit environment;
+      serviceConfig.Type = "oneshot";
+      script = "exec ${nfsServices} demote";
+      startAt = "daily";
+    };
   };
 }

@@ -42,7 +42,11 @@
 {%- endif %}
 {%- if host.is_nfs_primary %}
 
-  cluster.nfsServer.standbys = {{ cluster.nfs.standby_addresses | nix }};
+  cluster.nfsServer.standbys = {
+{%- for standby in cluster.nfs.standbys %}
+    {{ standby.name | nix_attr }} = {{ standby.address | nix }};
+{%- endfor %}
+  };
 {%- endif %}
 {%- if host.is_nfs_standby %}
 

@@ -1,6 +1,14 @@
 job {{ service.name | hcl }} {
 datacenters = {{ [cluster.datacenter] | hcl }}
 type = "service"
+{%- if service.volume %}
+meta {
+# Its data is on the services share: a new primary changes this job, so running
+# it again replaces every allocation, and none keeps writing to the old copy.
+nfs_primary = {{ cluster.nfs.primary.name | hcl }}
+nfs_generation = {{ (cluster.nfs.generation ~ "") | hcl }}
+}
+{%- endif %}
 {%- if service.affinity %}
 affinity {
 attribute = {{ service.affinity.attribute | hcl }}

@@ -7,6 +7,7 @@
 mod firewall;
 mod golden;
 mod invalid;
+mod nfs;
 mod nix;
 mod security;
 mod shell;
@@ -28,6 +29,7 @@ fn main() {
     trials.extend(shell::trials());
     trials.extend(firewall::trials());
     trials.extend(security::trials());
+    trials.extend(nfs::trials());
     libtest_mimic::run(&arguments, trials).exit();
 }
 

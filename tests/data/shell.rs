@@ -43,8 +43,11 @@ fn scripts_pass_shellcheck(inventory: Option<&Path>) -> Result<(), Failed> {
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned().into());
     }
-    let scripts: std::collections::BTreeMap<String, String> =
+    let mut scripts: std::collections::BTreeMap<String, String> =
         serde_json::from_slice(&output.stdout)?;
+    if let Ok(text) = std::fs::read_to_string(flake.join(flakegen::paths::NFS_SCRIPT)) {
+        scripts.insert("nfs-services".to_owned(), text);
+    }
     let dir = tempfile::tempdir()?;
     let mut findings = String::new();
     for (name, text) in &scripts {

@@ -72,5 +72,7 @@
     "nfs-services-server"
   ];
 
-  cluster.nfsServer.standbys = [ "10.0.0.22" ];
+  cluster.nfsServer.standbys = {
+    sparky = "10.0.0.22";
+  };
 }

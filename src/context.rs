@@ -51,6 +51,8 @@ pub struct ClusterView {
     pub published: Published,
     /// Nomad's dynamic host ports, first and last: reachable from the cluster only.
     pub dynamic_ports: [u16; 2],
+    /// Every port a role opens: containers may reach none of them.
+    pub control_ports: Vec<u16>,
     /// Which protections are on.
     pub security: Security,
     /// Every sops file the configuration reads, with its readers and its secrets.
@@ -75,8 +77,8 @@ pub struct ClusterView {
     pub prometheus_port: u16,
     /// Consul DNS port the local resolver forwards `.consul` to.
     pub consul_dns_port: u16,
-    /// The sops files more than one host reads, relative to the output: every
-    /// host (`common`), the cluster members, the quorum, the NFS hosts (`nfs`).
+    /// The sops files more than one host reads, relative to the output: the
+    /// cluster members', the quorum's, the NFS hosts' (`nfs`).
     pub secret_files: SecretFilesView,
     /// sops secret name of the CIFS credentials file.
     pub cifs_credentials_secret: &'static str,
@@ -151,7 +153,6 @@ pub struct SopsView {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct SecretFilesView {
-    pub common: String,
     pub members: String,
     pub quorum: String,
     pub nfs: String,
@@ -160,7 +161,6 @@ pub struct SecretFilesView {
 impl SecretFilesView {
     fn new() -> Self {
         Self {
-            common: paths::secrets_file(model::COMMON_SECRETS_FILE),
             members: paths::secrets_file(model::MEMBERS_SECRETS_FILE),
             quorum: paths::secrets_file(model::QUORUM_SECRETS_FILE),
             nfs: paths::secrets_file(model::NFS_SECRETS_FILE),
@@ -352,6 +352,7 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         kopia: cluster.kopia.clone(),
         published,
         dynamic_ports: [firewall::DYNAMIC_PORTS.0, firewall::DYNAMIC_PORTS.1],
+        control_ports: firewall::control_ports(),
         security: cluster.security.clone(),
         secrets: model::secrets::catalogue(cluster),
         sources: cluster.sources.clone(),

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::inventory::{self, BootLoader, CheckType, Expose, Placement, Profile, Role, System};
 use crate::paths;
+use firewall::Source;
 
 /// Nomad client meta key set on the NFS primary; jobs that prefer it match on it.
 pub const NFS_PRIMARY_META: &str = "nfs_services_primary";
@@ -107,19 +108,21 @@ impl Security {
     }
 }
 
-/// Address sets, each split by family as nftables sets are typed.
+/// Who may reach what: one address set per kind of source, in `Source` order.
 #[derive(Debug, Clone, Default, Serialize, JsonSchema)]
-pub struct Sources {
-    /// Every inventory host with an IP address, managed or not.
-    pub cluster: AddressSet,
-    /// The quorum members.
-    pub servers: AddressSet,
-    /// The `cluster-tools` hosts and `security.operators`: they may reach Nomad's API.
-    pub operators: AddressSet,
+pub struct Sources(pub Vec<AddressSet>);
+
+impl Sources {
+    /// The addresses of `source`.
+    pub fn of(&self, source: Source) -> Option<&AddressSet> {
+        self.0.iter().find(|set| set.source == source)
+    }
 }
 
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+/// The addresses of one kind of source, split by family as nftables sets are typed.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct AddressSet {
+    pub source: Source,
     /// IPv4 addresses and networks, e.g. `10.0.0.11`, `192.168.1.0/24`.
     pub ipv4: Vec<String>,
     /// IPv6 addresses and networks.
@@ -127,9 +130,13 @@ pub struct AddressSet {
 }
 
 impl AddressSet {
-    fn of(networks: impl IntoIterator<Item = ipnet::IpNet>) -> Self {
+    fn of(source: Source, networks: impl IntoIterator<Item = ipnet::IpNet>) -> Self {
         let networks: BTreeSet<ipnet::IpNet> = networks.into_iter().collect();
-        let mut set = Self::default();
+        let mut set = Self {
+            source,
+            ipv4: Vec::new(),
+            ipv6: Vec::new(),
+        };
         for network in networks {
             let text = if network.prefix_len() == network.max_prefix_len() {
                 network.addr().to_string()
@@ -402,11 +409,19 @@ fn sources_of(inv: &inventory::Inventory) -> Sources {
         .operators
         .iter()
         .filter_map(|range| address_range(&range.value));
-    Sources {
-        cluster: AddressSet::of(inv.hosts.values().filter_map(|host| ip_of(&host.value))),
-        servers: AddressSet::of(with_role(Role::NomadServer)),
-        operators: AddressSet::of(with_role(Role::ClusterTools).chain(operator_ranges)),
-    }
+    Sources(vec![
+        AddressSet::of(
+            Source::Cluster,
+            inv.hosts.values().filter_map(|host| ip_of(&host.value)),
+        ),
+        AddressSet::of(Source::Members, with_role(Role::ClusterMember)),
+        AddressSet::of(Source::Workers, with_role(Role::NomadWorker)),
+        AddressSet::of(Source::Servers, with_role(Role::NomadServer)),
+        AddressSet::of(
+            Source::Operators,
+            with_role(Role::ClusterTools).chain(operator_ranges),
+        ),
+    ])
 }
 
 fn settings_of(cluster: &inventory::Cluster) -> Settings {
@@ -515,6 +530,7 @@ fn resolve_nfs(
         .iter()
         .filter_map(|standby| peer(inv, standby))
         .collect();
+    // Only the hosts that run jobs mount the share.
     let clients = managed(inv)
         .filter(|(name, host)| {
             **name != primary.name
@@ -522,7 +538,7 @@ fn resolve_nfs(
                     .value
                     .roles
                     .iter()
-                    .any(|role| role.value == Role::ClusterMember)
+                    .any(|role| role.value == Role::NomadWorker)
         })
         .map(|(name, host)| address_of(inv, name, &host.value))
         .collect();
@@ -581,7 +597,8 @@ fn resolve_host(
             Vec::new()
         },
         mounts: if is_member {
-            mounts(name, nfs, cifs)
+            let runs_jobs = roles.contains(&Role::NomadWorker);
+            mounts(name, nfs.filter(|_| runs_jobs), cifs)
         } else {
             Vec::new()
         },
@@ -675,9 +692,11 @@ fn mounts(name: &str, nfs: Option<&Nfs>, cifs: Option<&CifsShares>) -> Vec<Mount
                 .to_vec(),
             }
         } else {
+            // By the primary's address, which the inventory decides: a name in
+            // Consul could be registered by someone else.
             Mount {
                 mount_point: nfs.mount.clone(),
-                device: format!("{}.service.consul:{}", nfs.consul_service, nfs.export),
+                device: format!("{}:{}", url_address(&nfs.primary.address), nfs.export),
                 fs_type: "nfs".to_owned(),
                 options: on_demand("nfsvers=4.2"),
             }

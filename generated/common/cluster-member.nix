@@ -52,10 +52,12 @@ in
         encrypt_verify_incoming = true;
         encrypt_verify_outgoing = true;
         # Nothing without a token; the agent's own comes from consul-secrets.json.
+        # Tokens are not persisted: one set through the API would override the
+        # one in sops, and rotating it there would change nothing.
         acl = {
           enabled = true;
           default_policy = "deny";
-          enable_token_persistence = true;
+          enable_token_persistence = false;
         };
         # RPC over TLS, servers checked against the CA and the name
         # `server.<datacenter>.consul`. Clients get their certificates from the
@@ -149,7 +151,7 @@ in
         bind-dynamic = true;
       };
     };
-    sops.secrets.cifs-credentials.sopsFile = ../secrets/common.yaml;
+    sops.secrets.cifs-credentials.sopsFile = ../secrets/cluster-members.yaml;
     fileSystems = lib.mapAttrs (_: mount: { inherit (mount) device fsType options; }) cfg.mounts;
   };
 }

@@ -13,11 +13,9 @@ let
   export = "/persist/services";
   consulService = "data-services";
   clients = [
-    "10.0.0.30"
     "10.0.0.11"
     "10.0.0.12"
     "10.0.0.13"
-    "10.0.0.40"
     "10.0.0.22"
   ];
   # The last snapshot each standby received, the parent of its next incremental send.
@@ -142,13 +140,22 @@ in
           RestartSec = "30s";
         };
         preStart = ''
-          # Fail closed: no answer from Consul means no serving.
+          # Fail closed: no answer from Consul, or an answer ACLs may have
+          # filtered, means no serving.
           set -o pipefail
+          headers=$(${pkgs.coreutils}/bin/mktemp)
+          trap '${pkgs.coreutils}/bin/rm -f "$headers"' EXIT
           others=$(${pkgs.curl}/bin/curl --fail --silent --show-error \
             --retry 60 --retry-delay 5 --retry-all-errors --max-time 5 \
+            --header @${config.sops.templates."nfs-guard-token.header".path} \
+            --dump-header "$headers" \
             ${q "http://127.0.0.1:8500/v1/health/service/${consulService}?passing&stale"} \
             | ${pkgs.jq}/bin/jq -r --arg self ${q config.networking.hostName} \
               '[.[].Node.Node | select(. != $self)] | join(" ")')
+          if ${pkgs.gnugrep}/bin/grep -qi '^X-Consul-Results-Filtered-By-ACLs: *true' "$headers"; then
+            echo "Not serving "${q export}": Consul filtered the answer; the token cannot read "${q consulService} >&2
+            exit 1
+          fi
           if [ -n "$others" ]; then
             echo "Not serving "${q export}": Consul lists $others as serving "${q consulService} >&2
             exit 1
@@ -166,6 +173,10 @@ in
         restartUnits = [ "consul.service" ];
       };
       sops.secrets.nfs-consul-token.sopsFile = ../secrets/nfs-services.yaml;
+      # The guard reads the share's entries with the same token, not the
+      # anonymous one, whose answers ACLs could empty without saying so.
+      sops.templates."nfs-guard-token.header".content =
+        "X-Consul-Token: ${config.sops.placeholder.nfs-consul-token}";
 
       # Nomad jobs that prefer the disk's host match on this.
       services.nomad.settings.client.meta.nfs_services_primary = "true";

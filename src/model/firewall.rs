@@ -12,8 +12,12 @@ use crate::inventory::{Expose, Role};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {
-    /// Every inventory host with an IP address.
+    /// Every inventory host with an IP address, managed or not.
     Cluster,
+    /// The cluster members.
+    Members,
+    /// The hosts that run jobs.
+    Workers,
     /// The quorum members.
     Servers,
     /// `cluster-tools` hosts and `security.operators`.
@@ -53,11 +57,11 @@ const fn opening(port: u16, tcp: bool, udp: bool, from: Source, purpose: &'stati
 const OPENINGS: &[(Role, Opening)] = &[
     (
         Role::ClusterMember,
-        opening(8301, true, true, Source::Cluster, "Consul LAN gossip"),
+        opening(8301, true, true, Source::Members, "Consul LAN gossip"),
     ),
     (
         Role::NomadServer,
-        opening(8300, true, false, Source::Cluster, "Consul server RPC"),
+        opening(8300, true, false, Source::Members, "Consul server RPC"),
     ),
     (
         Role::NomadServer,
@@ -75,7 +79,7 @@ const OPENINGS: &[(Role, Opening)] = &[
             4647,
             true,
             false,
-            Source::Cluster,
+            Source::Members,
             "Nomad RPC from clients and servers",
         ),
     ),
@@ -103,7 +107,7 @@ const OPENINGS: &[(Role, Opening)] = &[
             2049,
             true,
             false,
-            Source::Cluster,
+            Source::Workers,
             "NFS: the services share",
         ),
     ),
@@ -150,6 +154,14 @@ pub fn reserved(port: u16) -> Option<&'static str> {
         .or((DYNAMIC_PORTS.0..=DYNAMIC_PORTS.1)
             .contains(&port)
             .then_some("Nomad's dynamic ports"))
+}
+
+/// Every port some role opens, sorted.
+pub fn control_ports() -> Vec<u16> {
+    let mut ports: Vec<u16> = OPENINGS.iter().map(|(_, opening)| opening.port).collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
 }
 
 /// The ports `host` opens, each once, by port.

@@ -35,6 +35,16 @@ pub struct Secret {
     pub create: String,
 }
 
+/// How to get the private key made with the certificate `create` makes: the
+/// same command made both, so it is not run again.
+fn key_of(create: &str) -> String {
+    let certificate = create.rsplit("# ").next().unwrap_or_default();
+    format!(
+        "# made with the certificate above: {}",
+        certificate.replace(".pem", "-key.pem")
+    )
+}
+
 fn secret(name: &'static str, purpose: &'static str, create: impl Into<String>) -> Secret {
     Secret {
         name,
@@ -50,11 +60,6 @@ pub fn catalogue(cluster: &Cluster) -> Vec<SecretFile> {
     };
     let with = |role: Role| cluster.hosts.iter().filter(move |host| host.has(role));
     let mut files = vec![
-        file(
-            super::COMMON_SECRETS_FILE,
-            cluster.hosts.iter().collect(),
-            common(cluster),
-        ),
         file(
             super::MEMBERS_SECRETS_FILE,
             with(Role::ClusterMember).collect(),
@@ -120,7 +125,8 @@ fn secret_file(
     }
 }
 
-fn common(cluster: &Cluster) -> Vec<Secret> {
+fn members(cluster: &Cluster) -> Vec<Secret> {
+    let security = &cluster.security;
     let mut secrets = Vec::new();
     if cluster.cifs.is_some() {
         secrets.push(secret(
@@ -129,12 +135,6 @@ fn common(cluster: &Cluster) -> Vec<Secret> {
             "printf 'username=%s\\npassword=%s\\n' USER PASSWORD   # the storage box's account",
         ));
     }
-    secrets
-}
-
-fn members(cluster: &Cluster) -> Vec<Secret> {
-    let security = &cluster.security;
-    let mut secrets = Vec::new();
     if security.gossip_encryption {
         secrets.push(secret(
             "consul-gossip-key",
@@ -180,7 +180,7 @@ fn quorum(cluster: &Cluster) -> Vec<Secret> {
         secrets.push(secret(
             "consul-server-key",
             "its private key",
-            create.replace(".pem", "-key.pem"),
+            key_of(&create),
         ));
     }
     if security.gossip_encryption {
@@ -246,7 +246,7 @@ fn own(cluster: &Cluster, host: &Host) -> Vec<Secret> {
         secrets.push(secret(
             "nomad-agent-key",
             "its private key",
-            create.replace(".pem", "-key.pem"),
+            key_of(&create),
         ));
     }
     if security.tls && host.has(Role::ClusterTools) {
@@ -256,11 +256,7 @@ fn own(cluster: &Cluster, host: &Host) -> Vec<Secret> {
             "the admin's Nomad CLI certificate on this host",
             create,
         ));
-        secrets.push(secret(
-            "nomad-cli-key",
-            "its private key",
-            create.replace(".pem", "-key.pem"),
-        ));
+        secrets.push(secret("nomad-cli-key", "its private key", key_of(create)));
     }
     secrets
 }

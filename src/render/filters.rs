@@ -224,6 +224,19 @@ pub fn nft(value: &Value) -> Result<String, String> {
     }
 }
 
+/// An nftables identifier (a chain or set name): lowercase letters, digits and
+/// `-`, starting with a letter.
+pub fn nft_ident(name: &str) -> Result<String, String> {
+    let mut chars = name.chars();
+    let valid = chars.next().is_some_and(|first| first.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if valid {
+        Ok(name.to_owned())
+    } else {
+        Err(format!("`{name}` is not an nftables identifier"))
+    }
+}
+
 fn is_address_or_network(text: &str) -> bool {
     text.parse::<std::net::IpAddr>().is_ok() || text.parse::<ipnet::IpNet>().is_ok()
 }

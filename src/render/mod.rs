@@ -203,12 +203,13 @@ const VALUE_FILTERS: [(&str, ValueFilter); 5] = [
 ];
 
 /// Filters that write a string as a name or path of the output's language.
-const TEXT_FILTERS: [(&str, TextFilter); 5] = [
+const TEXT_FILTERS: [(&str, TextFilter); 6] = [
     ("nix_attrpath", filters::nix_attr_path),
     ("nix_attr", |name| Ok(filters::nix_attr_name(name))),
     ("nix_path", filters::nix_path),
     ("hcl_ident", filters::hcl_ident),
     ("markdown_line", filters::markdown_line),
+    ("nft_ident", filters::nft_ident),
 ];
 
 /// The names of the filters that turn a value into a literal of the output's

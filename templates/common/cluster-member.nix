@@ -49,10 +49,12 @@ in
 {%- endif %}
 {%- if cluster.security.acl %}
         # Nothing without a token; the agent's own comes from consul-secrets.json.
+        # Tokens are not persisted: one set through the API would override the
+        # one in sops, and rotating it there would change nothing.
         acl = {
           enabled = true;
           default_policy = "deny";
-          enable_token_persistence = true;
+          enable_token_persistence = false;
         };
 {%- endif %}
 {%- if cluster.security.tls %}
@@ -178,7 +180,7 @@ in
     };
 
 {%- if cluster.cifs %}
-    sops.secrets.{{ cluster.cifs_credentials_secret | nix_attr }}.sopsFile = {{ ("../" ~ cluster.secret_files.common) | nix_path }};
+    sops.secrets.{{ cluster.cifs_credentials_secret | nix_attr }}.sopsFile = {{ ("../" ~ cluster.secret_files.members) | nix_path }};
 
 {%- endif %}
     fileSystems = lib.mapAttrs (_: mount: { inherit (mount) device fsType options; }) cfg.mounts;

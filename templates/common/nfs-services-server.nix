@@ -112,13 +112,24 @@ in
         RestartSec = "30s";
       };
       preStart = ''
-        # Fail closed: no answer from Consul means no serving.
+        # Fail closed: no answer from Consul, or an answer ACLs may have
+        # filtered, means no serving.
         set -o pipefail
+        headers=$(${pkgs.coreutils}/bin/mktemp)
+        trap '${pkgs.coreutils}/bin/rm -f "$headers"' EXIT
         others=$(${pkgs.curl}/bin/curl --fail --silent --show-error \
           --retry 60 --retry-delay 5 --retry-all-errors --max-time 5 \
+{%- if cluster.security.acl %}
+          --header @${config.sops.templates."nfs-guard-token.header".path} \
+{%- endif %}
+          --dump-header "$headers" \
           ${q "http://127.0.0.1:8500/v1/health/service/${consulService}?passing&stale"} \
           | ${pkgs.jq}/bin/jq -r --arg self ${q config.networking.hostName} \
             '[.[].Node.Node | select(. != $self)] | join(" ")')
+        if ${pkgs.gnugrep}/bin/grep -qi '^X-Consul-Results-Filtered-By-ACLs: *true' "$headers"; then
+          echo "Not serving "${q export}": Consul filtered the answer; the token cannot read "${q consulService} >&2
+          exit 1
+        fi
         if [ -n "$others" ]; then
           echo "Not serving "${q export}": Consul lists $others as serving "${q consulService} >&2
           exit 1
@@ -138,6 +149,9 @@ in
       restartUnits = [ "consul.service" ];
     };
     sops.secrets.nfs-consul-token.sopsFile = {{ ("../" ~ cluster.secret_files.nfs) | nix_path }};
+    # The guard reads the share's entries with the same token, not the
+    # anonymous one, whose answers ACLs could empty without saying so.
+    sops.templates."nfs-guard-token.header".content = "X-Consul-Token: ${config.sops.placeholder.nfs-consul-token}";
 {%- else %}
     services.consul.extraConfig.services = [ nfsService ];
 {%- endif %}

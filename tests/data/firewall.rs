@@ -9,6 +9,8 @@ use std::process::Command;
 
 use libtest_mimic::{Failed, Trial};
 
+use flakegen::model::firewall::Source;
+
 use crate::support::root;
 
 pub fn trials() -> Vec<Trial> {
@@ -64,11 +66,12 @@ fn the_example_filters_by_source() -> Result<(), Failed> {
         let first = set.first().ok_or("an empty address set")?;
         Ok(first.split('/').next().unwrap_or_default().parse()?)
     };
-    let member = first(&cluster.sources.cluster.ipv4)?;
-    let server = first(&cluster.sources.servers.ipv4)?;
-    let operator = first(&cluster.sources.operators.ipv4)?;
+    let source = |source: Source| -> Result<Ipv4Addr, Failed> {
+        first(&cluster.sources.of(source).ok_or("no such source")?.ipv4)
+    };
     let stranger: Ipv4Addr = "10.0.0.250".parse()?;
-    if cluster.sources.cluster.ipv4.contains(&stranger.to_string()) {
+    let everyone = cluster.sources.of(Source::Cluster).ok_or("no cluster")?;
+    if everyone.ipv4.contains(&stranger.to_string()) {
         return Err("the stranger's address is a host's".into());
     }
     let published = *cluster
@@ -86,28 +89,32 @@ fn the_example_filters_by_source() -> Result<(), Failed> {
     )?;
     lab.publish(published)?;
     let mut wrong = Vec::new();
-    let mut expect = |from: Ipv4Addr, port: u16, reached: bool| -> Result<(), Failed> {
-        if lab.reaches(from, address, port)? != reached {
+    // `None` stands for a container on the host.
+    let mut expect = |from: Option<Ipv4Addr>, port: u16, reached: bool| -> Result<(), Failed> {
+        let actual = match from {
+            Some(from) => lab.reaches(from, address, port)?,
+            None => lab.container_reaches(address, port)?,
+        };
+        if actual != reached {
             wrong.push(format!(
-                "{from} → port {port}: {}",
+                "{} → port {port}: {}",
+                from.map_or_else(|| "a container".to_owned(), |from| from.to_string()),
                 if reached { "dropped" } else { "let through" }
             ));
         }
         Ok(())
     };
     for opening in &host.openings {
-        let allowed = match opening.from {
-            flakegen::model::firewall::Source::Cluster => member,
-            flakegen::model::firewall::Source::Servers => server,
-            flakegen::model::firewall::Source::Operators => operator,
-        };
-        expect(allowed, opening.port, true)?;
-        expect(stranger, opening.port, false)?;
+        expect(Some(source(opening.from)?), opening.port, true)?;
+        expect(Some(stranger), opening.port, false)?;
+        // A container leaves with the host's address: it must not pass for it.
+        expect(None, opening.port, false)?;
     }
-    expect(member, published, true)?;
-    expect(stranger, published, false)?;
+    expect(Some(source(Source::Cluster)?), published, true)?;
+    expect(Some(stranger), published, false)?;
     // SSH is for everyone: deploy-rs and the admin.
-    expect(stranger, 22, true)?;
+    expect(Some(stranger), 22, true)?;
+    expect(None, 22, true)?;
     if wrong.is_empty() {
         Ok(())
     } else {
@@ -216,8 +223,7 @@ impl Lab {
         self.load(&rules)
     }
 
-    /// Whether a TCP connection from `from` reaches `port` (refused, since
-    /// nothing listens, rather than dropped, which times out).
+    /// Whether a TCP connection from `from` on the LAN reaches `port`.
     fn reaches(&self, from: Ipv4Addr, to: Ipv4Addr, port: u16) -> Result<bool, Failed> {
         ip(&["-n", &self.client, "addr", "flush", "dev", "lan0"])?;
         ip(&[
@@ -229,12 +235,23 @@ impl Lab {
             "dev",
             "lan0",
         ])?;
-        let probe = Command::new("ip")
-            .args(["netns", "exec", &self.client, "timeout", "2", "bash", "-c"])
-            .arg(format!("exec 3<>/dev/tcp/{to}/{port}"))
-            .output()?;
-        Ok(probe.status.code() != Some(124))
+        probe(&self.client, to, port)
     }
+
+    /// Whether a container on the host reaches the host's `port`.
+    fn container_reaches(&self, to: Ipv4Addr, port: u16) -> Result<bool, Failed> {
+        probe(&self.container, to, port)
+    }
+}
+
+/// Whether a TCP connection from `namespace` reaches `port` (refused, since
+/// nothing listens, rather than dropped, which times out).
+fn probe(namespace: &str, to: Ipv4Addr, port: u16) -> Result<bool, Failed> {
+    let probe = Command::new("ip")
+        .args(["netns", "exec", namespace, "timeout", "2", "bash", "-c"])
+        .arg(format!("exec 3<>/dev/tcp/{to}/{port}"))
+        .output()?;
+    Ok(probe.status.code() != Some(124))
 }
 
 impl Drop for Lab {

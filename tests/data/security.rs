@@ -21,6 +21,10 @@ fn expected() -> Vec<(&'static str, Value)> {
     vec![
         ("/consul/extraConfig/acl/enabled", json!(true)),
         ("/consul/extraConfig/acl/default_policy", json!("deny")),
+        (
+            "/consul/extraConfig/acl/enable_token_persistence",
+            json!(false),
+        ),
         ("/consul/extraConfig/encrypt_verify_incoming", json!(true)),
         ("/consul/extraConfig/encrypt_verify_outgoing", json!(true)),
         (

@@ -58,6 +58,7 @@ let
     cluster.backup.extraPaths = extraPaths;
     sops.secrets.nfs-replication-key.path = "/run/secrets/nfs-replication-key";
     sops.secrets.kopia-password.path = "/run/secrets/kopia-password";
+    sops.templates."nfs-guard-token.header".path = "/run/secrets/rendered/nfs-guard-token.header";
   };
   module = file: import (flakeDir + "/${file}") { inherit lib pkgs config; };
   present = file: builtins.pathExists (flakeDir + "/${file}");

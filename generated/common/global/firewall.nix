@@ -36,15 +36,19 @@ in
 
     systemd.services.cluster-firewall = {
       description = "Source filter of the cluster's ports";
-      wantedBy = [ "multi-user.target" ];
-      # In place before anything listens or Docker publishes a port.
+      # Early, as the NixOS firewall: in place before the network comes up,
+      # before anything listens or Docker publishes a port.
+      wantedBy = [ "sysinit.target" ];
       before = [
         "network-pre.target"
+        "shutdown.target"
         "consul.service"
         "nomad.service"
         "docker.service"
       ];
       wants = [ "network-pre.target" ];
+      conflicts = [ "shutdown.target" ];
+      unitConfig.DefaultDependencies = false;
       # The file replaces the table in one transaction: reloading never leaves
       # the ports unfiltered, as a stop and a start would.
       reloadIfChanged = true;

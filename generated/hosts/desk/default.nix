@@ -37,17 +37,6 @@
           "_netdev"
         ];
       };
-      "/data/services" = {
-        device = "data-services.service.consul:/persist/services";
-        fsType = "nfs";
-        options = [
-          "nfsvers=4.2"
-          "x-systemd.automount"
-          "noauto"
-          "x-systemd.idle-timeout=600"
-          "_netdev"
-        ];
-      };
       "/data/shared" = {
         device = "//10.0.0.5/shared";
         fsType = "cifs";

@@ -42,7 +42,7 @@
         ];
       };
       "/data/services" = {
-        device = "data-services.service.consul:/persist/services";
+        device = "10.0.0.21:/persist/services";
         fsType = "nfs";
         options = [
           "nfsvers=4.2"

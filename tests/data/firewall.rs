@@ -62,13 +62,7 @@ fn the_example_filters_by_source() -> Result<(), Failed> {
         .find(|host| host.is_server && host.is_worker)
         .ok_or("the example has a quorum member that runs jobs")?;
     let address: Ipv4Addr = host.address.parse()?;
-    let first = |set: &[String]| -> Result<Ipv4Addr, Failed> {
-        let first = set.first().ok_or("an empty address set")?;
-        Ok(first.split('/').next().unwrap_or_default().parse()?)
-    };
-    let source = |source: Source| -> Result<Ipv4Addr, Failed> {
-        first(&cluster.sources.of(source).ok_or("no such source")?.ipv4)
-    };
+    let source = |source: Source| first_address(&cluster.sources, source);
     let stranger: Ipv4Addr = "10.0.0.250".parse()?;
     let everyone = cluster.sources.of(Source::Cluster).ok_or("no cluster")?;
     if everyone.ipv4.contains(&stranger.to_string()) {
@@ -120,6 +114,13 @@ fn the_example_filters_by_source() -> Result<(), Failed> {
     } else {
         Err(wrong.join("\n").into())
     }
+}
+
+/// The first IPv4 address of `source`'s set.
+fn first_address(sources: &flakegen::model::Sources, source: Source) -> Result<Ipv4Addr, Failed> {
+    let set = sources.of(source).ok_or("no such source")?;
+    let first = set.ipv4.first().ok_or("an empty address set")?;
+    Ok(first.split('/').next().unwrap_or_default().parse()?)
 }
 
 /// Three network namespaces: the host, a client on its LAN, and a container

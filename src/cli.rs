@@ -135,6 +135,21 @@ pub enum Command {
         #[command(flatten)]
         inventory: InventoryArg,
     },
+    /// Move the NFS services share to a standby: edit the inventory, render, and
+    /// print the ordered runbook.
+    ///
+    /// Only `storage.services.primary`, the standby list and the generation change
+    /// in the inventory; comments and layout stay. Nothing is deployed: the
+    /// runbook (also `docs/NFS_FAILOVER.md` in the output) says what to run, in order.
+    #[command(
+        after_help = "Examples:\n  gen failover sparky\n  gen failover sparky --out ../cluster-flake"
+    )]
+    Failover {
+        #[command(flatten)]
+        target: Target,
+        /// The standby that becomes the primary.
+        standby: String,
+    },
     /// List every secret the generated configuration reads: its sops file, the
     /// hosts that can decrypt it, what it is for and how to make it.
     #[command(

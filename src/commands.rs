@@ -15,10 +15,10 @@ use crate::context::RenderContext;
 use crate::diagnostic::Severity;
 use crate::error::Error;
 use crate::output::plan::{Action, Conflict, Plan};
-use crate::render::Templates;
+use crate::render::{self, Templates};
 use crate::{
-    Prepared, explain, init, inventory, load, output, prepare_within, render_cluster, report, sops,
-    template_dir, template_overrides,
+    Prepared, explain, failover, init, inventory, load, output, paths, prepare_within,
+    render_cluster, report, sops, template_dir, template_overrides,
 };
 
 /// Entry point of the `gen` binary.
@@ -79,6 +79,7 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Templates { command, inventory } => templates(command, &inventory, global),
+        Command::Failover { target, standby } => failover(&target, &standby, global),
         Command::Secrets {
             command,
             inventory,
@@ -99,6 +100,48 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `gen failover`: the edited inventory is validated and rendered before either
+/// is written; the output first, so a failure leaves the inventory as it was.
+fn failover(target: &Target, standby: &str, global: &Global) -> Result<ExitCode, Error> {
+    let path = &target.inventory.inventory;
+    let before = prepare_within(path, global.max_inventory_bytes)?;
+    let loaded = load::load(path, global.max_inventory_bytes)?;
+    let edited = failover::edit(
+        &loaded.source.text,
+        &loaded.places,
+        &loaded.inventory,
+        standby,
+    )?;
+    let after = crate::prepare_bytes(&loaded.source.name, edited.as_bytes())?;
+    let overrides = template_overrides(global.templates.as_deref(), path, Some(&after.inventory));
+    let templates = Templates::load(overrides.as_deref())?;
+    let files = render_cluster(path, &after.cluster, &templates)?;
+    let plan = Plan::build(&target.out, files)?;
+    let applied = output::apply(&plan, false, &mut output::RealDisk)?;
+    output::replace_file(path, edited.as_bytes())?;
+    let mut view = before.cluster;
+    if let Some(nfs) = view.nfs.as_mut() {
+        nfs.standbys.retain(|peer| peer.name == standby);
+    }
+    let runbook = render::render_cluster_file(&view, paths::NFS_RUNBOOK, "inventory", &templates)?;
+    if !global.quiet {
+        eprintln!(
+            "{}: the share moves to {standby}. Rendered {}: {} written, {} removed, {} unchanged",
+            path.display(),
+            target.out.display(),
+            applied.written.len(),
+            applied.removed.len(),
+            applied.kept
+        );
+    }
+    let body = runbook
+        .contents
+        .split_once("-->\n\n")
+        .map_or(runbook.contents.as_str(), |(_, body)| body);
+    print_out(body)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init_inventory(dir: &Path, global: &Global) -> Result<ExitCode, Error> {

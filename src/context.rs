@@ -122,6 +122,8 @@ pub struct NfsView {
     pub export_unit: &'static str,
     /// The share's generation: each failover increases it.
     pub generation: u32,
+    /// The systemd automount unit of the mount point on the workers.
+    pub automount_unit: String,
     /// Whether an empty share may be made on a primary that received nothing.
     pub first_deployment: bool,
     /// Days a former export is kept.
@@ -440,6 +442,7 @@ fn nfs_view(nfs: &model::Nfs, services: &[Service]) -> NfsView {
         clients: nfs.clients.clone(),
         export_unit: model::NFS_EXPORT_UNIT,
         generation: nfs.generation,
+        automount_unit: format!("{}.automount", model::systemd_path_name(&nfs.mount)),
         first_deployment: nfs.first_deployment,
         set_aside_days: nfs.set_aside_days,
         data_dirs: services

@@ -71,6 +71,12 @@ pub enum Error {
     #[error("No inventory at `{}`", path.display())]
     NoInventory { path: PathBuf },
 
+    #[error("`{host}` is not a standby of the services share: only a standby has its data")]
+    NotAStandby { host: String, hint: String },
+
+    #[error("The inventory has no services share (`storage.services`) to move")]
+    NoServicesShare,
+
     #[error("`{}` is not a directory", path.display())]
     OutNotADirectory { path: PathBuf },
 
@@ -107,6 +113,8 @@ impl Error {
             Self::Exists { .. } => Code::CliExists,
             Self::UnknownTarget { .. } => Code::CliUnknownTarget,
             Self::NoInventory { .. } => Code::CliNoInventory,
+            Self::NotAStandby { .. } => Code::CliNotAStandby,
+            Self::NoServicesShare => Code::CliNoServicesShare,
             Self::OutNotADirectory { .. } => Code::OutputNotADirectory,
             Self::CorruptManifest { .. } => Code::OutputCorruptManifest,
             Self::Serialize { .. } | Self::Schema(_) => Code::CliInternal,
@@ -119,7 +127,7 @@ impl Error {
             Self::UnknownTemplate { hint, .. } => {
                 Some(format!("{hint}; `gen templates list` shows them all"))
             }
-            Self::UnknownTarget { hint, .. } => Some(hint.clone()),
+            Self::UnknownTarget { hint, .. } | Self::NotAStandby { hint, .. } => Some(hint.clone()),
             Self::InvalidOutput { template, .. } => Some(format!(
                 "the template `{template}` is at fault, not the inventory: fix it, or report it"
             )),

@@ -12,6 +12,7 @@ pub mod context;
 pub mod diagnostic;
 pub mod error;
 pub mod explain;
+pub mod failover;
 pub mod init;
 pub mod inventory;
 mod keypath;

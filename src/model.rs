@@ -496,6 +496,26 @@ fn managed(
     inv.hosts.iter().filter(|(_, host)| host.value.managed)
 }
 
+/// A path as systemd names its mount and automount units (`systemd-escape
+/// --path`): `/data/services` is `data-services`. Paths here are plain (letters,
+/// digits, `.`, `_`, `-`, `/`), so only `-` and a leading `.` need escaping.
+pub fn systemd_path_name(path: &str) -> String {
+    let trimmed = path.trim_matches('/');
+    if trimmed.is_empty() {
+        return "-".to_owned();
+    }
+    let mut name = String::with_capacity(trimmed.len());
+    for (index, c) in trimmed.chars().enumerate() {
+        match c {
+            '/' => name.push('-'),
+            '-' => name.push_str("\\x2d"),
+            '.' if index == 0 => name.push_str("\\x2e"),
+            c => name.push(c),
+        }
+    }
+    name
+}
+
 /// `address` as it stands before `:port` in a URL: an IPv6 address in brackets.
 pub fn url_address(address: &str) -> String {
     match address.parse::<IpAddr>() {

@@ -25,6 +25,8 @@ pub const CLUSTER_FILES: [&str; 7] = [
 ];
 /// The services share's state transitions, read by both NFS roles' modules.
 pub const NFS_SCRIPT: &str = "common/nfs-services.sh";
+/// The failover runbook, rendered when there is a services share.
+pub const NFS_RUNBOOK: &str = "docs/NFS_FAILOVER.md";
 /// The backup module, rendered when the inventory configures backups.
 pub const BACKUP_MODULE: &str = "common/global/backup.nix";
 

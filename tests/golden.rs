@@ -38,22 +38,28 @@ fn generated_tree_matches_example() {
     }
 }
 
-/// A failover is a one-line change: the new primary and standby swap roles, their
-/// host files and the NFS modules change, and nothing else does.
+/// `gen failover` edits the inventory in place (the primary, the standbys, the
+/// generation; comments kept), the new primary and standby swap roles in their
+/// host files and the NFS modules, data jobs change with the primary, nothing else
+/// does, and the runbook it prints names this cluster's hosts and jobs.
 #[test]
 fn moving_the_nfs_primary() {
     let example =
         std::fs::read_to_string(root().join("inventory.yaml")).expect("example inventory");
-    let moved = example
-        .replacen("primary: zippy", "primary: sparky", 1)
-        .replacen("standbys: [sparky]", "standbys: [zippy]", 1);
-    assert_ne!(
-        example, moved,
-        "the example names zippy as primary and sparky as standby"
+    let (dir, inventory) = inventory_in_tempdir(&example);
+    let before = render(&inventory);
+    let failover = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+        .args(["failover", "sparky"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run gen failover");
+    assert!(
+        failover.status.success(),
+        "{}",
+        String::from_utf8_lossy(&failover.stderr)
     );
-    let (_dir, moved_path) = inventory_in_tempdir(&moved);
-    let before = render(&root().join("inventory.yaml"));
-    let after = render(&moved_path);
+    let moved = std::fs::read_to_string(&inventory).expect("edited inventory");
+    let after = render(&inventory);
 
     let paths = |files: &[flakegen::render::RenderedFile]| -> Vec<String> {
         files.iter().map(|file| file.path.clone()).collect()
@@ -63,19 +69,21 @@ fn moving_the_nfs_primary() {
         paths(&after),
         "a failover changes no file names"
     );
-    let mut review = String::new();
+    let diff = |path: &str, old: &str, new: &str| {
+        similar::TextDiff::from_lines(old, new)
+            .unified_diff()
+            .context_radius(2)
+            .header(&format!("a/{path}"), &format!("b/{path}"))
+            .to_string()
+    };
+    let mut review = diff("inventory.yaml", &example, &moved);
     for (old, new) in before.iter().zip(&after) {
         if old.contents != new.contents {
-            let diff = similar::TextDiff::from_lines(&old.contents, &new.contents);
-            review.push_str(
-                &diff
-                    .unified_diff()
-                    .context_radius(2)
-                    .header(&format!("a/{}", old.path), &format!("b/{}", new.path))
-                    .to_string(),
-            );
+            review.push_str(&diff(&old.path, &old.contents, &new.contents));
         }
     }
+    review.push_str("\n=== the runbook gen failover printed ===\n");
+    review.push_str(&String::from_utf8_lossy(&failover.stdout));
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(root().join("tests/snapshots"));
     settings.set_prepend_module_to_snapshot(false);

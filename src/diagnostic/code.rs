@@ -245,6 +245,9 @@ codes! {
     CliExists "cli::exists" Error "`gen init` or `gen templates eject` would overwrite a file"
         hint "move it away first, or edit it";
     CliUnknownTarget "cli::unknown-target" Error "`gen explain` or `gen context` names no such host or service";
+    CliNotAStandby "cli::not-a-standby" Error "`gen failover` names a host that is not a standby of the services share";
+    CliNoServicesShare "cli::no-services-share" Error "`gen failover` on an inventory without `storage.services`"
+        hint "a failover moves the NFS services share: declare it under `storage.services`";
     CliInternal "cli::internal" Error "gen failed in a way no input should cause: please report it";
 }
 

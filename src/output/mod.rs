@@ -76,6 +76,37 @@ impl Disk for RealDisk {
     }
 }
 
+/// Replaces the user's file at `path` with `contents`, as an editor that keeps
+/// backups would: a sibling written and synced, then renamed over it, with the
+/// file's permissions. A crash leaves the old file or the new one.
+pub fn replace_file(path: &Path, contents: &[u8]) -> Result<(), Error> {
+    let failed = |source| Error::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let permissions = fs::metadata(path).map_err(failed)?.permissions();
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temporary = tempfile::Builder::new()
+        .prefix(TEMPORARY_PREFIX)
+        .tempfile_in(dir)
+        .map_err(failed)?;
+    temporary.write_all(contents).map_err(failed)?;
+    temporary
+        .as_file()
+        .set_permissions(permissions)
+        .map_err(failed)?;
+    temporary.as_file().sync_all().map_err(failed)?;
+    temporary
+        .persist(path)
+        .map_err(|error| failed(error.error))?;
+    fs::File::open(dir)
+        .and_then(|dir| dir.sync_all())
+        .map_err(failed)
+}
+
 /// What applying a plan did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Applied {

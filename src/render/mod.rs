@@ -70,6 +70,28 @@ pub fn render(
         .collect()
 }
 
+/// The cluster-wide file at `path` alone, rendered by the embedded template of
+/// the same name (or its override), as [`render`] would render it.
+pub fn render_cluster_file(
+    cluster: &ClusterView,
+    path: &'static str,
+    inventory_name: &str,
+    templates: &Templates,
+) -> Result<RenderedFile, Error> {
+    let shared = Value::try_from_serializable(cluster).map_err(|source| Error::Template {
+        template: path.to_owned(),
+        target: Target::Cluster.to_string(),
+        message: source.to_string(),
+    })?;
+    let job = Job {
+        path: path.to_owned(),
+        template: path,
+        target: Target::Cluster,
+        view: View::Cluster,
+    };
+    render_job(job, &shared, &header_for(inventory_name), templates)
+}
+
 /// One file: its template rendered with the shared cluster and its own host or
 /// service, then laid out.
 fn render_job(
@@ -152,6 +174,7 @@ fn plan(cluster: &ClusterView) -> Vec<Job<'_>> {
     }
     if cluster.nfs.is_some() {
         jobs.push(for_cluster(paths::NFS_SCRIPT, paths::NFS_SCRIPT));
+        jobs.push(for_cluster(paths::NFS_RUNBOOK, paths::NFS_RUNBOOK));
     }
     for module in &cluster.role_modules {
         if let Some(template) = templates::named(module) {

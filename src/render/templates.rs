@@ -29,6 +29,7 @@ const FIXED: &[(&str, &str)] = embedded![
     "common/global/users.nix",
     "common/minimal-node.nix",
     "common/nfs-services.sh",
+    "docs/NFS_FAILOVER.md",
     "common/workstation-node.nix",
     "common/desktop-node.nix",
     "hosts/default.nix",

@@ -249,7 +249,7 @@ impl Lab {
 /// nothing listens, rather than dropped, which times out).
 fn probe(namespace: &str, to: Ipv4Addr, port: u16) -> Result<bool, Failed> {
     let probe = Command::new("ip")
-        .args(["netns", "exec", namespace, "timeout", "2", "bash", "-c"])
+        .args(["netns", "exec", namespace, "timeout", "1", "bash", "-c"])
         .arg(format!("exec 3<>/dev/tcp/{to}/{port}"))
         .output()?;
     Ok(probe.status.code() != Some(124))

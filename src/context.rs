@@ -10,8 +10,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::inventory::Placement;
-use crate::inventory::{Profile, Role};
+use crate::inventory::{PersistFilesystem, Profile, Role};
 use crate::model::firewall::{self, Opening, Published};
+use crate::model::persistence::PersistedState;
 use crate::model::secrets::SecretFile;
 use crate::model::{self, Cluster, Host, Kopia, Mount, Peer, Security, Service, Settings, Sources};
 use crate::paths;
@@ -51,6 +52,8 @@ pub struct ClusterView {
     pub published: Published,
     /// Nomad's dynamic host ports, first and last: reachable from the cluster only.
     pub dynamic_ports: [u16; 2],
+    /// Directories kept across reboots while an option is on, by option.
+    pub persisted_state: &'static [PersistedState],
     /// Every port a role opens: containers may reach none of them.
     pub control_ports: Vec<u16>,
     /// Which protections are on.
@@ -214,6 +217,8 @@ pub struct HostView {
     pub roles: Vec<&'static str>,
     /// `systemd-boot` or `extlinux`.
     pub boot_loader: &'static str,
+    /// Whether the persistent root is btrfs: backups read it from a snapshot.
+    pub persist_btrfs: bool,
     pub is_member: bool,
     pub is_worker: bool,
     pub is_server: bool,
@@ -340,21 +345,12 @@ pub fn build(cluster: &Cluster) -> ClusterView {
             .nfs
             .as_ref()
             .map(|nfs| nfs_view(nfs, &cluster.services)),
-        cifs: cluster.cifs.as_ref().map(|cifs| CifsView {
-            server: cifs.server.clone(),
-            shares: cifs
-                .shares
-                .iter()
-                .map(|(name, mount)| CifsShareView {
-                    name: name.clone(),
-                    mount: mount.clone(),
-                })
-                .collect(),
-        }),
+        cifs: cluster.cifs.as_ref().map(cifs_view),
         kopia: cluster.kopia.clone(),
         published,
         dynamic_ports: [firewall::DYNAMIC_PORTS.0, firewall::DYNAMIC_PORTS.1],
         control_ports: firewall::control_ports(),
+        persisted_state: model::persistence::PERSISTED_STATE,
         security: cluster.security.clone(),
         secrets: model::secrets::catalogue(cluster),
         sources: cluster.sources.clone(),
@@ -374,6 +370,20 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         docker_bridge_ip: model::DOCKER_BRIDGE_IP,
         cifs_credentials_secret: model::CIFS_CREDENTIALS_SECRET,
         secret_files: SecretFilesView::new(),
+    }
+}
+
+fn cifs_view(cifs: &model::CifsShares) -> CifsView {
+    CifsView {
+        server: cifs.server.clone(),
+        shares: cifs
+            .shares
+            .iter()
+            .map(|(name, mount)| CifsShareView {
+                name: name.clone(),
+                mount: mount.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -500,6 +510,7 @@ fn host_view(host: &Host) -> HostView {
         profile: host.profile.map(Profile::as_str),
         roles: host.roles.iter().map(|role| role.as_str()).collect(),
         boot_loader: host.boot_loader.as_str(),
+        persist_btrfs: host.persist_filesystem == PersistFilesystem::Btrfs,
         is_member: host.has(Role::ClusterMember),
         is_worker: host.has(Role::NomadWorker),
         is_server: host.has(Role::NomadServer),

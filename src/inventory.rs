@@ -322,6 +322,10 @@ pub struct Host {
     /// Boot loader.
     #[serde(default)]
     pub boot_loader: BootLoader,
+    /// File system of the persistent root (`cluster.persist`): backups read
+    /// btrfs from a snapshot, anything else directly.
+    #[serde(default)]
+    pub persist_filesystem: PersistFilesystem,
     /// Public age key of the host (`ssh-to-age` of its SSH host key), so it can
     /// decrypt its own secrets file and the common one.
     pub age_key: Option<String>,
@@ -405,6 +409,17 @@ named_values! {
         SystemdBoot,
         /// extlinux, for boards such as the Raspberry Pi.
         Extlinux,
+    }
+}
+
+named_values! {
+    #[derive(Default)]
+    pub enum PersistFilesystem {
+        /// btrfs: backups read a read-only snapshot; required on the NFS hosts.
+        #[default]
+        Btrfs,
+        /// ext4, e.g. an SD card: backups read the files as they are.
+        Ext4,
     }
 }
 

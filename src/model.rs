@@ -4,6 +4,7 @@
 //! followed here, so one that does not resolve is skipped, not reported.
 
 pub mod firewall;
+pub mod persistence;
 pub mod secrets;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,7 +13,9 @@ use std::net::IpAddr;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::inventory::{self, BootLoader, CheckType, Expose, Placement, Profile, Role, System};
+use crate::inventory::{
+    self, BootLoader, CheckType, Expose, PersistFilesystem, Placement, Profile, Role, System,
+};
 use crate::paths;
 use firewall::Source;
 
@@ -171,6 +174,7 @@ pub struct Host {
     pub roles: BTreeSet<Role>,
     pub profile: Option<Profile>,
     pub boot_loader: BootLoader,
+    pub persist_filesystem: PersistFilesystem,
     /// deploy-rs node settings: `hostname`, `sshUser`, then the ones the inventory sets.
     pub deploy: Vec<Setting>,
     pub modules: Vec<String>,
@@ -605,6 +609,7 @@ fn resolve_host(
         address,
         profile: host.profile,
         boot_loader: host.boot_loader,
+        persist_filesystem: host.persist_filesystem,
         modules: host.modules.clone(),
         nix: host.nix.clone(),
         emulated_systems: if is_workstation {

@@ -54,9 +54,17 @@ in
           # Last run of each timer, so `Persistent = true` catches up after a reboot.
           "/var/lib/systemd/timers"
         ]
-        ++ lib.optional config.services.consul.enable "/var/lib/consul"
-        ++ lib.optional config.services.nomad.enable "/var/lib/nomad"
-        ++ lib.optional config.virtualisation.docker.enable "/var/lib/docker";
+        # The state of each service the host runs, whichever module enables it.
+        ++ lib.optionals config.services.consul.enable [ "/var/lib/consul" ]
+        ++ lib.optionals config.services.nomad.enable [ "/var/lib/nomad" ]
+        ++ lib.optionals config.virtualisation.docker.enable [ "/var/lib/docker" ]
+        ++ lib.optionals config.services.tailscale.enable [ "/var/lib/tailscale" ]
+        ++ lib.optionals config.networking.networkmanager.enable [
+          "/etc/NetworkManager/system-connections"
+          "/var/lib/NetworkManager"
+        ]
+        ++ lib.optionals config.hardware.bluetooth.enable [ "/var/lib/bluetooth" ]
+        ++ lib.optionals config.services.fwupd.enable [ "/var/lib/fwupd" ];
         files = [ "/etc/machine-id" ];
       };
     }

@@ -26,6 +26,9 @@ in
     ];
 
     virtualisation.docker.enable = true;
+
+    # People's files outlive the wiped root.
+    environment.persistence."/persist".directories = [ "/home" ];
     users.users.admin.extraGroups = [ "docker" ];
 
     # Runs binaries built for other distributions.

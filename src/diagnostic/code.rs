@@ -156,6 +156,8 @@ codes! {
         hint "use letters, digits, `.`, `_`, `-` and `/`: the path reaches shell scripts and /etc/exports";
     StorageInvalidInterval "storage::invalid-interval" Error "a replication interval outside 1–59 minutes"
         hint "use 1 to 59 minutes: the timer fires at every multiple within the hour";
+    StorageNfsNeedsBtrfs "storage::nfs-needs-btrfs" Error "an NFS primary or standby whose persistent root is not btrfs (the share is btrfs snapshots)"
+        hint "put the share on a host whose `persist_filesystem` is btrfs";
     StorageInvalidGeneration "storage::invalid-generation" Error "a services share generation of 0"
         hint "generations count from 1; `gen failover` increases it";
     StorageFirstDeployment "storage::first-deployment" Warning "`first_deployment` is on: a primary with nothing received makes an empty share (warning)"

@@ -2,6 +2,7 @@
 
 use super::{Rules, is_dns_label, key, value};
 use crate::diagnostic::Code;
+use crate::inventory::PersistFilesystem;
 use crate::inventory::{Cifs, Kopia, ServicesShare};
 use crate::suggest;
 use crate::validate::calendar;
@@ -56,6 +57,44 @@ fn services_share(rules: &mut Rules, share: &ServicesShare) {
     absolute(rules, &share.mount, &["storage", "services", "mount"]);
     mount_point(rules, &share.mount, &["storage", "services", "mount"]);
     share_lifecycle(rules, share);
+    share_hosts_on_btrfs(rules, share);
+}
+
+/// The share is btrfs snapshots and `btrfs receive`: its hosts' persistent root
+/// must be btrfs.
+fn share_hosts_on_btrfs(rules: &mut Rules, share: &ServicesShare) {
+    let primary = (
+        &share.primary,
+        vec![
+            "storage".to_owned(),
+            "services".to_owned(),
+            "primary".to_owned(),
+        ],
+    );
+    let standbys = share.standbys.iter().enumerate().map(|(index, standby)| {
+        let path = ["storage", "services", "standbys", &index.to_string()]
+            .map(str::to_owned)
+            .to_vec();
+        (standby, path)
+    });
+    for (name, path) in std::iter::once(primary).chain(standbys) {
+        let on_ext4 = rules
+            .inventory
+            .hosts
+            .get(&name.value)
+            .is_some_and(|host| host.value.persist_filesystem != PersistFilesystem::Btrfs);
+        if on_ext4 {
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            rules.flag(
+                Code::StorageNfsNeedsBtrfs,
+                value(&path, "not on btrfs"),
+                format!(
+                    "`{}` holds the services share, but its persistent root is not btrfs",
+                    name.value
+                ),
+            );
+        }
+    }
 }
 
 /// The generation counts from 1; an empty share is allowed only while asked for.

@@ -54,9 +54,10 @@ in
           # Last run of each timer, so `Persistent = true` catches up after a reboot.
           "/var/lib/systemd/timers"
         ]
-        ++ lib.optional config.services.consul.enable "/var/lib/consul"
-        ++ lib.optional config.services.nomad.enable "/var/lib/nomad"
-        ++ lib.optional config.virtualisation.docker.enable "/var/lib/docker";
+        # The state of each service the host runs, whichever module enables it.
+{%- for state in cluster.persisted_state %}
+        ++ lib.optionals config.{{ state.option | nix_attrpath }} {{ state.directories | nix }}
+{%- endfor %};
         files = [ "/etc/machine-id" ];
       };
     }

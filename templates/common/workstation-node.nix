@@ -24,6 +24,9 @@ in
     ];
 
     virtualisation.docker.enable = true;
+
+    # People's files outlive the wiped root.
+    environment.persistence.{{ cluster.persist | nix_attr }}.directories = [ "/home" ];
     users.users.{{ cluster.admin.user | nix_attr }}.extraGroups = [ "docker" ];
 
     # Runs binaries built for other distributions.

@@ -14,6 +14,10 @@
   networking.hostName = {{ host.name | nix }};
   sops.defaultSopsFile = lib.mkIf (builtins.pathExists {{ ("../../secrets/" ~ host.name ~ ".yaml") | nix_path }}) {{ ("../../secrets/" ~ host.name ~ ".yaml") | nix_path }};
   cluster.node.bootLoader = {{ host.boot_loader | nix }};
+{%- if cluster.kopia and not host.persist_btrfs %}
+  # Its persistent root is not btrfs: backups read the files directly.
+  cluster.backup.snapshots = false;
+{%- endif %}
 
   # Opened to the sources the filter allows each, and to no one else.
   cluster.firewall = {

@@ -70,8 +70,8 @@ fn scripts_pass_shellcheck(inventory: Option<&Path>) -> Result<(), Failed> {
 }
 
 /// Any text as a backup exclude pattern is either refused with a located
-/// diagnostic, or written by the backup script, run with stub commands, to the
-/// ignore file as exactly one line.
+/// diagnostic, or handed by the backup script, run with stub commands, to
+/// Kopia's policy as exactly one argument.
 fn exclude_patterns_are_data() -> Result<(), Failed> {
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     let one_line = no_nul().prop_map(|text| text.replace(char::is_control, ""));
@@ -112,10 +112,16 @@ fn exclude_patterns_are_data() -> Result<(), Failed> {
     let scripts = backup_scripts(&flakes)?;
     let stubs = stub_commands(work.path())?;
     for ((text, data, _), script) in accepted.iter().zip(&scripts) {
-        run_backup(script, &stubs, data)?;
-        let ignored = std::fs::read_to_string(data.join(".kopiaignore"))?;
-        if ignored != format!("{text}\n.kopia-snapshots\n") {
-            return Err(format!("{text:?} became the ignore file {ignored:?}").into());
+        let calls = run_backup(script, &stubs, data)?;
+        let expected = [
+            "policy".to_owned(),
+            "set".to_owned(),
+            format!("root@host:{}", data.display()),
+            format!("--add-ignore={text}"),
+            "--add-ignore=.kopia-snapshots".to_owned(),
+        ];
+        if !calls.contains(&expected.to_vec()) {
+            return Err(format!("{text:?} did not reach kopia as one argument: {calls:?}").into());
         }
     }
     Ok(())
@@ -155,13 +161,16 @@ fn backup_scripts(flakes: &[&Path]) -> Result<Vec<String>, Failed> {
 }
 
 /// Commands that stand in for the ones the backup script runs: they succeed
-/// and do nothing, and `cat` prints a password.
+/// and do nothing, `cat` prints a password, and `kopia` records its arguments.
 fn stub_commands(work: &Path) -> Result<PathBuf, Failed> {
     use std::os::unix::fs::PermissionsExt;
     let stubs = work.join("stubs");
     std::fs::create_dir(&stubs)?;
     for (name, body) in [
-        ("kopia", "exit 0"),
+        (
+            "kopia",
+            "printf '%s\\0' \"$@\" >>\"$KOPIA_CALLS\"; echo >>\"$KOPIA_CALLS\"",
+        ),
         ("btrfs", "exit 0"),
         ("mkdir", "exit 0"),
         ("cat", "echo password"),
@@ -173,14 +182,20 @@ fn stub_commands(work: &Path) -> Result<PathBuf, Failed> {
     Ok(stubs)
 }
 
-fn run_backup(script: &str, stubs: &Path, data: &Path) -> Result<(), Failed> {
+/// Runs the backup script; the arguments of each `kopia` call.
+fn run_backup(script: &str, stubs: &Path, data: &Path) -> Result<Vec<Vec<String>>, Failed> {
+    let calls = data.join("kopia-calls");
     let output = std::process::Command::new("bash")
         .args(["-c", script])
         .env("PATH", format!("{}:/usr/bin:/bin", stubs.display()))
+        .env("KOPIA_CALLS", &calls)
         .current_dir(data)
         .output()?;
     if output.status.success() {
-        Ok(())
+        Ok(std::fs::read_to_string(calls)?
+            .lines()
+            .map(|line| line.split_terminator('\0').map(str::to_owned).collect())
+            .collect())
     } else {
         Err(format!(
             "the backup script failed: {}",

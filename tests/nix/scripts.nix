@@ -55,7 +55,10 @@ let
       c = "10.0.0.3";
     };
     cluster.nfsStandby.replicationKeys = [ "ssh-ed25519 AAAA key" ];
-    cluster.backup.extraPaths = extraPaths;
+    cluster.backup = {
+      inherit extraPaths;
+      snapshots = true;
+    };
     sops.secrets.nfs-replication-key.path = "/run/secrets/nfs-replication-key";
     sops.secrets.kopia-password.path = "/run/secrets/kopia-password";
     sops.templates."nfs-guard-token.header".path = "/run/secrets/rendered/nfs-guard-token.header";
@@ -65,6 +68,12 @@ let
   server = (module "common/nfs-services-server.nix").config.systemd.services;
   standby = (module "common/nfs-services-standby.nix").config.systemd.services;
   backup = (module "common/global/backup.nix").config.systemd.services.kopia-backup;
+  # The same, on a host whose persistent root is not btrfs.
+  backupDirect =
+    (import (flakeDir + "/common/global/backup.nix") {
+      inherit lib pkgs;
+      config = lib.merge config { cluster.backup.snapshots = false; };
+    }).config.systemd.services.kopia-backup;
 in
 (
   if present "common/nfs-services-server.nix" then
@@ -79,4 +88,12 @@ in
   else
     { }
 )
-// (if present "common/global/backup.nix" then { kopia-backup = backup.script; } else { })
+// (
+  if present "common/global/backup.nix" then
+    {
+      kopia-backup = backup.script;
+      kopia-backup-direct = backupDirect.script;
+    }
+  else
+    { }
+)

@@ -11,21 +11,32 @@ let
   url = "https://10.0.0.5:51515";
   fingerprint = "3f2a9c1e7b8d4f6a0c5e2b9d7a1f3c8e6b4d2a0f9e7c5b3a1d8f6e4c2b0a9d7e";
   paths = [ "/persist" ];
-  # Gitignore-style patterns, relative to each backed-up path. The snapshots
-  # taken for backups are excluded.
+  # Gitignore-style patterns, relative to each backed-up path, kept in Kopia's
+  # policy for the path, not in a `.kopiaignore` written into it (which an NFS
+  # export would show to its clients). The snapshots taken for backups are excluded.
   exclude = [
     "services@*"
     "services-standby/services@*"
   ]
   ++ [ ".kopia-snapshots" ];
+  addIgnores = lib.concatMapStringsSep " " (
+    pattern: "--add-ignore=${lib.escapeShellArg pattern}"
+  ) exclude;
   # Beside the data, not inside it: a snapshot inside an NFS export would show to its clients.
   snapshots = "${persist}/.kopia-snapshots";
 in
 {
-  options.cluster.backup.extraPaths = lib.mkOption {
-    type = lib.types.listOf lib.types.str;
-    default = [ ];
-    description = "Btrfs subvolumes backed up besides the cluster's backup paths; a snapshot of a parent does not include them.";
+  options.cluster.backup = {
+    extraPaths = lib.mkOption {
+      type = lib.types.listOf lib.types.str;
+      default = [ ];
+      description = "Btrfs subvolumes backed up besides the cluster's backup paths; a snapshot of a parent does not include them.";
+    };
+    snapshots = lib.mkOption {
+      type = lib.types.bool;
+      default = true;
+      description = "Back up each path from a read-only btrfs snapshot; off where the persistent file system is not btrfs.";
+    };
   };
 
   config = {
@@ -57,7 +68,8 @@ in
         CacheDirectory = "kopia";
       };
       # Each path is backed up from a read-only btrfs snapshot, so the backup sees
-      # one instant of the file system; it is recorded under the real path.
+      # one instant of the file system; it is recorded under the real path. Where
+      # the persistent file system is not btrfs, the path itself is read.
       script = ''
         set -euo pipefail
         KOPIA_PASSWORD=$(cat ${config.sops.secrets.kopia-password.path})
@@ -71,16 +83,26 @@ in
         fi
         status=0
         for source_dir in ${lib.escapeShellArgs (paths ++ config.cluster.backup.extraPaths)}; do
-          mkdir -p ${lib.escapeShellArg snapshots}
-          snapshot=${lib.escapeShellArg snapshots}/"$(printf '%s' "$source_dir" | tr / _)"
-          printf '%s\n' ${lib.escapeShellArgs exclude} > "$source_dir/.kopiaignore"
-          if [ -e "$snapshot" ]; then
-            btrfs subvolume delete "$snapshot"
-          fi
-          btrfs subvolume snapshot -r "$source_dir" "$snapshot"
-          kopia snapshot create "$snapshot" \
-            --override-source=${lib.escapeShellArg "root@${config.networking.hostName}:"}"$source_dir" || status=1
-          btrfs subvolume delete "$snapshot"
+          source=${lib.escapeShellArg "root@${config.networking.hostName}:"}"$source_dir"
+          kopia policy set "$source" --clear-ignore
+          kopia policy set "$source" ${addIgnores}
+        ${
+          if config.cluster.backup.snapshots then
+            ''
+              mkdir -p ${lib.escapeShellArg snapshots}
+              snapshot=${lib.escapeShellArg snapshots}/"$(printf '%s' "$source_dir" | tr / _)"
+              if [ -e "$snapshot" ]; then
+                btrfs subvolume delete "$snapshot"
+              fi
+              btrfs subvolume snapshot -r "$source_dir" "$snapshot"
+              kopia snapshot create "$snapshot" --override-source="$source" || status=1
+              btrfs subvolume delete "$snapshot"
+            ''
+          else
+            ''
+              kopia snapshot create "$source_dir" --override-source="$source" || status=1
+            ''
+        }
         done
         exit "$status"
       '';

@@ -12,6 +12,8 @@
   networking.hostName = "pi";
   sops.defaultSopsFile = lib.mkIf (builtins.pathExists ../../secrets/pi.yaml) ../../secrets/pi.yaml;
   cluster.node.bootLoader = "extlinux";
+  # Its persistent root is not btrfs: backups read the files directly.
+  cluster.backup.snapshots = false;
 
   # Opened to the sources the filter allows each, and to no one else.
   cluster.firewall = {

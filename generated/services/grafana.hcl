@@ -42,6 +42,9 @@ job "grafana" {
 
     task "grafana" {
       driver = "docker"
+      # Time to flush and close its files before it is killed: a database stopped
+      # for a failover must leave its data whole.
+      kill_timeout = "30s"
 
       config {
         image   = "grafana/grafana:11.3.0"

@@ -35,6 +35,9 @@ job "jellyfin" {
 
     task "jellyfin" {
       driver = "docker"
+      # Time to flush and close its files before it is killed: a database stopped
+      # for a failover must leave its data whole.
+      kill_timeout = "30s"
 
       config {
         image   = "jellyfin/jellyfin:10.9.11"

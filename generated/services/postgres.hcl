@@ -41,6 +41,9 @@ job "postgres" {
 
     task "postgres" {
       driver = "docker"
+      # Time to flush and close its files before it is killed: a database stopped
+      # for a failover must leave its data whole.
+      kill_timeout = "30s"
 
       config {
         image   = "postgres:16.4"

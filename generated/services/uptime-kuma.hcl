@@ -34,6 +34,9 @@ job "uptime-kuma" {
 
     task "uptime-kuma" {
       driver = "docker"
+      # Time to flush and close its files before it is killed: a database stopped
+      # for a failover must leave its data whole.
+      kill_timeout = "30s"
 
       config {
         image   = "louislam/uptime-kuma:1.23.15"

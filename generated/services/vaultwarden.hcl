@@ -36,6 +36,9 @@ job "vaultwarden" {
 
     task "vaultwarden" {
       driver = "docker"
+      # Time to flush and close its files before it is killed: a database stopped
+      # for a failover must leave its data whole.
+      kill_timeout = "30s"
 
       config {
         image   = "vaultwarden/server:1.32.5"

@@ -50,6 +50,11 @@ timeout = {{ service.check.timeout | hcl }}
 {%- endif %}
 task {{ service.name | hcl }} {
 driver = "docker"
+{%- if service.volume %}
+# Time to flush and close its files before it is killed: a database stopped
+# for a failover must leave its data whole.
+kill_timeout = "30s"
+{%- endif %}
 config {
 image = {{ service.image | hcl }}
 {%- if service.ports %}

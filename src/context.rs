@@ -125,7 +125,8 @@ pub struct NfsView {
     pub export_unit: &'static str,
     /// The share's generation: each failover increases it.
     pub generation: u32,
-    /// The systemd automount unit of the mount point on the workers.
+    /// The systemd mount and automount units of the mount point on the workers.
+    pub mount_unit: String,
     pub automount_unit: String,
     /// Whether an empty share may be made on a primary that received nothing.
     pub first_deployment: bool,
@@ -452,6 +453,7 @@ fn nfs_view(nfs: &model::Nfs, services: &[Service]) -> NfsView {
         clients: nfs.clients.clone(),
         export_unit: model::NFS_EXPORT_UNIT,
         generation: nfs.generation,
+        mount_unit: format!("{}.mount", model::systemd_path_name(&nfs.mount)),
         automount_unit: format!("{}.automount", model::systemd_path_name(&nfs.mount)),
         first_deployment: nfs.first_deployment,
         set_aside_days: nfs.set_aside_days,

@@ -14,9 +14,10 @@ pub const SOPS_RULES: &str = ".sops.yaml";
 
 /// Files rendered once for the whole cluster, each by the template of the same
 /// name, besides the role modules; `.sops.yaml` and the backup module only when used.
-pub const CLUSTER_FILES: [&str; 7] = [
+pub const CLUSTER_FILES: [&str; 8] = [
     FLAKE,
     BOOTSTRAP,
+    FIREWALL_SETS,
     "common/global/default.nix",
     "common/global/firewall.nix",
     "common/global/nix.nix",
@@ -45,6 +46,9 @@ pub fn hardware_file(host: &str) -> String {
     format!("{}/hardware-configuration.nix", host_dir(host))
 }
 
+/// The nftables chains every host's filter sends its ports to: one per kind of
+/// source, and the published container ports.
+pub const FIREWALL_SETS: &str = "common/firewall-sets.nft";
 /// A host's nftables filter, beside its generated file.
 pub const FIREWALL_FILE: &str = "firewall.nft";
 

@@ -104,9 +104,15 @@ in
           "nfs-server.service"
           "nfs-services-snapshot.service"
         ];
+        # A refused promotion is tried again each minute: the snapshot it waits
+        # for may still be on its way. Once it succeeds, the share is served.
+        startLimitIntervalSec = 0;
+        unitConfig.OnSuccess = [ "nfs-server.service" ];
         serviceConfig = {
           Type = "oneshot";
           RemainAfterExit = true;
+          Restart = "on-failure";
+          RestartSec = "1min";
         };
         script = "exec ${nfsServices} promote";
       };
@@ -131,9 +137,13 @@ in
       # After a power cut it keeps trying until Consul answers: the share must come
       # back without a person.
       systemd.services.nfs-server = {
-        after = [ "consul.service" ];
+        after = [
+          "consul.service"
+          "nfs-services-data.service"
+        ];
         wants = [ "consul.service" ];
         startLimitIntervalSec = 0;
+        environment.GENERATION = state.environment.GENERATION;
         serviceConfig = {
           TimeoutStartSec = "6min";
           Restart = "on-failure";
@@ -143,12 +153,15 @@ in
           # Fail closed: no answer from Consul, or an answer ACLs may have
           # filtered, means no serving.
           set -o pipefail
+          consul() {
+            ${pkgs.curl}/bin/curl --silent --show-error \
+              --retry 60 --retry-delay 5 --retry-all-errors --max-time 5 \
+              --header @${config.sops.templates."nfs-guard-token.header".path} \
+              "$@"
+          }
           headers=$(${pkgs.coreutils}/bin/mktemp)
           trap '${pkgs.coreutils}/bin/rm -f "$headers"' EXIT
-          others=$(${pkgs.curl}/bin/curl --fail --silent --show-error \
-            --retry 60 --retry-delay 5 --retry-all-errors --max-time 5 \
-            --header @${config.sops.templates."nfs-guard-token.header".path} \
-            --dump-header "$headers" \
+          others=$(consul --fail --dump-header "$headers" \
             ${q "http://127.0.0.1:8500/v1/health/service/${consulService}?passing&stale"} \
             | ${pkgs.jq}/bin/jq -r --arg self ${q config.networking.hostName} \
               '[.[].Node.Node | select(. != $self)] | join(" ")')
@@ -159,6 +172,26 @@ in
           if [ -n "$others" ]; then
             echo "Not serving "${q export}": Consul lists $others as serving "${q consulService} >&2
             exit 1
+          fi
+          # The generation the share has reached, recorded by each primary that
+          # served it: a host that comes back with an older configuration, while
+          # the new primary is down, must not serve its old data.
+          recorded=${q "http://127.0.0.1:8500/v1/kv/${consulService}/generation"}
+          answer=$(consul --output "$headers" --write-out '%{http_code}' "$recorded?raw&stale")
+          case "$answer" in
+          200) reached=$(${pkgs.coreutils}/bin/cat "$headers") ;;
+          404) reached=0 ;;
+          *)
+            echo "Not serving "${q export}": Consul answered $answer for the share's generation" >&2
+            exit 1
+            ;;
+          esac
+          if [ "$reached" -gt "$GENERATION" ]; then
+            echo "Not serving "${q export}": the share has reached generation $reached; this host's configuration is of $GENERATION" >&2
+            exit 1
+          fi
+          if [ "$reached" -lt "$GENERATION" ]; then
+            consul --fail --request PUT --data "$GENERATION" "$recorded" >/dev/null
           fi
         '';
       };

@@ -24,6 +24,7 @@ let
     EXPORT = "/persist/services";
     RECEIVED = standbyDir;
     KEEP = "12";
+    GENERATION = toString 1;
     SET_ASIDE_DAYS = toString 14;
   };
   # The only command a replication key may run, with its environment.

@@ -24,6 +24,7 @@ const FIXED: &[(&str, &str)] = embedded![
     "common/global/default.nix",
     "common/global/backup.nix",
     "common/global/firewall.nix",
+    "common/firewall-sets.nft",
     "common/global/nix.nix",
     "common/global/sops.nix",
     "common/global/users.nix",

@@ -22,6 +22,7 @@ let
     EXPORT = {{ cluster.nfs.export | nix }};
     RECEIVED = standbyDir;
     KEEP = "12";
+    GENERATION = toString {{ cluster.nfs.generation | nix }};
     SET_ASIDE_DAYS = toString {{ cluster.nfs.set_aside_days | nix }};
   };
   # The only command a replication key may run, with its environment.

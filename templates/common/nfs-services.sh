@@ -15,7 +15,8 @@
 #
 #   EXPORT            the exported btrfs subvolume
 #   RECEIVED          where a standby receives snapshots
-#   GENERATION        the share's generation: each failover increases it
+#   GENERATION        the share's generation: each failover increases it (a
+#                     host refuses to go back to a lower one it has served)
 #   FIRST_DEPLOYMENT  1 when an empty share may be made (nothing received yet)
 #   SET_ASIDE_DAYS    days a set-aside export is kept
 #   KEEP              received snapshots a standby keeps
@@ -30,6 +31,9 @@ export_name=$(basename "$EXPORT")
 # Snapshots are `<export name>@<UTC time>`: their names sort by age.
 prefix="$export_name@"
 marker=".nfs-services-generation"
+# The highest generation this host has served: outside the export, so an older
+# configuration booted from the boot menu cannot go back to it.
+highest="$export_dir/.$export_name-highest-generation"
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -71,19 +75,51 @@ set_aside() {
   log "set $EXPORT aside as $target"
 }
 
+# Refuses a configuration older than what this host has already served.
+not_behind() {
+  local served
+  served=$(cat "$highest" 2>/dev/null || echo 0)
+  if [ "$GENERATION" -lt "$served" ]; then
+    log "refusing: this host served generation $served; this configuration is of generation $GENERATION, older"
+    return 1
+  fi
+}
+
+# The export appears whole or not at all: made under another name, marked,
+# synced, then renamed into place.
+install_export() {
+  local making="$EXPORT.promoting"
+  if [ -e "$making" ]; then btrfs subvolume delete "$making"; fi
+  "$@" "$making"
+  printf '%s\n' "$GENERATION" >"$making/$marker"
+  sync -f "$making/$marker"
+  mv "$making" "$EXPORT"
+  printf '%s\n' "$GENERATION" >"$highest"
+  sync -f "$highest"
+}
+
 promote() {
+  not_behind || return 1
   if [ -e "$EXPORT" ]; then
-    if [ "$(generation_of "$EXPORT")" = "$GENERATION" ]; then
+    local current
+    current=$(generation_of "$EXPORT")
+    if [ "$current" = "$GENERATION" ]; then
       log "$EXPORT is this generation's ($GENERATION): serving it"
+      printf '%s\n' "$GENERATION" >"$highest"
       return 0
     fi
     # An export made before generations were recorded is the first one's.
     if [ ! -e "$EXPORT/$marker" ] && [ "$GENERATION" = 1 ]; then
       printf '%s\n' "$GENERATION" >"$EXPORT/$marker"
+      printf '%s\n' "$GENERATION" >"$highest"
       log "$EXPORT predates generations: recorded as generation 1, serving it"
       return 0
     fi
-    log "$EXPORT is of generation $(generation_of "$EXPORT"), not $GENERATION: older than the share"
+    if [ "$current" -gt "$GENERATION" ]; then
+      log "refusing: $EXPORT is of generation $current, newer than this configuration's $GENERATION"
+      return 1
+    fi
+    log "$EXPORT is of generation $current, not $GENERATION: older than the share"
     set_aside
   fi
   local snapshot
@@ -98,14 +134,12 @@ promote() {
       log "refusing: the newest complete snapshot, $snapshot, is of generation $generation; generation $GENERATION starts from one of $((GENERATION - 1))"
       return 1
     fi
-    btrfs subvolume snapshot "$snapshot" "$EXPORT"
-    printf '%s\n' "$GENERATION" >"$EXPORT/$marker"
+    install_export btrfs subvolume snapshot "$snapshot"
     log "promoted $snapshot to $EXPORT, generation $GENERATION"
     return 0
   done < <(received)
   if [ "${FIRST_DEPLOYMENT:-0}" = 1 ] && [ -z "$(received)" ]; then
-    btrfs subvolume create "$EXPORT"
-    printf '%s\n' "$GENERATION" >"$EXPORT/$marker"
+    install_export btrfs subvolume create
     log "created an empty $EXPORT: first deployment"
     return 0
   fi
@@ -114,7 +148,14 @@ promote() {
 }
 
 demote() {
+  not_behind || return 1
   if [ -e "$EXPORT" ]; then
+    local current
+    current=$(generation_of "$EXPORT")
+    if [ "$current" -ge "$GENERATION" ]; then
+      log "refusing: $EXPORT is of generation $current, which this standby configuration ($GENERATION) does not supersede"
+      return 1
+    fi
     set_aside
   fi
   local path name cutoff
@@ -144,8 +185,15 @@ needed() {
 }
 
 snapshot() {
-  btrfs subvolume snapshot -r "$EXPORT" "$export_dir/$prefix$(now)"
-  local path keep
+  local taken path keep
+  taken="$prefix$(now)"
+  btrfs subvolume snapshot -r "$EXPORT" "$export_dir/$taken"
+  # Names sort by time: after the clock went back, the new one would not be
+  # the newest and the standbys would silently stop receiving.
+  if [ "$(own_snapshots | tail -n 1 | xargs -r -n1 basename)" != "$taken" ]; then
+    log "refusing: $taken is older than an existing snapshot; is the clock behind?"
+    return 1
+  fi
   keep=$(needed)
   own_snapshots | while read -r path; do
     if ! grep -qxF "$(basename "$path")" <<<"$keep"; then
@@ -191,7 +239,9 @@ receive() {
   # Leftovers of a receive cut short (a power cut, a lost connection).
   for path in "$RECEIVED"/*; do
     [ -e "$path" ] || continue
-    if ! is_complete "$path"; then
+    if ! btrfs subvolume show "$path" >/dev/null 2>&1; then
+      log "leaving $path alone: not a subvolume"
+    elif ! is_complete "$path"; then
       btrfs subvolume delete "$path"
       log "removed the incomplete $path"
     fi

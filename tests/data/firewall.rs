@@ -4,7 +4,7 @@
 //! Docker publishes.
 
 use std::net::Ipv4Addr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use libtest_mimic::{Failed, Trial};
@@ -30,12 +30,26 @@ pub fn trials() -> Vec<Trial> {
     trials
 }
 
+/// What `cluster-firewall.service` loads on the host whose directory is
+/// `host_dir`: the shared chains, then the host's rules.
+fn filter_of(flake: &Path, host_dir: &Path, scratch: &Path) -> Result<PathBuf, Failed> {
+    let rules = scratch.join(format!(
+        "{}.nft",
+        host_dir.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    let shared = std::fs::read_to_string(flake.join(flakegen::paths::FIREWALL_SETS))?;
+    let own = std::fs::read_to_string(host_dir.join(flakegen::paths::FIREWALL_FILE))?;
+    std::fs::write(&rules, shared + &own)?;
+    Ok(rules)
+}
+
 /// `nft --check` accepts every host's filter.
 fn rules_parse(inventory: Option<&Path>) -> Result<(), Failed> {
     let (_rendered, flake) = crate::flake_dir(inventory);
+    let scratch = tempfile::tempdir()?;
     let mut findings = String::new();
     for entry in std::fs::read_dir(flake.join("hosts"))? {
-        let rules = entry?.path().join("firewall.nft");
+        let rules = filter_of(&flake, &entry?.path(), scratch.path())?;
         let check = Command::new("nft")
             .arg("--check")
             .arg("--file")
@@ -75,12 +89,13 @@ fn the_example_filters_by_source() -> Result<(), Failed> {
         .ok_or("the example publishes a port to the cluster")?;
 
     let lab = Lab::new(address)?;
-    lab.load(
-        &root()
-            .join("generated")
-            .join(&host.dir)
-            .join("firewall.nft"),
-    )?;
+    let scratch = tempfile::tempdir()?;
+    let generated = root().join("generated");
+    lab.load(&filter_of(
+        &generated,
+        &generated.join(&host.dir),
+        scratch.path(),
+    )?)?;
     lab.publish(published)?;
     let mut wrong = Vec::new();
     // `None` stands for a container on the host.

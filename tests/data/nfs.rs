@@ -12,7 +12,7 @@ use crate::support::root;
 
 type Scenario = fn() -> Result<(), Failed>;
 
-const SCENARIOS: [(&str, Scenario); 9] = [
+const SCENARIOS: [(&str, Scenario); 12] = [
     ("first_deployment_makes_an_empty_share", first_deployment),
     (
         "without_the_flag_nothing_received_is_refused",
@@ -28,6 +28,9 @@ const SCENARIOS: [(&str, Scenario); 9] = [
     ("a_partial_snapshot_is_skipped", partial_snapshot),
     ("a_power_cut_mid_receive_is_cleaned_up", power_cut),
     ("data_directories_get_their_owners", data_directories),
+    ("an_older_configuration_is_refused", older_configuration),
+    ("a_clock_gone_back_stops_the_snapshots", clock_gone_back),
+    ("a_stray_file_does_not_stop_receiving", stray_file),
 ];
 
 pub fn trials() -> Vec<Trial> {
@@ -241,7 +244,7 @@ fn failover() -> Result<(), Failed> {
         cluster.read("b", ".nfs-services-generation")? == "2\n",
         "b's export is not generation 2",
     )?;
-    cluster.ok("a", &["demote"], &[])?;
+    cluster.ok("a", &["demote"], &[("GENERATION", "2")])?;
     expect(!cluster.export("a").exists(), "a still has its export")?;
     let set_aside = entries(&cluster.path("a", "persist"))?;
     expect(
@@ -260,7 +263,7 @@ fn failback() -> Result<(), Failed> {
     let cluster = Cluster::new()?;
     cluster.first_primary()?;
     cluster.ok("b", &["promote"], &[("GENERATION", "2")])?;
-    cluster.ok("a", &["demote"], &[])?;
+    cluster.ok("a", &["demote"], &[("GENERATION", "2")])?;
     cluster.publish("b", "2", "v2", "a")?;
     cluster.ok("a", &["promote"], &[("GENERATION", "3")])?;
     expect(
@@ -344,4 +347,40 @@ fn data_directories() -> Result<(), Failed> {
     let postgres = std::fs::metadata(cluster.export("a").join("postgres"))?;
     expect(grafana.uid() == 473, "grafana's new owner was not applied")?;
     expect(postgres.uid() == 999, "postgres's directory was taken back")
+}
+
+fn older_configuration() -> Result<(), Failed> {
+    // b serves generation 2; then its previous configuration is booted.
+    let cluster = Cluster::new()?;
+    cluster.first_primary()?;
+    cluster.ok("b", &["promote"], &[("GENERATION", "2")])?;
+    cluster.write("b", "data", "v2")?;
+    let log = cluster.refused("b", &["demote"], &[("GENERATION", "1")])?;
+    expect(log.contains("refusing"), "no reason given")?;
+    cluster.refused("b", &["promote"], &[("GENERATION", "1")])?;
+    expect(
+        cluster.read("b", "data")? == "v2",
+        "the served export was moved",
+    )
+}
+
+fn clock_gone_back() -> Result<(), Failed> {
+    let cluster = Cluster::new()?;
+    cluster.first_primary()?;
+    std::fs::write(cluster.dir.path().join("clock"), "-5")?;
+    let log = cluster.refused("a", &["snapshot"], &[])?;
+    expect(log.contains("clock"), "no reason given")?;
+    let kept = entries(&cluster.path("a", "persist"))?
+        .into_iter()
+        .filter(|name| name.starts_with("services@"))
+        .count();
+    expect(kept >= 1, "the newest snapshot was pruned")
+}
+
+fn stray_file() -> Result<(), Failed> {
+    let cluster = Cluster::new()?;
+    std::fs::create_dir(cluster.received("b").join("lost+found"))?;
+    cluster.first_primary()?;
+    let received = entries(&cluster.received("b"))?;
+    expect(received.len() == 2, &format!("b holds {received:?}"))
 }

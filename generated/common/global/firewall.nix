@@ -10,13 +10,17 @@
 let
   cfg = config.cluster.firewall;
   nft = "${pkgs.nftables}/bin/nft";
+  # The chains every host shares, then the host's own rules: one file, one transaction.
+  rules = pkgs.writeText "cluster-filter.nft" (
+    builtins.readFile ../firewall-sets.nft + builtins.readFile cfg.rules
+  );
 in
 {
   options.cluster.firewall = {
     rules = lib.mkOption {
       type = lib.types.nullOr lib.types.path;
       default = null;
-      description = "nftables file of the table `inet cluster-filter`, which drops traffic from sources a port is not opened to.";
+      description = "The host's part of the table `inet cluster-filter` (after `common/firewall-sets.nft`), which drops traffic from sources a port is not opened to.";
     };
     tcpPorts = lib.mkOption {
       type = lib.types.listOf lib.types.port;
@@ -55,8 +59,8 @@ in
       serviceConfig = {
         Type = "oneshot";
         RemainAfterExit = true;
-        ExecStart = "${nft} -f ${cfg.rules}";
-        ExecReload = "${nft} -f ${cfg.rules}";
+        ExecStart = "${nft} -f ${rules}";
+        ExecReload = "${nft} -f ${rules}";
         ExecStop = "${nft} delete table inet cluster-filter";
       };
     };

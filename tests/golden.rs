@@ -145,7 +145,8 @@ fn write_reversed(value: &serde_json::Value, out: &mut String) {
 /// The benchmarks' synthetic inventories are valid and render, at any size.
 #[test]
 fn synthetic_inventories_render() {
-    for hosts in [8, 200] {
+    let mut largest_per_kind = Vec::new();
+    for hosts in [50, 200] {
         let text = flakegen::synthetic::inventory(hosts);
         let prepared = flakegen::prepare_bytes("synthetic.yaml", text.as_bytes())
             .unwrap_or_else(|error| panic!("{hosts} hosts: {error}"));
@@ -156,7 +157,31 @@ fn synthetic_inventories_render() {
             flakegen::render_cluster(Path::new("synthetic.yaml"), &prepared.cluster, &templates)
                 .unwrap_or_else(|error| panic!("{hosts} hosts do not render: {error}"));
         assert!(files.len() > 2 * hosts - 10);
+        largest_per_kind.push(largest_per_host_or_service(&files));
     }
+    // A file per host or per service that grew with the cluster would make the
+    // whole output grow with its square: none may.
+    for ((kind, small), (_, large)) in largest_per_kind[0].iter().zip(&largest_per_kind[1]) {
+        assert!(
+            *large < small + small / 2,
+            "{kind} grows with the cluster: {small} bytes at 50 hosts, {large} at 200"
+        );
+    }
+}
+
+/// The largest file of each kind that there is one of per host or per service.
+fn largest_per_host_or_service(files: &[flakegen::render::RenderedFile]) -> Vec<(String, usize)> {
+    let mut largest = std::collections::BTreeMap::<String, usize>::new();
+    for file in files {
+        let kind = match file.path.split('/').collect::<Vec<_>>().as_slice() {
+            ["hosts", _, name] => format!("hosts/*/{name}"),
+            ["services", _] => "services/*.hcl".to_owned(),
+            _ => continue,
+        };
+        let size = largest.entry(kind).or_default();
+        *size = (*size).max(file.contents.len());
+    }
+    largest.into_iter().collect()
 }
 
 /// Secret material never reaches the output: no private key, no token (Consul's

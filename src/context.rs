@@ -292,8 +292,10 @@ pub struct PortView {
 pub struct CheckView {
     /// `tcp` or `http`.
     pub kind: &'static str,
-    /// Port label checked.
-    pub port: String,
+    /// Port label Consul advertises for the service: the main port.
+    pub service_port: String,
+    /// Port label checked, when it is not the advertised one.
+    pub port: Option<String>,
     /// HTTP path (http checks only).
     pub path: Option<String>,
     pub interval: String,
@@ -561,7 +563,8 @@ fn service_view(service: &Service) -> ServiceView {
             .collect(),
         check: service.check.as_ref().map(|check| CheckView {
             kind: check.kind.as_str(),
-            port: check.port.clone(),
+            service_port: check.service_port.clone(),
+            port: (check.port != check.service_port).then(|| check.port.clone()),
             path: check.path.clone(),
             interval: check.interval.clone(),
             timeout: check.timeout.clone(),
@@ -586,11 +589,15 @@ fn secret_env_template(service: &Service) -> Option<String> {
     if service.secret_env.is_empty() {
         return None;
     }
-    let mut body = format!("{{{{ with nomadVar \"nomad/jobs/{}\" }}}}\n", service.name);
+    // The variable is waited for until it exists; each value is quoted for
+    // Nomad's env-file parser, which would cut a bare one at `#`, quotes or spaces.
+    let mut body = format!(
+        "{{{{ $secrets := nomadVar \"nomad/jobs/{}\" }}}}\n",
+        service.name
+    );
     for name in &service.secret_env {
-        let _ = writeln!(body, "{name}={{{{ .{name} }}}}");
+        let _ = writeln!(body, "{name}={{{{ $secrets.{name} | toJSON }}}}");
     }
-    body.push_str("{{ end }}\n");
     Some(body)
 }
 

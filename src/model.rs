@@ -308,6 +308,9 @@ pub struct Port {
 #[derive(Debug)]
 pub struct Check {
     pub kind: CheckType,
+    /// The port Consul advertises: the main one.
+    pub service_port: String,
+    /// The port checked, which may be another (an admin or metrics port).
     pub port: String,
     pub path: Option<String>,
     pub interval: String,
@@ -795,14 +798,16 @@ fn check_of(service: &inventory::Service, ports: &[Port]) -> Option<Check> {
     Some(match &service.check {
         Some(check) => Check {
             kind: check.r#type,
-            port: check.port.clone().unwrap_or(main_port),
+            port: check.port.clone().unwrap_or_else(|| main_port.clone()),
+            service_port: main_port,
             path: check.path.clone(),
             interval: check.interval.clone(),
             timeout: check.timeout.clone(),
         },
         None => Check {
             kind: CheckType::Tcp,
-            port: main_port,
+            port: main_port.clone(),
+            service_port: main_port,
             path: None,
             interval: inventory::default_check_interval(),
             timeout: inventory::default_check_timeout(),

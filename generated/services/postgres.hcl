@@ -58,7 +58,9 @@ job "postgres" {
       template {
         destination = "secrets/env"
         env         = true
-        data        = "{{ with nomadVar \"nomad/jobs/postgres\" }}\nPOSTGRES_PASSWORD={{ .POSTGRES_PASSWORD }}\n{{ end }}\n"
+        # A secret missing from the variable fails the task instead of being empty.
+        error_on_missing_key = true
+        data                 = "{{ $secrets := nomadVar \"nomad/jobs/postgres\" }}\nPOSTGRES_PASSWORD={{ $secrets.POSTGRES_PASSWORD | toJSON }}\n"
       }
 
       resources {

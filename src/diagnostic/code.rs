@@ -181,6 +181,12 @@ codes! {
     ServiceUnknownCheckPort "service::unknown-check-port" Error "the check names a port the service does not declare";
     ServiceCheckWithoutPort "service::check-without-port" Error "a check on a service without ports"
         hint "Consul checks a port: declare one under `ports`";
+    ServicePathOnTcpCheck "service::path-on-tcp-check" Error "a `path` on a TCP check"
+        hint "remove `path`, or make the check `type: http`";
+    ServiceInvalidPortLabel "service::invalid-port-label" Error "a port label that cannot end an environment variable name (`NOMAD_PORT_<label>`)"
+        hint "use letters, digits and `_`, e.g. `http` or `admin_ui`";
+    ServiceDynamicPortWithoutTo "service::dynamic-port-without-to" Error "a dynamic port without `to`, whose random number the application does not know"
+        hint "give the container port with `to: 8080`, or pass `${NOMAD_PORT_<label>}` to the application in `args` or `env`";
     ServiceHttpCheckWithoutPath "service::http-check-without-path" Error "an HTTP check without `path`"
         hint "add `path: /health` (or the service's health endpoint), or use `type: tcp`";
     ServiceInvalidEnvName "service::invalid-env-name" Error "an environment variable name that is not an identifier"

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{Rules, key, value};
 use crate::diagnostic::Code;
-use crate::inventory::{CheckType, Expose, NFS_PRIMARY, Placement, Role, Service};
+use crate::inventory::{CheckType, Expose, NFS_PRIMARY, Placement, Port, Role, Service};
 use crate::suggest;
 
 /// The Nomad workers, counted once: how many, which, and how many have each role.
@@ -150,6 +150,8 @@ fn ports(
 ) {
     for (label, port) in &service.ports {
         let path = ["services", name, "ports", label.as_str()];
+        port_label(rules, name, label, &path);
+        dynamic_port_target(rules, name, service, label, *port, &path);
         if port.container() == Some(0) {
             rules.flag(
                 Code::ServicePortZero,
@@ -276,6 +278,50 @@ fn count_fits_workers(rules: &mut Rules, name: &str, service: &Service, workers:
     }
 }
 
+/// Nomad makes `NOMAD_PORT_<label>` and friends of each label: it must be a
+/// valid environment variable name's tail.
+fn port_label(rules: &mut Rules, name: &str, label: &str, path: &[&str]) {
+    let valid = !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        rules.flag(
+            Code::ServiceInvalidPortLabel,
+            key(path, "not usable in NOMAD_PORT_<label>"),
+            format!(
+                "Port label `{label}` of `{name}` cannot be part of an environment variable name"
+            ),
+        );
+    }
+}
+
+/// A dynamic host port without `to` is mapped to the same, random number inside
+/// the container: only an application told that number (`NOMAD_PORT_<label>`)
+/// listens there.
+fn dynamic_port_target(
+    rules: &mut Rules,
+    name: &str,
+    service: &Service,
+    label: &str,
+    port: Port,
+    path: &[&str],
+) {
+    if port.host().is_some() || port.container().is_some() {
+        return;
+    }
+    let told = format!("NOMAD_PORT_{label}");
+    let listens_there = service
+        .args
+        .iter()
+        .chain(service.env.values())
+        .any(|text| text.contains(&told));
+    if !listens_there {
+        rules.flag(
+            Code::ServiceDynamicPortWithoutTo,
+            value(path, "no container port"),
+            format!("Dynamic port `{label}` of `{name}` says no container port to map to"),
+        );
+    }
+}
+
 fn health_check(rules: &mut Rules, name: &str, service: &Service) {
     let Some(check) = &service.check else {
         return;
@@ -320,6 +366,16 @@ fn health_check(rules: &mut Rules, name: &str, service: &Service) {
             Code::ServiceInvalidCheckPath,
             value(&["services", name, "check", "path"], "not a path"),
             format!("`{path}` is not an HTTP path"),
+        );
+    }
+    if check.r#type == CheckType::Tcp && check.path.is_some() {
+        rules.flag(
+            Code::ServicePathOnTcpCheck,
+            key(
+                &["services", name, "check", "path"],
+                "a TCP check has no path",
+            ),
+            format!("The TCP check of `{name}` has a path, which Nomad would ignore"),
         );
     }
     if check.r#type == CheckType::Http && check.path.is_none() {

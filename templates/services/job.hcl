@@ -36,10 +36,13 @@ to = {{ port.to | hcl }}
 {%- if service.check %}
 service {
 name = {{ service.name | hcl }}
-port = {{ service.check.port | hcl }}
+port = {{ service.check.service_port | hcl }}
 provider = "consul"
 check {
 type = {{ service.check.kind | hcl }}
+{%- if service.check.port %}
+port = {{ service.check.port | hcl }}
+{%- endif %}
 {%- if service.check.path %}
 path = {{ service.check.path | hcl }}
 {%- endif %}
@@ -78,6 +81,8 @@ env {
 template {
 destination = "secrets/env"
 env = true
+# A secret missing from the variable fails the task instead of being empty.
+error_on_missing_key = true
 data = {{ service.secret_env_template | hcl }}
 }
 {%- endif %}

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{Rules, key, value};
 use crate::diagnostic::Code;
-use crate::inventory::{CheckType, Expose, NFS_PRIMARY, Placement, Port, Role, Service};
+use crate::inventory::{Check, CheckType, Expose, NFS_PRIMARY, Placement, Port, Role, Service};
 use crate::suggest;
 
 /// The Nomad workers, counted once: how many, which, and how many have each role.
@@ -359,6 +359,11 @@ fn health_check(rules: &mut Rules, name: &str, service: &Service) {
             );
         }
     }
+    check_path(rules, name, check);
+}
+
+/// An HTTP check needs a path, a TCP check has none.
+fn check_path(rules: &mut Rules, name: &str, check: &Check) {
     if let Some(path) = &check.path
         && !is_http_path(path)
     {

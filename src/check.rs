@@ -1,6 +1,7 @@
 //! The last line of defence before writing: every emitted file must parse.
 //!
-//! Nix is parsed with rnix, HCL with hcl-rs and YAML with serde-saphyr, independently of the layout
+//! Nix is parsed with rnix, each Nomad job decoded into the job specification's
+//! types (`jobspec`), YAML parsed with serde-saphyr, independently of the layout
 //! stage, so a template that emits broken code is caught and nothing is written.
 
 use rayon::prelude::*;
@@ -18,10 +19,12 @@ pub fn check(files: &[RenderedFile]) -> Result<(), Error> {
 fn check_file(file: &RenderedFile) -> Result<(), Error> {
     let problem = if file.path.ends_with(".nix") {
         nix_problem(&file.contents)
-    } else if file.path.ends_with(".hcl") {
+    } else if file.path.ends_with(".hcl") && file.overridden {
         hcl::parse(&file.contents)
             .err()
             .map(|error| error.to_string())
+    } else if file.path.ends_with(".hcl") {
+        crate::jobspec::problem(&file.contents)
     } else if file.path.ends_with(".yaml") {
         serde_saphyr::from_str::<serde_json::Value>(&file.contents)
             .err()

@@ -15,6 +15,7 @@ pub mod explain;
 pub mod failover;
 pub mod init;
 pub mod inventory;
+pub mod jobspec;
 mod keypath;
 pub mod load;
 pub mod model;

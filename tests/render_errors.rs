@@ -94,6 +94,7 @@ fn output_that_does_not_parse_is_refused_with_its_template_and_target() {
         path: path.to_owned(),
         contents: contents.to_owned(),
         template: "hosts/default.nix".to_owned(),
+        overridden: false,
         target: Target::Host("c1".to_owned()),
     };
     for file in [

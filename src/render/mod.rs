@@ -40,6 +40,9 @@ pub struct RenderedFile {
     pub contents: String,
     /// The template it came from: its embedded name, or the path of the user's override.
     pub template: String,
+    /// Whether that template is the user's: its output may use what gen's own
+    /// templates never write (any Nomad field, say), so it is only parsed.
+    pub overridden: bool,
     pub target: Target,
 }
 
@@ -134,6 +137,7 @@ fn render_job(
     Ok(RenderedFile {
         path: job.path,
         contents,
+        overridden: templates.override_of(job.template).is_some(),
         template,
         target: job.target,
     })

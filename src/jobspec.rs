@@ -1,0 +1,261 @@
+//! Nomad's job specification, as far as gen writes it: every block and field a
+//! generated job file may hold, and nothing else. The check stage decodes each
+//! job file into these types, so a field misspelt or in the wrong block, a
+//! value of the wrong type, or a reference to a port the group does not declare
+//! fails before anything is written. Names follow Nomad's job specification.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// A job file: one `job` block.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobFile {
+    pub job: BTreeMap<String, Job>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    pub datacenters: Vec<String>,
+    #[serde(rename = "type")]
+    pub kind: JobType,
+    #[serde(default)]
+    pub meta: BTreeMap<String, String>,
+    pub affinity: Option<Affinity>,
+    pub group: BTreeMap<String, Group>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobType {
+    Service,
+    Batch,
+    System,
+    Sysbatch,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Affinity {
+    pub attribute: String,
+    pub operator: AffinityOperator,
+    pub value: String,
+    pub weight: i8,
+}
+
+#[derive(Debug, Deserialize)]
+pub enum AffinityOperator {
+    #[serde(rename = "=")]
+    Equal,
+    #[serde(rename = "!=")]
+    NotEqual,
+    #[serde(rename = "set_contains")]
+    SetContains,
+    #[serde(rename = "set_contains_any")]
+    SetContainsAny,
+    #[serde(rename = "regexp")]
+    Regexp,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub count: u32,
+    pub network: Option<Network>,
+    pub service: Option<Service>,
+    pub task: BTreeMap<String, Task>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    pub port: BTreeMap<String, Port>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Port {
+    #[serde(rename = "static")]
+    pub fixed: Option<u16>,
+    pub to: Option<u16>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub name: String,
+    pub port: String,
+    pub provider: Provider,
+    pub check: Option<Check>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Consul,
+    Nomad,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    #[serde(rename = "type")]
+    pub kind: CheckType,
+    pub port: Option<String>,
+    pub path: Option<String>,
+    pub interval: String,
+    pub timeout: String,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckType {
+    Tcp,
+    Http,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    pub driver: Driver,
+    pub kill_timeout: Option<String>,
+    pub config: DockerConfig,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    pub template: Option<Template>,
+    pub resources: Resources,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Driver {
+    Docker,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DockerConfig {
+    pub image: String,
+    #[serde(default)]
+    pub ports: Vec<String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub volumes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    pub destination: String,
+    pub env: bool,
+    pub error_on_missing_key: bool,
+    pub data: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    pub cpu: u32,
+    pub memory: u32,
+}
+
+/// What is wrong with a job file's text: it does not decode into the job
+/// specification, or it names a port its group does not declare.
+pub fn problem(text: &str) -> Option<String> {
+    let file: JobFile = match hcl::from_str(text) {
+        Ok(file) => file,
+        Err(error) => return Some(format!("not a job gen writes: {error}")),
+    };
+    if file.job.len() != 1 {
+        return Some(format!("{} jobs in one file", file.job.len()));
+    }
+    file.job.values().find_map(|job| {
+        job.group
+            .iter()
+            .find_map(|(name, group)| undeclared_port(name, group))
+    })
+}
+
+/// A port the group's service, check or tasks use without declaring it.
+fn undeclared_port(name: &str, group: &Group) -> Option<String> {
+    let declared = |label: &String| {
+        group
+            .network
+            .as_ref()
+            .is_some_and(|network| network.port.contains_key(label))
+    };
+    let service = group.service.iter().flat_map(|service| {
+        std::iter::once(&service.port)
+            .chain(service.check.iter().filter_map(|check| check.port.as_ref()))
+    });
+    let tasks = group.task.values().flat_map(|task| &task.config.ports);
+    service
+        .chain(tasks)
+        .find(|label| !declared(label))
+        .map(|label| {
+            format!("group `{name}` uses port `{label}`, which its network does not declare")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::problem;
+
+    const JOB: &str = r#"
+job "web" {
+  datacenters = ["lab"]
+  type = "service"
+  group "web" {
+    count = 1
+    network {
+      port "http" {
+        static = 8080
+      }
+    }
+    service {
+      name = "web"
+      port = "http"
+      provider = "consul"
+    }
+    task "web" {
+      driver = "docker"
+      config {
+        image = "nginx:1.27"
+        ports = ["http"]
+      }
+      resources {
+        cpu = 100
+        memory = 128
+      }
+    }
+  }
+}
+"#;
+
+    #[test]
+    fn a_job_gen_writes_decodes() {
+        assert_eq!(problem(JOB), None);
+    }
+
+    #[test]
+    fn a_field_in_the_wrong_block_is_refused() {
+        let misplaced = JOB.replace("count = 1", "count = 1\n    image = \"x\"");
+        assert!(problem(&misplaced).is_some_and(|problem| problem.contains("image")));
+    }
+
+    #[test]
+    fn a_misspelt_field_or_value_is_refused() {
+        assert!(problem(&JOB.replace("static = 8080", "statik = 8080")).is_some());
+        assert!(problem(&JOB.replace("provider = \"consul\"", "provider = \"consol\"")).is_some());
+        assert!(problem(&JOB.replace("cpu = 100", "cpu = \"100\"")).is_some());
+    }
+
+    #[test]
+    fn an_undeclared_port_is_refused() {
+        let undeclared = JOB.replace("port = \"http\"", "port = \"admin\"");
+        assert!(problem(&undeclared).is_some_and(|problem| problem.contains("admin")));
+    }
+}

@@ -47,6 +47,7 @@ let
       GENERATION = toString 1;
       FIRST_DEPLOYMENT = "0";
       STATE = stateDir;
+      STANDBYS = lib.concatStringsSep " " (lib.attrNames cfg.standbys);
       REPLICATION_KEY = config.sops.secrets.nfs-replication-key.path;
       DATA_DIRS = lib.concatMapStringsSep " " (dir: "${dir.name}:${dir.owner}") [
         {

@@ -23,6 +23,7 @@
 #   SET_ASIDE_DAYS    days a set-aside export is kept
 #   KEEP              received snapshots a standby keeps
 #   STATE             the primary's replication state directory
+#   STANDBYS          the standbys' names: the state of any other is dropped
 #   REPLICATION_KEY   the primary's SSH key for the standbys
 #   DATA_DIRS         `name:owner` of each service keeping data; owner `-` when
 #                     the container owns its directory
@@ -179,10 +180,18 @@ demote() {
 # Snapshots still needed: the newest, and each standby's parent or the one
 # being sent to it.
 needed() {
-  local path
+  local path name
   own_snapshots | tail -n 1 | xargs -r -n1 basename
   for path in "$STATE"/*.parent "$STATE"/*.sending; do
-    if [ -f "$path" ]; then cat "$path"; fi
+    [ -f "$path" ] || continue
+    name=$(basename "$path")
+    name=${name%.*}
+    # A standby no longer in the inventory holds back no snapshot.
+    if [[ " ${STANDBYS:-} " == *" $name "* ]]; then
+      cat "$path"
+    else
+      rm -f "$path"
+    fi
   done
 }
 

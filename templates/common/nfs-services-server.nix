@@ -40,6 +40,7 @@ let
       GENERATION = toString {{ cluster.nfs.generation | nix }};
       FIRST_DEPLOYMENT = {% if cluster.nfs.first_deployment %}"1"{% else %}"0"{% endif %};
       STATE = stateDir;
+      STANDBYS = lib.concatStringsSep " " (lib.attrNames cfg.standbys);
       REPLICATION_KEY = config.sops.secrets.nfs-replication-key.path;
       DATA_DIRS = lib.concatMapStringsSep " " (dir: "${dir.name}:${dir.owner}") {{ cluster.nfs.data_dirs | nix }};
     };

@@ -12,7 +12,7 @@ use crate::support::root;
 
 type Scenario = fn() -> Result<(), Failed>;
 
-const SCENARIOS: [(&str, Scenario); 12] = [
+const SCENARIOS: [(&str, Scenario); 13] = [
     ("first_deployment_makes_an_empty_share", first_deployment),
     (
         "without_the_flag_nothing_received_is_refused",
@@ -31,6 +31,7 @@ const SCENARIOS: [(&str, Scenario); 12] = [
     ("an_older_configuration_is_refused", older_configuration),
     ("a_clock_gone_back_stops_the_snapshots", clock_gone_back),
     ("a_stray_file_does_not_stop_receiving", stray_file),
+    ("a_removed_standby_holds_back_no_snapshot", removed_standby),
 ];
 
 pub fn trials() -> Vec<Trial> {
@@ -91,6 +92,7 @@ impl Cluster {
             .env("FIRST_DEPLOYMENT", "0")
             .env("SET_ASIDE_DAYS", "14")
             .env("KEEP", "3")
+            .env("STANDBYS", "a b")
             .env("DATA_DIRS", "");
         for (key, value) in settings {
             command.env(key, value);
@@ -383,4 +385,23 @@ fn stray_file() -> Result<(), Failed> {
     cluster.first_primary()?;
     let received = entries(&cluster.received("b"))?;
     expect(received.len() == 2, &format!("b holds {received:?}"))
+}
+
+fn removed_standby() -> Result<(), Failed> {
+    let cluster = Cluster::new()?;
+    cluster.first_primary()?;
+    // b leaves the inventory: its parent no longer keeps a snapshot.
+    let gone = [("STANDBYS", "")];
+    cluster.write("a", "data", "v2")?;
+    cluster.ok("a", &["snapshot"], &gone)?;
+    cluster.ok("a", &["snapshot"], &gone)?;
+    let own = entries(&cluster.path("a", "persist"))?
+        .into_iter()
+        .filter(|name| name.starts_with("services@"))
+        .count();
+    expect(own == 1, &format!("the primary kept {own} snapshots"))?;
+    expect(
+        !cluster.path("a", "state/b.parent").exists(),
+        "b's state was kept",
+    )
 }

@@ -63,9 +63,64 @@ pub enum AffinityOperator {
 #[serde(deny_unknown_fields)]
 pub struct Group {
     pub count: u32,
+    pub update: Update,
+    pub restart: Restart,
+    pub reschedule: Reschedule,
     pub network: Option<Network>,
     pub service: Option<Service>,
     pub task: BTreeMap<String, Task>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Update {
+    pub max_parallel: u32,
+    pub health_check: HealthCheck,
+    pub min_healthy_time: String,
+    pub healthy_deadline: String,
+    pub progress_deadline: String,
+    pub auto_revert: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthCheck {
+    Checks,
+    TaskStates,
+    Manual,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Restart {
+    pub attempts: u32,
+    pub interval: String,
+    pub delay: String,
+    pub mode: RestartMode,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RestartMode {
+    Fail,
+    Delay,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reschedule {
+    pub delay: String,
+    pub delay_function: DelayFunction,
+    pub max_delay: String,
+    pub unlimited: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DelayFunction {
+    Constant,
+    Exponential,
+    Fibonacci,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,6 +162,14 @@ pub struct Check {
     pub path: Option<String>,
     pub interval: String,
     pub timeout: String,
+    pub check_restart: CheckRestart,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRestart {
+    pub limit: u32,
+    pub grace: String,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq)]
@@ -210,6 +273,26 @@ job "web" {
   type = "service"
   group "web" {
     count = 1
+    update {
+      max_parallel = 1
+      health_check = "checks"
+      min_healthy_time = "10s"
+      healthy_deadline = "5m"
+      progress_deadline = "10m"
+      auto_revert = true
+    }
+    restart {
+      attempts = 3
+      interval = "10m"
+      delay = "15s"
+      mode = "fail"
+    }
+    reschedule {
+      delay = "30s"
+      delay_function = "exponential"
+      max_delay = "10m"
+      unlimited = true
+    }
     network {
       port "http" {
         static = 8080

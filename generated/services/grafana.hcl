@@ -21,6 +21,33 @@ job "grafana" {
   group "grafana" {
     count = 1
 
+    # An update replaces one allocation at a time and rolls back by itself when
+    # the new one does not become healthy (its checks passing).
+    update {
+      max_parallel      = 1
+      health_check      = "checks"
+      min_healthy_time  = "10s"
+      healthy_deadline  = "5m"
+      progress_deadline = "10m"
+      auto_revert       = true
+    }
+
+    # A task that fails is restarted in place a few times, then the allocation is
+    # placed again, elsewhere if need be, for as long as it takes.
+    restart {
+      attempts = 3
+      interval = "10m"
+      delay    = "15s"
+      mode     = "fail"
+    }
+
+    reschedule {
+      delay          = "30s"
+      delay_function = "exponential"
+      max_delay      = "10m"
+      unlimited      = true
+    }
+
     network {
       port "http" {
         static = 3000
@@ -37,6 +64,12 @@ job "grafana" {
         path     = "/api/health"
         interval = "10s"
         timeout  = "2s"
+
+        # A task whose check keeps failing is restarted; a slow start is given time.
+        check_restart {
+          limit = 3
+          grace = "60s"
+        }
       }
     }
 

@@ -30,6 +30,7 @@ pub fn lay_out(path: &str, header: &str, raw: &str) -> Result<String, String> {
 enum Kind {
     Open,
     Close,
+    Comment,
     Attribute { key_len: usize },
     Other,
 }
@@ -48,8 +49,15 @@ pub fn hcl(raw: &str) -> Result<String, String> {
     let mut out = String::new();
     for (index, line) in lines.iter().enumerate() {
         let previous = index.checked_sub(1).map(|i| &lines[i].kind);
-        let opens_after_content =
-            line.kind == Kind::Open && previous.is_some_and(|kind| *kind != Kind::Open);
+        // A comment right above a block belongs to it: the blank line goes above the comment.
+        let introduces_block = line.kind == Kind::Comment
+            && previous != Some(&Kind::Comment)
+            && lines[index..]
+                .iter()
+                .find(|later| later.kind != Kind::Comment)
+                .is_some_and(|later| later.kind == Kind::Open);
+        let opens_after_content = (line.kind == Kind::Open || introduces_block)
+            && previous.is_some_and(|kind| !matches!(kind, Kind::Open | Kind::Comment));
         let follows_block = previous == Some(&Kind::Close) && line.kind != Kind::Close;
         if opens_after_content || follows_block {
             out.push('\n');
@@ -82,6 +90,8 @@ fn classify(raw: &str) -> Result<Vec<Line<'_>>, String> {
                 .checked_sub(1)
                 .ok_or_else(|| format!("line {}: `}}` closes no block", number + 1))?;
             Kind::Close
+        } else if text.starts_with('#') {
+            Kind::Comment
         } else if text.ends_with('{') {
             Kind::Open
         } else if let Some(key_len) = attribute_key_len(text) {
@@ -146,6 +156,14 @@ mod tests {
     fn aligns_runs_and_separates_blocks() {
         let raw = "job \"a\" {\ntype = \"service\"\ndatacenters = [\"dc\"]\ngroup \"a\" {\ncount = 1\n}\nmeta {\nx = 1\n}\n}\n";
         let expected = "job \"a\" {\n  type        = \"service\"\n  datacenters = [\"dc\"]\n\n  group \"a\" {\n    count = 1\n  }\n\n  meta {\n    x = 1\n  }\n}\n";
+        assert_eq!(hcl(raw).as_deref(), Ok(expected));
+    }
+
+    #[test]
+    fn a_comment_above_a_block_stays_with_it() {
+        let raw = "job \"a\" {\ncount = 1\n# why\n# more\nupdate {\nx = 1\n}\n}\n";
+        let expected =
+            "job \"a\" {\n  count = 1\n\n  # why\n  # more\n  update {\n    x = 1\n  }\n}\n";
         assert_eq!(hcl(raw).as_deref(), Ok(expected));
     }
 

@@ -19,6 +19,30 @@ weight = {{ service.affinity.weight | hcl }}
 {%- endif %}
 group {{ service.name | hcl }} {
 count = {{ service.count | hcl }}
+# An update replaces one allocation at a time and rolls back by itself when
+# the new one does not become healthy{% if service.check %} (its checks passing){% endif %}.
+update {
+max_parallel = 1
+health_check = {% if service.check %}"checks"{% else %}"task_states"{% endif %}
+min_healthy_time = "10s"
+healthy_deadline = "5m"
+progress_deadline = "10m"
+auto_revert = true
+}
+# A task that fails is restarted in place a few times, then the allocation is
+# placed again, elsewhere if need be, for as long as it takes.
+restart {
+attempts = 3
+interval = "10m"
+delay = "15s"
+mode = "fail"
+}
+reschedule {
+delay = "30s"
+delay_function = "exponential"
+max_delay = "10m"
+unlimited = true
+}
 {%- if service.ports %}
 network {
 {%- for port in service.ports %}
@@ -48,6 +72,11 @@ path = {{ service.check.path | hcl }}
 {%- endif %}
 interval = {{ service.check.interval | hcl }}
 timeout = {{ service.check.timeout | hcl }}
+# A task whose check keeps failing is restarted; a slow start is given time.
+check_restart {
+limit = 3
+grace = "60s"
+}
 }
 }
 {%- endif %}

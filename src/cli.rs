@@ -107,12 +107,19 @@ pub enum Command {
     },
     /// Explain a host: its roles and why it has them, its files, how to deploy it,
     /// and the services that may run on it.
-    #[command(after_help = "Examples:\n  gen explain c1\n  gen explain c1 --out ../cluster-flake")]
+    #[command(
+        after_help = "Examples:\n  gen explain c1\n  gen explain c1 --out ../cluster-flake\n  gen explain --service postgres"
+    )]
     Explain {
         #[command(flatten)]
         target: Target,
         /// Host name.
-        host: String,
+        #[arg(required_unless_present = "service", conflicts_with = "service")]
+        host: Option<String>,
+        /// Explain a service instead: where it can run and why, who may reach its
+        /// ports, its data, its secrets, and what the task sees.
+        #[arg(long, value_name = "NAME")]
+        service: Option<String>,
     },
     /// Print the template context as JSON, for template authors.
     #[command(

@@ -60,9 +60,17 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
         Command::Validate { inventory, format } => validate(&inventory.inventory, format, global),
         Command::Init { dir } => init_inventory(&dir, global),
         Command::Hosts { inventory, json } => hosts(&inventory, json, global),
-        Command::Explain { target, host } => {
+        Command::Explain {
+            target,
+            host,
+            service,
+        } => {
             let prepared = prepare_within(&target.inventory.inventory, global.max_inventory_bytes)?;
-            print_out(&explain::explain(&prepared, &host, &target.out)?)?;
+            print_out(&match service {
+                Some(service) => explain::service::explain(&prepared, &service)?,
+                // The command line requires a host when no service is named.
+                None => explain::explain(&prepared, &host.unwrap_or_default(), &target.out)?,
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Context {

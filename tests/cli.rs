@@ -135,6 +135,36 @@ fn explain_tells_why_a_host_has_its_roles() {
     snapshot("explain_unknown_host", &text(&unknown.stderr));
 }
 
+/// `gen explain --service` says where a job runs and why, who reaches its
+/// ports, its data and secrets, and what the task sees.
+#[test]
+fn explain_tells_where_a_service_runs() {
+    for service in ["postgres", "grafana", "whoami"] {
+        let explained = run_in(&root(), &["explain", "--service", service]);
+        assert_eq!(
+            explained.status.code(),
+            Some(0),
+            "{}",
+            text(&explained.stderr)
+        );
+        snapshot(
+            &format!("explain_service_{service}"),
+            &text(&explained.stdout),
+        );
+    }
+    let postgres = text(&run_in(&root(), &["explain", "--service", "postgres"]).stdout);
+    assert!(postgres.contains("nomad/jobs/postgres"), "{postgres}");
+    assert!(
+        postgres.contains("services share (served by zippy"),
+        "{postgres}"
+    );
+    let unknown = run_in(&root(), &["explain", "--service", "postgre"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(text(&unknown.stderr).contains("did you mean `postgres`?"));
+    let neither = run_in(&root(), &["explain"]);
+    assert_eq!(neither.status.code(), Some(2));
+}
+
 #[test]
 fn context_prints_what_a_template_sees() {
     let context = run_in(&root(), &["context", "--host", "c1"]);

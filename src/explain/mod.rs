@@ -1,5 +1,7 @@
 //! What gen makes of each host, for people: `gen hosts` and `gen explain`.
 
+pub mod service;
+
 use std::fmt::Write;
 use std::path::Path;
 

@@ -277,6 +277,20 @@ pub struct ServiceView {
     pub secret_env_template: Option<String>,
     /// Arguments of the container.
     pub args: Vec<String>,
+    /// Docker `volumes` entries: the data directory and the shares mounted.
+    pub volumes: Vec<String>,
+    /// The user the container runs as.
+    pub user: Option<String>,
+    /// Host devices passed into the container, as the Docker driver's `devices` takes them.
+    pub devices: Vec<DeviceView>,
+    /// MB the task may use beyond `memory` while the node has some to spare.
+    pub memory_max: Option<u32>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DeviceView {
+    /// The device on the host, e.g. `/dev/dri`.
+    pub host_path: String,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -580,7 +594,30 @@ fn service_view(service: &Service) -> ServiceView {
         env: service.env.clone(),
         secret_env_template: secret_env_template(service),
         args: service.args.clone(),
+        volumes: docker_volumes(service),
+        user: service.user.clone(),
+        devices: service
+            .devices
+            .iter()
+            .map(|path| DeviceView {
+                host_path: path.clone(),
+            })
+            .collect(),
+        memory_max: service.memory_max,
     }
+}
+
+/// `host:container[:ro]` for the data directory and each share mounted.
+fn docker_volumes(service: &Service) -> Vec<String> {
+    let data = service
+        .data
+        .iter()
+        .map(|data| format!("{}:{}", data.host_path, data.destination));
+    let shares = service.mounts.iter().map(|mount| {
+        let mode = if mount.read_only { ":ro" } else { "" };
+        format!("{}:{}{mode}", mount.host_path, mount.destination)
+    });
+    data.chain(shares).collect()
 }
 
 /// A consul-template body that writes `NAME=value` lines from the job's Nomad

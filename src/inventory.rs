@@ -547,6 +547,51 @@ pub struct Service {
     /// Arguments of the container.
     #[serde(default)]
     pub args: Vec<String>,
+    /// The user the container runs as: a name its image knows, a uid, or `uid:gid`.
+    pub user: Option<String>,
+    /// Host devices passed into the container, e.g. `/dev/dri` for transcoding.
+    #[serde(default)]
+    pub devices: Vec<String>,
+    /// CIFS shares (`storage.cifs.shares`) mounted into the container: share name →
+    /// path inside, read-only; `{ path, read_only: false }` to write.
+    #[serde(default)]
+    pub mounts: BTreeMap<String, ShareMount>,
+}
+
+/// Where a share appears inside a container, and whether it may write there.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ShareMount {
+    /// The path inside the container, read-only.
+    ReadOnly(String),
+    /// A path and whether the container may only read.
+    Detailed(DetailedShareMount),
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DetailedShareMount {
+    /// The path inside the container.
+    pub path: String,
+    /// Whether the container may only read (default true).
+    #[serde(default = "on")]
+    pub read_only: bool,
+}
+
+impl ShareMount {
+    pub fn path(&self) -> &str {
+        match self {
+            Self::ReadOnly(path) => path,
+            Self::Detailed(detailed) => &detailed.path,
+        }
+    }
+
+    pub fn read_only(&self) -> bool {
+        match self {
+            Self::ReadOnly(_) => true,
+            Self::Detailed(detailed) => detailed.read_only,
+        }
+    }
 }
 
 /// The segments of a NixOS option path as `nix:` keys write it: identifiers or
@@ -750,6 +795,9 @@ pub struct Resources {
     /// MB.
     #[serde(default = "default_memory")]
     pub memory: u32,
+    /// MB the task may use beyond `memory` while the node has some to spare
+    /// (Nomad's memory oversubscription must be on in its scheduler configuration).
+    pub memory_max: Option<u32>,
 }
 
 impl Default for Resources {
@@ -757,6 +805,7 @@ impl Default for Resources {
         Self {
             cpu: default_cpu(),
             memory: default_memory(),
+            memory_max: None,
         }
     }
 }

@@ -183,6 +183,7 @@ pub enum CheckType {
 #[serde(deny_unknown_fields)]
 pub struct Task {
     pub driver: Driver,
+    pub user: Option<String>,
     pub kill_timeout: Option<String>,
     pub config: DockerConfig,
     #[serde(default)]
@@ -207,6 +208,14 @@ pub struct DockerConfig {
     pub args: Vec<String>,
     #[serde(default)]
     pub volumes: Vec<String>,
+    #[serde(default)]
+    pub devices: Vec<Device>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Device {
+    pub host_path: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -223,6 +232,7 @@ pub struct Template {
 pub struct Resources {
     pub cpu: u32,
     pub memory: u32,
+    pub memory_max: Option<u32>,
 }
 
 /// What is wrong with a job file's text: it does not decode into the job

@@ -292,6 +292,19 @@ pub struct Service {
     /// Environment read from the Nomad variable `nomad/jobs/<job>`.
     pub secret_env: Vec<String>,
     pub args: Vec<String>,
+    pub user: Option<String>,
+    pub devices: Vec<String>,
+    pub memory_max: Option<u32>,
+    /// CIFS shares bind-mounted into the container, by container path.
+    pub mounts: Vec<ShareMount>,
+}
+
+/// A share the hosts mount, bind-mounted into a container.
+#[derive(Debug)]
+pub struct ShareMount {
+    pub host_path: String,
+    pub destination: String,
+    pub read_only: bool,
 }
 
 #[derive(Debug)]
@@ -784,7 +797,31 @@ fn resolve_service(
         env: service.env.clone(),
         secret_env: service.secret_env.clone(),
         args: service.args.clone(),
+        user: service.user.clone(),
+        devices: service.devices.clone(),
+        memory_max: service.resources.memory_max,
+        mounts: share_mounts(inv, service),
     }
+}
+
+/// The CIFS shares `service` mounts, from where every cluster member mounts them.
+fn share_mounts(inv: &inventory::Inventory, service: &inventory::Service) -> Vec<ShareMount> {
+    let Some(cifs) = &inv.storage.cifs else {
+        return Vec::new();
+    };
+    let mut mounts: Vec<ShareMount> = service
+        .mounts
+        .iter()
+        .filter_map(|(share, mount)| {
+            Some(ShareMount {
+                host_path: cifs.value.shares.get(share)?.clone(),
+                destination: mount.path().to_owned(),
+                read_only: mount.read_only(),
+            })
+        })
+        .collect();
+    mounts.sort_by(|a, b| a.destination.cmp(&b.destination));
+    mounts
 }
 
 /// The health check Consul runs: the declared one, or a TCP check on the main port.

@@ -75,12 +75,14 @@ job "jellyfin" {
       config {
         image   = "jellyfin/jellyfin:10.9.11"
         ports   = ["http"]
-        volumes = ["/data/services/jellyfin:/config"]
+        volumes = ["/data/services/jellyfin:/config", "/data/media:/media:ro"]
+        devices = [{ host_path = "/dev/dri" }]
       }
 
       resources {
-        cpu    = 2000
-        memory = 2048
+        cpu        = 2000
+        memory     = 2048
+        memory_max = 4096
       }
     }
   }

@@ -181,6 +181,14 @@ codes! {
     ServiceUnknownCheckPort "service::unknown-check-port" Error "the check names a port the service does not declare";
     ServiceCheckWithoutPort "service::check-without-port" Error "a check on a service without ports"
         hint "Consul checks a port: declare one under `ports`";
+    ServiceUnknownMount "service::unknown-mount" Error "a service mounts a share `storage.cifs.shares` does not declare";
+    ServiceInvalidMountPath "service::invalid-mount-path" Error "a share mounted at a container path that is not absolute"
+        hint "give the path inside the container, e.g. `/media`";
+    ServiceInvalidDevice "service::invalid-device" Error "a device that is not under `/dev`"
+        hint "name a host device, e.g. `/dev/dri`";
+    ServiceInvalidUser "service::invalid-user" Error "a container user that is not a name, uid or `uid:gid`";
+    ServiceMemoryMaxBelowMemory "service::memory-max-below-memory" Error "`resources.memory_max` below `resources.memory`"
+        hint "`memory_max` is the ceiling above the reservation: make it at least `memory`";
     ServicePathOnTcpCheck "service::path-on-tcp-check" Error "a `path` on a TCP check"
         hint "remove `path`, or make the check `type: http`";
     ServiceInvalidPortLabel "service::invalid-port-label" Error "a port label that cannot end an environment variable name (`NOMAD_PORT_<label>`)"

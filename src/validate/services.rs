@@ -65,6 +65,7 @@ pub(super) fn check(rules: &mut Rules) {
         count_fits_workers(rules, name, value, &workers);
         health_check(rules, name, value);
         environment(rules, name, value);
+        container_access(rules, name, value);
     }
     if let (0, Some(name)) = (workers.count(), inventory.services.keys().next()) {
         rules.flag(
@@ -540,6 +541,92 @@ fn is_image_reference(image: &str) -> bool {
                 .is_some_and(|c| c.is_ascii_alphanumeric())
     });
     !name.is_empty() && digest_ok && tag_ok && registry_ok && path_ok
+}
+
+/// What the container gets from its host: shares, devices, a user, memory.
+fn container_access(rules: &mut Rules, name: &str, service: &Service) {
+    share_mounts(rules, name, service);
+    for (index, device) in service.devices.iter().enumerate() {
+        if !device.starts_with("/dev/") || device.contains("..") {
+            rules.flag(
+                Code::ServiceInvalidDevice,
+                value(
+                    &["services", name, "devices", &index.to_string()],
+                    "not under /dev",
+                ),
+                format!("`{device}` is not a device"),
+            );
+        }
+    }
+    if let Some(user) = &service.user
+        && !is_container_user(user)
+    {
+        rules.flag(
+            Code::ServiceInvalidUser,
+            value(&["services", name, "user"], "not a user"),
+            format!("`{user}` is not a user name, uid or uid:gid"),
+        );
+    }
+    if let Some(memory_max) = service.resources.memory_max
+        && memory_max < service.resources.memory
+    {
+        rules.flag(
+            Code::ServiceMemoryMaxBelowMemory,
+            value(
+                &["services", name, "resources", "memory_max"],
+                "below memory",
+            ),
+            format!(
+                "`memory_max` ({memory_max} MB) is below `memory` ({} MB)",
+                service.resources.memory
+            ),
+        );
+    }
+}
+
+/// Each share mounted is one the hosts mount, at an absolute container path.
+fn share_mounts(rules: &mut Rules, name: &str, service: &Service) {
+    let shares: Vec<&str> = rules
+        .inventory
+        .storage
+        .cifs
+        .as_ref()
+        .map(|cifs| cifs.value.shares.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    for (share, mount) in &service.mounts {
+        let path = ["services", name, "mounts", share.as_str()];
+        if !shares.contains(&share.as_str()) {
+            rules
+                .flag(
+                    Code::ServiceUnknownMount,
+                    key(&path, "no such share"),
+                    format!("`{name}` mounts `{share}`, which is not in `storage.cifs.shares`"),
+                )
+                .hint(suggest::hint(share, &shares));
+        }
+        if !mount.path().starts_with('/') || mount.path().contains(':') {
+            rules.flag(
+                Code::ServiceInvalidMountPath,
+                value(&path, "not an absolute path"),
+                format!("`{}` is not a path inside the container", mount.path()),
+            );
+        }
+    }
+}
+
+/// A user Docker's `--user` takes: a name, a uid, or either with `:group`.
+fn is_container_user(user: &str) -> bool {
+    let part = |text: &str| {
+        let mut chars = text.chars();
+        chars
+            .next()
+            .is_some_and(|first| first.is_ascii_alphanumeric() || first == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    match user.split_once(':') {
+        Some((user, group)) => part(user) && part(group),
+        None => part(user),
+    }
 }
 
 #[cfg(test)]

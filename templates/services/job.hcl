@@ -82,6 +82,9 @@ grace = "60s"
 {%- endif %}
 task {{ service.name | hcl }} {
 driver = "docker"
+{%- if service.user %}
+user = {{ service.user | hcl }}
+{%- endif %}
 {%- if service.volume %}
 # Time to flush and close its files before it is killed: a database stopped
 # for a failover must leave its data whole.
@@ -95,8 +98,11 @@ ports = {{ service.port_labels | hcl }}
 {%- if service.args %}
 args = {{ service.args | hcl }}
 {%- endif %}
-{%- if service.volume %}
-volumes = {{ [service.volume.docker] | hcl }}
+{%- if service.volumes %}
+volumes = {{ service.volumes | hcl }}
+{%- endif %}
+{%- if service.devices %}
+devices = {{ service.devices | hcl }}
 {%- endif %}
 }
 {%- if service.env %}
@@ -118,6 +124,9 @@ data = {{ service.secret_env_template | hcl }}
 resources {
 cpu = {{ service.cpu | hcl }}
 memory = {{ service.memory | hcl }}
+{%- if service.memory_max %}
+memory_max = {{ service.memory_max | hcl }}
+{%- endif %}
 }
 }
 }

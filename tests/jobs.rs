@@ -8,7 +8,7 @@ use crate::support::three_servers;
 /// The job file of `service` in the cluster of three servers running it.
 fn job_of(service: Value) -> Value {
     let mut inventory = three_servers();
-    inventory["services"] = json!({ "web": service });
+    inventory["services"]["web"] = service;
     let text = serde_json::to_string(&inventory).expect("JSON");
     let prepared = flakegen::prepare_bytes("inventory.yaml", text.as_bytes())
         .unwrap_or_else(|error| panic!("{}", error.with_causes()));

@@ -384,4 +384,20 @@ fn the_reference_documents_every_inventory_key() {
             "docs/inventory.md does not describe the role `{role}`"
         );
     }
+    // The service reference has a row for every key of a service.
+    let services =
+        std::fs::read_to_string(root().join("docs/services.md")).expect("docs/services.md");
+    let service_keys = schema["$defs"]["Service"]["properties"]
+        .as_object()
+        .expect("a Service definition");
+    let undocumented: Vec<&String> = service_keys
+        .keys()
+        .filter(|key| {
+            !services.contains(&format!("| `{key}")) && !services.contains(&format!(", `{key}"))
+        })
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "docs/services.md lacks {undocumented:?}"
+    );
 }

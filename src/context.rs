@@ -281,6 +281,10 @@ pub struct ServiceView {
     pub volumes: Vec<String>,
     /// The user the container runs as.
     pub user: Option<String>,
+    /// `service`, `batch` (periodic, with `schedule`) or `system` (every worker).
+    pub job_type: &'static str,
+    /// A periodic job's cron schedule.
+    pub schedule: Option<String>,
     /// Host devices passed into the container, as the Docker driver's `devices` takes them.
     pub devices: Vec<DeviceView>,
     /// MB the task may use beyond `memory` while the node has some to spare.
@@ -596,6 +600,14 @@ fn service_view(service: &Service) -> ServiceView {
         args: service.args.clone(),
         volumes: docker_volumes(service),
         user: service.user.clone(),
+        job_type: if service.schedule.is_some() {
+            "batch"
+        } else if service.every_worker {
+            "system"
+        } else {
+            "service"
+        },
+        schedule: service.schedule.clone(),
         devices: service
             .devices
             .iter()

@@ -549,6 +549,12 @@ pub struct Service {
     pub args: Vec<String>,
     /// The user the container runs as: a name its image knows, a uid, or `uid:gid`.
     pub user: Option<String>,
+    /// Run on this schedule (cron, e.g. `50 * * * *`, or `@daily`) as a periodic
+    /// batch job that runs to completion, instead of a service that keeps running.
+    pub schedule: Option<String>,
+    /// Run one instance on every worker (a Nomad system job), instead of `count`.
+    #[serde(default)]
+    pub every_worker: bool,
     /// Host devices passed into the container, e.g. `/dev/dri` for transcoding.
     #[serde(default)]
     pub devices: Vec<String>,

@@ -21,10 +21,19 @@ pub struct Job {
     pub datacenters: Vec<String>,
     #[serde(rename = "type")]
     pub kind: JobType,
+    pub periodic: Option<Periodic>,
     #[serde(default)]
     pub meta: BTreeMap<String, String>,
     pub affinity: Option<Affinity>,
     pub group: BTreeMap<String, Group>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Periodic {
+    pub crons: Vec<String>,
+    pub prohibit_overlap: bool,
+    pub time_zone: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,10 +71,10 @@ pub enum AffinityOperator {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Group {
-    pub count: u32,
-    pub update: Update,
+    pub count: Option<u32>,
+    pub update: Option<Update>,
     pub restart: Restart,
-    pub reschedule: Reschedule,
+    pub reschedule: Option<Reschedule>,
     pub network: Option<Network>,
     pub service: Option<Service>,
     pub task: BTreeMap<String, Task>,
@@ -75,11 +84,11 @@ pub struct Group {
 #[serde(deny_unknown_fields)]
 pub struct Update {
     pub max_parallel: u32,
-    pub health_check: HealthCheck,
-    pub min_healthy_time: String,
-    pub healthy_deadline: String,
-    pub progress_deadline: String,
-    pub auto_revert: bool,
+    pub health_check: Option<HealthCheck>,
+    pub min_healthy_time: Option<String>,
+    pub healthy_deadline: Option<String>,
+    pub progress_deadline: Option<String>,
+    pub auto_revert: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -109,6 +118,8 @@ pub enum RestartMode {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reschedule {
+    pub attempts: Option<u32>,
+    pub interval: Option<String>,
     pub delay: String,
     pub delay_function: DelayFunction,
     pub max_delay: String,
@@ -246,9 +257,40 @@ pub fn problem(text: &str) -> Option<String> {
         return Some(format!("{} jobs in one file", file.job.len()));
     }
     file.job.values().find_map(|job| {
-        job.group
-            .iter()
-            .find_map(|(name, group)| undeclared_port(name, group))
+        shape_of_kind(job).or_else(|| {
+            job.group
+                .iter()
+                .find_map(|(name, group)| undeclared_port(name, group))
+        })
+    })
+}
+
+/// What Nomad refuses for the job's type: a schedule outside a batch job, an
+/// `update` in one, a `count` above 1 or a `reschedule` in a system job.
+fn shape_of_kind(job: &Job) -> Option<String> {
+    let batch = matches!(job.kind, JobType::Batch | JobType::Sysbatch);
+    if job.periodic.is_some() && !batch {
+        return Some("a `periodic` block in a job that is not a batch job".to_owned());
+    }
+    job.group.iter().find_map(|(name, group)| {
+        if batch && group.update.is_some() {
+            Some(format!(
+                "group `{name}` of a batch job has an `update` block"
+            ))
+        } else if matches!(job.kind, JobType::System) && group.count.is_some_and(|count| count > 1)
+        {
+            Some(format!(
+                "group `{name}` of a system job has a count above 1"
+            ))
+        } else if matches!(job.kind, JobType::System | JobType::Sysbatch)
+            && group.reschedule.is_some()
+        {
+            Some(format!(
+                "group `{name}` of a system job has a `reschedule` block"
+            ))
+        } else {
+            None
+        }
     })
 }
 
@@ -344,6 +386,30 @@ job "web" {
         assert!(problem(&JOB.replace("static = 8080", "statik = 8080")).is_some());
         assert!(problem(&JOB.replace("provider = \"consul\"", "provider = \"consol\"")).is_some());
         assert!(problem(&JOB.replace("cpu = 100", "cpu = \"100\"")).is_some());
+    }
+
+    #[test]
+    fn what_the_job_type_forbids_is_refused() {
+        let periodic = "  periodic {\n    crons = [\"@daily\"]\n    prohibit_overlap = true\n    time_zone = \"UTC\"\n  }\n";
+        let service_with_schedule = JOB.replace(
+            "  group \"web\" {",
+            &format!("{periodic}  group \"web\" {{"),
+        );
+        assert!(
+            problem(&service_with_schedule).is_some_and(|problem| problem.contains("periodic"))
+        );
+        let batch_with_update = JOB.replace("type = \"service\"", "type = \"batch\"");
+        assert!(problem(&batch_with_update).is_some_and(|problem| problem.contains("update")));
+        let system_with_reschedule = JOB
+            .replace("type = \"service\"", "type = \"system\"")
+            .replace("count = 1", "");
+        let refused = problem(&system_with_reschedule);
+        assert!(
+            refused
+                .as_deref()
+                .is_some_and(|problem| problem.contains("reschedule")),
+            "{refused:?}"
+        );
     }
 
     #[test]

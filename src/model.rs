@@ -293,6 +293,10 @@ pub struct Service {
     pub secret_env: Vec<String>,
     pub args: Vec<String>,
     pub user: Option<String>,
+    /// A periodic batch job's cron schedule.
+    pub schedule: Option<String>,
+    /// A system job: one instance on every worker.
+    pub every_worker: bool,
     pub devices: Vec<String>,
     pub memory_max: Option<u32>,
     /// CIFS shares bind-mounted into the container, by container path.
@@ -798,6 +802,8 @@ fn resolve_service(
         secret_env: service.secret_env.clone(),
         args: service.args.clone(),
         user: service.user.clone(),
+        schedule: service.schedule.clone(),
+        every_worker: service.every_worker,
         devices: service.devices.clone(),
         memory_max: service.resources.memory_max,
         mounts: share_mounts(inv, service),

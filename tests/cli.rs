@@ -247,7 +247,11 @@ fn an_override_replaces_its_template() {
     let original = flakegen::render::templates::source("services/job.hcl").expect("embedded");
     let dir = with_override(
         "services/job.hcl",
-        &original.replacen("type = \"service\"", "type = \"service\"\npriority = 70", 1),
+        &original.replacen(
+            "datacenters = {{ [cluster.datacenter] | hcl }}",
+            "datacenters = {{ [cluster.datacenter] | hcl }}\npriority = 70",
+            1,
+        ),
     );
     let render = run_in(dir.path(), &["render", "--templates", "mine"]);
     assert_eq!(render.status.code(), Some(0), "{}", text(&render.stderr));

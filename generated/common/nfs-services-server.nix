@@ -63,6 +63,10 @@ let
           owner = "-";
         }
         {
+          name = "postgres-dump";
+          owner = "-";
+        }
+        {
           name = "uptime-kuma";
           owner = "-";
         }

@@ -189,6 +189,12 @@ codes! {
     ServiceInvalidUser "service::invalid-user" Error "a container user that is not a name, uid or `uid:gid`";
     ServiceMemoryMaxBelowMemory "service::memory-max-below-memory" Error "`resources.memory_max` below `resources.memory`"
         hint "`memory_max` is the ceiling above the reservation: make it at least `memory`";
+    ServiceInvalidSchedule "service::invalid-schedule" Error "a `schedule` that is not a cron expression"
+        hint "five fields, minute hour day month weekday (e.g. `50 * * * *`), or `@daily`, `@hourly`, …";
+    ServiceScheduledEverywhere "service::scheduled-everywhere" Error "a job both `schedule`d and on `every_worker`";
+    ServiceScheduledWithPorts "service::scheduled-with-ports" Error "a scheduled job that declares ports: it runs to completion and serves nothing"
+        hint "remove `ports`, or make it a service without `schedule`";
+    ServiceEveryWorkerAlone "service::every-worker-alone" Error "a job on every worker with a `count` above 1 or `data` (one directory, a writer per worker)";
     ServicePathOnTcpCheck "service::path-on-tcp-check" Error "a `path` on a TCP check"
         hint "remove `path`, or make the check `type: http`";
     ServiceInvalidPortLabel "service::invalid-port-label" Error "a port label that cannot end an environment variable name (`NOMAD_PORT_<label>`)"

@@ -66,6 +66,7 @@ pub(super) fn check(rules: &mut Rules) {
         health_check(rules, name, value);
         environment(rules, name, value);
         container_access(rules, name, value);
+        job_kind(rules, name, value);
     }
     if let (0, Some(name)) = (workers.count(), inventory.services.keys().next()) {
         rules.flag(
@@ -627,6 +628,68 @@ fn is_container_user(user: &str) -> bool {
         Some((user, group)) => part(user) && part(group),
         None => part(user),
     }
+}
+
+/// A scheduled job runs to completion, a job on every worker runs once per
+/// worker: what each cannot also be.
+fn job_kind(rules: &mut Rules, name: &str, service: &Service) {
+    if let Some(schedule) = &service.schedule {
+        let path = ["services", name, "schedule"];
+        if !is_cron(schedule) {
+            rules.flag(
+                Code::ServiceInvalidSchedule,
+                value(&path, "not a cron expression"),
+                format!("`{schedule}` is not a cron schedule"),
+            );
+        }
+        if service.every_worker {
+            rules.flag(
+                Code::ServiceScheduledEverywhere,
+                value(&path, "and every_worker"),
+                format!("`{name}` is both scheduled and on every worker"),
+            );
+        }
+        if !service.ports.is_empty() {
+            rules.flag(
+                Code::ServiceScheduledWithPorts,
+                key(
+                    &["services", name, "ports"],
+                    "a scheduled job serves nothing",
+                ),
+                format!("The scheduled job `{name}` declares ports"),
+            );
+        }
+    }
+    if service.every_worker && (service.count != 1 || service.data) {
+        rules.flag(
+            Code::ServiceEveryWorkerAlone,
+            key(&["services", name, "every_worker"], "one per worker"),
+            format!("`{name}` runs on every worker: it takes no `count`, and cannot share one data directory"),
+        );
+    }
+}
+
+/// A schedule Nomad's cron parser takes: a `@` shorthand, or 5 to 7 fields.
+fn is_cron(schedule: &str) -> bool {
+    const SHORTHANDS: [&str; 7] = [
+        "@yearly",
+        "@annually",
+        "@monthly",
+        "@weekly",
+        "@daily",
+        "@midnight",
+        "@hourly",
+    ];
+    if SHORTHANDS.contains(&schedule) {
+        return true;
+    }
+    let fields: Vec<&str> = schedule.split_whitespace().collect();
+    (5..=7).contains(&fields.len())
+        && fields.iter().all(|field| {
+            field
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '*' | '/' | ',' | '-' | '?'))
+        })
 }
 
 #[cfg(test)]

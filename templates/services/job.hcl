@@ -1,6 +1,15 @@
 job {{ service.name | hcl }} {
 datacenters = {{ [cluster.datacenter] | hcl }}
-type = "service"
+type = {{ service.job_type | hcl }}
+{%- if service.schedule %}
+# Runs to completion at each time of the schedule; a run still going when the
+# next is due makes it wait.
+periodic {
+crons = {{ [service.schedule] | hcl }}
+prohibit_overlap = true
+time_zone = {% if cluster.time_zone %}{{ cluster.time_zone | hcl }}{% else %}"UTC"{% endif %}
+}
+{%- endif %}
 {%- if service.volume %}
 meta {
 # Its data is on the services share: a new primary changes this job, so running
@@ -18,7 +27,10 @@ weight = {{ service.affinity.weight | hcl }}
 }
 {%- endif %}
 group {{ service.name | hcl }} {
+{%- if service.job_type != "system" %}
 count = {{ service.count | hcl }}
+{%- endif %}
+{%- if service.job_type == "service" %}
 # An update replaces one allocation at a time and rolls back by itself when
 # the new one does not become healthy{% if service.check %} (its checks passing){% endif %}.
 update {
@@ -29,20 +41,45 @@ healthy_deadline = "5m"
 progress_deadline = "10m"
 auto_revert = true
 }
+{%- elif service.job_type == "system" %}
+# An update replaces one worker's allocation at a time.
+update {
+max_parallel = 1
+}
+{%- endif %}
+{%- if service.job_type == "service" %}
 # A task that fails is restarted in place a few times, then the allocation is
 # placed again, elsewhere if need be, for as long as it takes.
+{%- elif service.job_type == "batch" %}
+# A run that fails is retried in place a few times, then placed again, three
+# times a day at most.
+{%- else %}
+# A task that fails is restarted in place a few times; a system job stays on
+# its worker.
+{%- endif %}
 restart {
 attempts = 3
 interval = "10m"
 delay = "15s"
 mode = "fail"
 }
+{%- if service.job_type == "batch" %}
+reschedule {
+attempts = 3
+interval = "24h"
+delay = "30s"
+delay_function = "exponential"
+max_delay = "10m"
+unlimited = false
+}
+{%- elif service.job_type == "service" %}
 reschedule {
 delay = "30s"
 delay_function = "exponential"
 max_delay = "10m"
 unlimited = true
 }
+{%- endif %}
 {%- if service.ports %}
 network {
 {%- for port in service.ports %}

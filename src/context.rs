@@ -262,6 +262,8 @@ pub struct ServiceView {
     pub port_labels: Vec<String>,
     /// Consul health check, when the service has a port.
     pub check: Option<CheckView>,
+    /// Tags of the Consul service.
+    pub tags: Vec<String>,
     /// CPU in MHz.
     pub cpu: u32,
     /// Memory in MB.
@@ -587,6 +589,7 @@ fn service_view(service: &Service) -> ServiceView {
             interval: check.interval.clone(),
             timeout: check.timeout.clone(),
         }),
+        tags: service.tags.clone(),
         cpu: service.cpu,
         memory: service.memory,
         volume: service.data.as_ref().map(|data| VolumeView {

@@ -523,6 +523,9 @@ pub struct Service {
     /// Consul health check (default: TCP on the `http` port, or the first port).
     #[serde(default)]
     pub check: Option<Check>,
+    /// Tags of the service in Consul, for whatever discovers it (a proxy, Prometheus).
+    #[serde(default)]
+    pub tags: Vec<String>,
     /// Keep data at `<services mount>/<job>`.
     #[serde(default)]
     pub data: bool,

@@ -154,6 +154,8 @@ pub struct Service {
     pub name: String,
     pub port: String,
     pub provider: Provider,
+    #[serde(default)]
+    pub tags: Vec<String>,
     pub check: Option<Check>,
 }
 

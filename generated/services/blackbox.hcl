@@ -29,6 +29,7 @@ job "blackbox" {
       name     = "blackbox"
       port     = "http"
       provider = "consul"
+      tags     = ["metrics"]
 
       check {
         type     = "http"

@@ -189,6 +189,7 @@ codes! {
     ServiceInvalidUser "service::invalid-user" Error "a container user that is not a name, uid or `uid:gid`";
     ServiceMemoryMaxBelowMemory "service::memory-max-below-memory" Error "`resources.memory_max` below `resources.memory`"
         hint "`memory_max` is the ceiling above the reservation: make it at least `memory`";
+    ServiceInvalidTag "service::invalid-tag" Error "a blank tag, one with a control character, or tags on a service without a port (nothing is registered)";
     ServiceInvalidSchedule "service::invalid-schedule" Error "a `schedule` that is not a cron expression"
         hint "five fields, minute hour day month weekday (e.g. `50 * * * *`), or `@daily`, `@hourly`, …";
     ServiceScheduledEverywhere "service::scheduled-everywhere" Error "a job both `schedule`d and on `every_worker`";

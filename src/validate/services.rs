@@ -67,6 +67,7 @@ pub(super) fn check(rules: &mut Rules) {
         environment(rules, name, value);
         container_access(rules, name, value);
         job_kind(rules, name, value);
+        tags(rules, name, value);
     }
     if let (0, Some(name)) = (workers.count(), inventory.services.keys().next()) {
         rules.flag(
@@ -627,6 +628,27 @@ fn is_container_user(user: &str) -> bool {
     match user.split_once(':') {
         Some((user, group)) => part(user) && part(group),
         None => part(user),
+    }
+}
+
+/// Consul takes any tag but a blank one, one with a control character, or a
+/// service without a port to attach it to.
+fn tags(rules: &mut Rules, name: &str, service: &Service) {
+    for (index, tag) in service.tags.iter().enumerate() {
+        if tag.trim().is_empty() || tag.chars().any(char::is_control) {
+            rules.flag(
+                Code::ServiceInvalidTag,
+                value(&["services", name, "tags", &index.to_string()], "not a tag"),
+                format!("`{tag:?}` cannot be a Consul tag"),
+            );
+        }
+    }
+    if !service.tags.is_empty() && service.ports.is_empty() {
+        rules.flag(
+            Code::ServiceInvalidTag,
+            key(&["services", name, "tags"], "no service to tag"),
+            format!("`{name}` has tags but no port: nothing is registered in Consul"),
+        );
     }
 }
 

@@ -99,6 +99,9 @@ service {
 name = {{ service.name | hcl }}
 port = {{ service.check.service_port | hcl }}
 provider = "consul"
+{%- if service.tags %}
+tags = {{ service.tags | hcl }}
+{%- endif %}
 check {
 type = {{ service.check.kind | hcl }}
 {%- if service.check.port %}

@@ -114,15 +114,12 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
 /// is written; the output first, so a failure leaves the inventory as it was.
 fn failover(target: &Target, standby: &str, global: &Global) -> Result<ExitCode, Error> {
     let path = &target.inventory.inventory;
-    let before = prepare_within(path, global.max_inventory_bytes)?;
     let loaded = load::load(path, global.max_inventory_bytes)?;
-    let edited = failover::edit(
-        &loaded.source.text,
-        &loaded.places,
-        &loaded.inventory,
-        standby,
-    )?;
-    let after = crate::prepare_bytes(&loaded.source.name, edited.as_bytes())?;
+    // The text and the places of its values, for the edit after validation.
+    let (source, places) = (loaded.source.clone(), loaded.places.clone());
+    let before = crate::prepare_loaded(loaded)?;
+    let edited = failover::edit(&source.text, &places, &before.inventory, standby)?;
+    let after = crate::prepare_bytes(&source.name, edited.as_bytes())?;
     let overrides = template_overrides(global.templates.as_deref(), path, Some(&after.inventory));
     let templates = Templates::load(overrides.as_deref())?;
     let files = render_cluster(path, &after.cluster, &templates)?;

@@ -62,7 +62,8 @@ pub fn prepare_bytes(name: &str, bytes: &[u8]) -> Result<Prepared, Error> {
     prepare_loaded(load::from_bytes(name.to_owned(), bytes)?)
 }
 
-fn prepare_loaded(loaded: load::Loaded) -> Result<Prepared, Error> {
+/// [`prepare`] for an inventory already loaded.
+pub(crate) fn prepare_loaded(loaded: load::Loaded) -> Result<Prepared, Error> {
     let load::Loaded {
         source,
         inventory,

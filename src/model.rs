@@ -189,6 +189,15 @@ impl Host {
         self.roles.contains(&role)
     }
 
+    /// Whether a service's placement preference points at this host.
+    pub fn is_preferred_by(&self, placement: &Placement) -> bool {
+        match placement {
+            Placement::NfsPrimary => self.has(Role::NfsServicesServer),
+            Placement::Role(role) => self.has(*role),
+            Placement::Host(name) => self.name == *name,
+        }
+    }
+
     /// The generated modules the host imports: the global and minimal ones, its
     /// roles' and its profile's.
     pub fn generated_modules(&self) -> impl Iterator<Item = &'static str> + '_ {
@@ -418,7 +427,7 @@ fn sources_of(inv: &inventory::Inventory) -> Sources {
     let ip_of = |host: &inventory::Host| {
         host.address
             .as_deref()
-            .and_then(|address| address.parse::<std::net::IpAddr>().ok())
+            .and_then(|address| address.parse::<IpAddr>().ok())
             .map(ipnet::IpNet::from)
     };
     let with_role = |role: Role| {

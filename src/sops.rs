@@ -51,10 +51,11 @@ fn check_file(out: &Path, file: &SecretFile) -> Vec<Finding> {
     let text = match std::fs::read_to_string(out.join(&file.path)) {
         Ok(text) => text,
         Err(error) => {
-            let message = format!(
-                "cannot be read ({error}): create it with `sops {}`",
-                file.path
-            );
+            let message = if error.kind() == std::io::ErrorKind::NotFound {
+                format!("does not exist: create it with `sops {}`", file.path)
+            } else {
+                format!("cannot be read: {error}")
+            };
             return vec![Finding::new(Code::SecretsMissingFile, file, None, message)];
         }
     };
@@ -129,14 +130,12 @@ fn keys(file: &SecretFile, document: &Value) -> Vec<Finding> {
             )),
         }
     }
-    let own_file =
-        file.readers.len() == 1 && file.path.ends_with(&format!("/{}.yaml", file.readers[0]));
     for name in entries.keys().filter(|name| *name != "sops") {
         if file.secrets.iter().all(|secret| secret.name != name) {
-            let code = if own_file {
-                Code::SecretsUnusedHostKey
-            } else {
+            let code = if file.shared {
                 Code::SecretsUnusedKey
+            } else {
+                Code::SecretsUnusedHostKey
             };
             findings.push(Finding::new(
                 code,

@@ -155,7 +155,7 @@ pub fn explain(prepared: &Prepared, name: &str, out: &Path) -> Result<String, Er
     roles_section(&mut text, name, &host.value, resolved);
     files_section(&mut text, name, resolved);
     deploy_section(&mut text, name, resolved, out);
-    services_section(&mut text, prepared, name, resolved);
+    services_section(&mut text, prepared, resolved);
     Ok(text)
 }
 
@@ -255,7 +255,7 @@ fn files_section(text: &mut String, name: &str, resolved: &model::Host) {
     );
 }
 
-fn services_section(out: &mut String, prepared: &Prepared, name: &str, resolved: &model::Host) {
+fn services_section(out: &mut String, prepared: &Prepared, resolved: &model::Host) {
     let _ = writeln!(out, "\nServices that may run here:");
     if !resolved.has(Role::NomadWorker) {
         let _ = writeln!(out, "  none: not a nomad-worker");
@@ -265,11 +265,7 @@ fn services_section(out: &mut String, prepared: &Prepared, name: &str, resolved:
         let preference = match &service.placement {
             None => String::new(),
             Some(placement) => {
-                let here = match placement {
-                    Placement::NfsPrimary => resolved.has(Role::NfsServicesServer),
-                    Placement::Role(role) => resolved.has(*role),
-                    Placement::Host(host) => host == name,
-                };
+                let here = resolved.is_preferred_by(placement);
                 format!(
                     " (prefers {}: {})",
                     placement_name(placement),

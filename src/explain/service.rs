@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::Prepared;
 use crate::error::Error;
-use crate::inventory::{Expose, Placement, Role};
+use crate::inventory::{Expose, Role};
 use crate::model::{self, Service};
 use crate::paths;
 
@@ -63,11 +63,7 @@ fn placement_section(out: &mut String, model: &model::Cluster, service: &Service
         let preferred: Vec<&model::Host> = workers
             .iter()
             .copied()
-            .filter(|host| match placement {
-                Placement::NfsPrimary => host.has(Role::NfsServicesServer),
-                Placement::Role(role) => host.has(*role),
-                Placement::Host(name) => host.name == *name,
-            })
+            .filter(|host| host.is_preferred_by(placement))
             .collect();
         let _ = writeln!(
             out,

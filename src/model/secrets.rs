@@ -3,6 +3,8 @@
 //! `gen secrets` prints it, `gen secrets check` compares the sops files with it,
 //! and the bootstrap runbook is written from it.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -15,6 +17,9 @@ use crate::paths;
 pub struct SecretFile {
     /// Path relative to the output directory, e.g. `secrets/quorum.yaml`.
     pub path: String,
+    /// Whether several hosts share it, or it is one host's own (whose
+    /// hand-written modules may keep more secrets in it).
+    pub shared: bool,
     /// The hosts that read it, by name.
     pub readers: Vec<String>,
     /// Public age keys it must be encrypted to: the admins' and its readers'.
@@ -55,8 +60,9 @@ fn secret(name: &'static str, purpose: &'static str, create: impl Into<String>) 
 
 /// Every sops file the configuration reads, shared ones first, then each host's own.
 pub fn catalogue(cluster: &Cluster) -> Vec<SecretFile> {
+    let keys = Keys::of(cluster);
     let file = |name: &str, readers: Vec<&Host>, secrets: Vec<Secret>| {
-        secret_file(cluster, paths::secrets_file(name), &readers, secrets)
+        secret_file(&keys, paths::secrets_file(name), &readers, secrets).shared()
     };
     let with = |role: Role| cluster.hosts.iter().filter(move |host| host.has(role));
     let mut files = vec![
@@ -79,48 +85,64 @@ pub fn catalogue(cluster: &Cluster) -> Vec<SecretFile> {
             .collect();
         files.push(file(super::NFS_SECRETS_FILE, nfs_hosts, nfs(cluster)));
     }
-    files.extend(
-        cluster
-            .hosts
-            .iter()
-            .map(|host| file(&host.name, vec![host], own(cluster, host))),
-    );
+    files.extend(cluster.hosts.iter().map(|host| {
+        secret_file(
+            &keys,
+            paths::secrets_file(&host.name),
+            &[host],
+            own(cluster, host),
+        )
+    }));
     files.retain(|file| !file.secrets.is_empty() && !file.readers.is_empty());
     files
 }
 
-fn secret_file(
-    cluster: &Cluster,
-    path: String,
-    readers: &[&Host],
-    secrets: Vec<Secret>,
-) -> SecretFile {
-    let key_of = |name: &str| {
-        cluster.sops.as_ref().and_then(|sops| {
-            sops.host_keys
-                .iter()
-                .find(|(host, _)| host == name)
-                .map(|(_, key)| key.clone())
-        })
-    };
-    let admin_keys = cluster
-        .sops
-        .as_ref()
-        .map(|sops| sops.admin_keys.clone())
-        .unwrap_or_default();
-    let recipients = admin_keys
-        .into_iter()
-        .chain(readers.iter().filter_map(|host| key_of(&host.name)))
-        .collect();
+impl SecretFile {
+    fn shared(self) -> Self {
+        Self {
+            shared: true,
+            ..self
+        }
+    }
+}
+
+/// The public age keys files are encrypted to: the admins', and each host's by name.
+struct Keys<'a> {
+    admins: &'a [String],
+    hosts: BTreeMap<&'a str, &'a str>,
+}
+
+impl<'a> Keys<'a> {
+    fn of(cluster: &'a Cluster) -> Self {
+        let sops = cluster.sops.as_ref();
+        Self {
+            admins: sops.map_or(&[], |sops| sops.admin_keys.as_slice()),
+            hosts: sops
+                .into_iter()
+                .flat_map(|sops| &sops.host_keys)
+                .map(|(host, key)| (host.as_str(), key.as_str()))
+                .collect(),
+        }
+    }
+}
+
+fn secret_file(keys: &Keys, path: String, readers: &[&Host], secrets: Vec<Secret>) -> SecretFile {
+    let key_of = |host: &&Host| keys.hosts.get(host.name.as_str()).copied();
     SecretFile {
         path,
+        shared: false,
         readers: readers.iter().map(|host| host.name.clone()).collect(),
         readers_without_key: readers
             .iter()
-            .filter(|host| key_of(&host.name).is_none())
+            .filter(|host| key_of(host).is_none())
             .map(|host| host.name.clone())
             .collect(),
-        recipients,
+        recipients: keys
+            .admins
+            .iter()
+            .cloned()
+            .chain(readers.iter().filter_map(key_of).map(str::to_owned))
+            .collect(),
         secrets,
     }
 }

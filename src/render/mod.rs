@@ -58,11 +58,7 @@ pub fn render(
     inventory_name: &str,
     templates: &Templates,
 ) -> Result<Vec<RenderedFile>, Error> {
-    let shared = Value::try_from_serializable(cluster).map_err(|source| Error::Template {
-        template: "every template".to_owned(),
-        target: Target::Cluster.to_string(),
-        message: source.to_string(),
-    })?;
+    let shared = cluster_value(cluster, "every template")?;
     let header = header_for(inventory_name);
     let mut jobs = plan(cluster);
     jobs.sort_by(|a, b| a.path.cmp(&b.path));
@@ -81,11 +77,7 @@ pub fn render_cluster_file(
     inventory_name: &str,
     templates: &Templates,
 ) -> Result<RenderedFile, Error> {
-    let shared = Value::try_from_serializable(cluster).map_err(|source| Error::Template {
-        template: path.to_owned(),
-        target: Target::Cluster.to_string(),
-        message: source.to_string(),
-    })?;
+    let shared = cluster_value(cluster, path)?;
     let job = Job {
         path: path.to_owned(),
         template: path,
@@ -93,6 +85,15 @@ pub fn render_cluster_file(
         view: View::Cluster,
     };
     render_job(job, &shared, &header_for(inventory_name), templates)
+}
+
+/// The cluster view as a template value, shared by the contexts of `templates`.
+fn cluster_value(cluster: &ClusterView, templates: &str) -> Result<Value, Error> {
+    Value::try_from_serializable(cluster).map_err(|source| Error::Template {
+        template: templates.to_owned(),
+        target: Target::Cluster.to_string(),
+        message: source.to_string(),
+    })
 }
 
 /// One file: its template rendered with the shared cluster and its own host or

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::inventory::Placement;
 use crate::inventory::{PersistFilesystem, Profile, Role};
 use crate::model::firewall::{self, Opening, Published};
+use crate::model::lifecycle::Lifecycle;
 use crate::model::persistence::PersistedState;
 use crate::model::secrets::SecretFile;
 use crate::model::{self, Cluster, Host, Kopia, Mount, Peer, Security, Service, Settings, Sources};
@@ -51,6 +52,10 @@ pub struct ClusterView {
     /// Static host ports of the services, by who may reach them.
     pub published: Published,
     /// Nomad's dynamic host ports, first and last: reachable from the cluster only.
+    /// The Nomad variables the jobs read, with their keys.
+    pub job_variables: Vec<JobVariable>,
+    /// The longest kill timeout of any job: the workers' `max_kill_timeout`.
+    pub max_kill_timeout: String,
     pub dynamic_ports: [u16; 2],
     /// Directories kept across reboots while an option is on, by option.
     pub persisted_state: &'static [PersistedState],
@@ -274,9 +279,9 @@ pub struct ServiceView {
     pub affinity: Option<AffinityView>,
     /// Environment of the task.
     pub env: BTreeMap<String, String>,
-    /// Nomad template that exports the secret environment from the job's Nomad
-    /// variable, when the service has one.
-    pub secret_env_template: Option<String>,
+    /// Files Nomad writes into the task from templates: the secret environment
+    /// from the job's Nomad variable, the ingress' certificate.
+    pub templates: Vec<TemplateView>,
     /// Arguments of the container.
     pub args: Vec<String>,
     /// Docker `volumes` entries: the data directory and the shares mounted.
@@ -291,6 +296,46 @@ pub struct ServiceView {
     pub devices: Vec<DeviceView>,
     /// MB the task may use beyond `memory` while the node has some to spare.
     pub memory_max: Option<u32>,
+    /// The `restart`, `reschedule`, `update`, `check_restart`, `kill_timeout`
+    /// and `disconnect` of the job.
+    pub lifecycle: Lifecycle,
+    /// Ports registered in Consul as services of their own.
+    pub registrations: Vec<RegistrationView>,
+    /// The task uses the host's network (the ingress), not Docker's.
+    pub host_network: bool,
+    /// The hosts the job is limited to, comma-separated, when it is.
+    pub only_on: Option<String>,
+    /// The allocation's data directory follows it to its next version.
+    pub sticky_disk: bool,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct JobVariable {
+    /// `nomad/jobs/<job>`.
+    pub path: String,
+    pub keys: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TemplateView {
+    /// Relative to the task directory.
+    pub destination: String,
+    /// The template text.
+    pub data: String,
+    /// Whether the file is read as the task's environment.
+    pub env: bool,
+    /// Whether it reads the job's Nomad variable.
+    pub secret: bool,
+    /// Octal permissions, when not Nomad's default.
+    pub perms: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct RegistrationView {
+    pub name: String,
+    /// The port label.
+    pub port: String,
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -344,7 +389,13 @@ pub struct AffinityView {
 /// Builds the view of the whole cluster.
 pub fn build(cluster: &Cluster) -> ClusterView {
     let services: Vec<ServiceView> = cluster.services.iter().map(service_view).collect();
-    let published = Published::of(cluster.services.iter().flat_map(|service| {
+    // The ingress listens on the host's own network: its ports are opened on
+    // its hosts, not published by Docker.
+    let docker_jobs = cluster
+        .services
+        .iter()
+        .filter(|service| service.ingress.is_none());
+    let published = Published::of(docker_jobs.flat_map(|service| {
         service
             .ports
             .iter()
@@ -372,6 +423,10 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         kopia: cluster.kopia.clone(),
         published,
         dynamic_ports: [firewall::DYNAMIC_PORTS.0, firewall::DYNAMIC_PORTS.1],
+        job_variables: job_variables(cluster),
+        max_kill_timeout: model::lifecycle::max_kill_timeout(
+            cluster.services.iter().map(|service| &service.lifecycle),
+        ),
         control_ports: firewall::control_ports(),
         persisted_state: model::persistence::PERSISTED_STATE,
         security: cluster.security.clone(),
@@ -581,14 +636,7 @@ fn service_view(service: &Service) -> ServiceView {
             .iter()
             .map(|port| port.label.clone())
             .collect(),
-        check: service.check.as_ref().map(|check| CheckView {
-            kind: check.kind.as_str(),
-            service_port: check.service_port.clone(),
-            port: (check.port != check.service_port).then(|| check.port.clone()),
-            path: check.path.clone(),
-            interval: check.interval.clone(),
-            timeout: check.timeout.clone(),
-        }),
+        check: service.check.as_ref().map(check_view),
         tags: service.tags.clone(),
         cpu: service.cpu,
         memory: service.memory,
@@ -599,27 +647,98 @@ fn service_view(service: &Service) -> ServiceView {
         }),
         affinity: service.placement.as_ref().map(affinity_view),
         env: service.env.clone(),
-        secret_env_template: secret_env_template(service),
+        templates: templates(service),
         args: service.args.clone(),
         volumes: docker_volumes(service),
         user: service.user.clone(),
-        job_type: if service.schedule.is_some() {
-            "batch"
-        } else if service.every_worker {
-            "system"
-        } else {
-            "service"
-        },
+        job_type: service.kind.as_str(),
         schedule: service.schedule.clone(),
         devices: service
             .devices
             .iter()
-            .map(|path| DeviceView {
-                host_path: path.clone(),
-            })
+            .map(|path| device_view(path))
             .collect(),
         memory_max: service.memory_max,
+        lifecycle: service.lifecycle.clone(),
+        registrations: service
+            .registrations
+            .iter()
+            .map(registration_view)
+            .collect(),
+        host_network: service.ingress.is_some(),
+        only_on: service
+            .ingress
+            .as_ref()
+            .filter(|task| !task.hosts.is_empty())
+            .map(|task| task.hosts.join(",")),
+        sticky_disk: service
+            .ingress
+            .as_ref()
+            .is_some_and(|task| task.sticky_disk),
     }
+}
+
+fn check_view(check: &model::Check) -> CheckView {
+    CheckView {
+        kind: check.kind.as_str(),
+        service_port: check.service_port.clone(),
+        port: (check.port != check.service_port).then(|| check.port.clone()),
+        path: check.path.clone(),
+        interval: check.interval.clone(),
+        timeout: check.timeout.clone(),
+    }
+}
+
+fn device_view(path: &str) -> DeviceView {
+    DeviceView {
+        host_path: path.to_owned(),
+    }
+}
+
+fn registration_view(registration: &model::Registration) -> RegistrationView {
+    RegistrationView {
+        name: registration.name.clone(),
+        port: registration.port.clone(),
+        tags: registration.tags.clone(),
+    }
+}
+
+/// The Nomad variables the jobs read, each with its keys.
+fn job_variables(cluster: &Cluster) -> Vec<JobVariable> {
+    cluster
+        .services
+        .iter()
+        .filter_map(|service| {
+            let keys = service.variable_keys();
+            (!keys.is_empty()).then(|| JobVariable {
+                path: model::job_variable(&service.name),
+                keys: keys.into_iter().map(str::to_owned).collect(),
+            })
+        })
+        .collect()
+}
+
+/// The secret environment, then the job's own files.
+fn templates(service: &Service) -> Vec<TemplateView> {
+    let secret_env = secret_env_template(service).map(|data| TemplateView {
+        destination: "secrets/env".to_owned(),
+        data,
+        env: true,
+        secret: true,
+        perms: None,
+    });
+    let files = service
+        .ingress
+        .iter()
+        .flat_map(|task| &task.files)
+        .map(|file| TemplateView {
+            destination: file.destination.clone(),
+            data: file.data.clone(),
+            env: false,
+            secret: file.variable_key.is_some(),
+            perms: file.perms,
+        });
+    secret_env.into_iter().chain(files).collect()
 }
 
 /// `host:container[:ro]` for the data directory and each share mounted.
@@ -644,8 +763,8 @@ fn secret_env_template(service: &Service) -> Option<String> {
     // The variable is waited for until it exists; each value is quoted for
     // Nomad's env-file parser, which would cut a bare one at `#`, quotes or spaces.
     let mut body = format!(
-        "{{{{ $secrets := nomadVar \"nomad/jobs/{}\" }}}}\n",
-        service.name
+        "{{{{ $secrets := nomadVar \"{}\" }}}}\n",
+        model::job_variable(&service.name)
     );
     for name in &service.secret_env {
         let _ = writeln!(body, "{name}={{{{ $secrets.{name} | toJSON }}}}");

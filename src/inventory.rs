@@ -50,6 +50,9 @@ pub struct Inventory {
     /// What keeps the LAN out of the cluster. All of it is on unless turned off here.
     #[serde(default)]
     pub security: Security,
+    /// Traefik in front of the services that have a `host` name.
+    #[schemars(with = "Option<Ingress>")]
+    pub ingress: Option<Located<Ingress>>,
 }
 
 /// What keeps the LAN out of the cluster. Every part is on by default; turning
@@ -381,6 +384,11 @@ macro_rules! named_values {
     };
 }
 
+mod ingress;
+mod lifecycle;
+pub use ingress::*;
+pub use lifecycle::*;
+
 named_values! {
     pub enum System {
         /// 64-bit x86 Linux.
@@ -565,6 +573,22 @@ pub struct Service {
     /// path inside, read-only; `{ path, read_only: false }` to write.
     #[serde(default)]
     pub mounts: BTreeMap<String, ShareMount>,
+    /// The name the ingress routes to the service's main port, e.g. `grafana.home.arpa`.
+    pub host: Option<String>,
+    /// Restarts, placements elsewhere, updates and stops: each field overrides
+    /// the default of the kind of job.
+    #[serde(default)]
+    pub lifecycle: Lifecycle,
+}
+
+impl Service {
+    /// The port Consul advertises and the ingress routes to: `http` when there
+    /// is one, else the first by label.
+    pub fn main_port(&self) -> Option<(&String, &Port)> {
+        self.ports
+            .get_key_value("http")
+            .or_else(|| self.ports.iter().next())
+    }
 }
 
 /// Where a share appears inside a container, and whether it may write there.
@@ -690,7 +714,7 @@ impl Inventory {
 }
 
 /// A port: a static host port that the container also listens on, or a mapping.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Port {
     /// A static host port the container also listens on.
@@ -699,7 +723,7 @@ pub enum Port {
     Mapped(MappedPort),
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MappedPort {
     /// Host port; a dynamic one when absent.
@@ -708,6 +732,20 @@ pub struct MappedPort {
     pub to: Option<u16>,
     /// Who may reach the host port; `cluster` when absent.
     pub expose: Option<Expose>,
+    /// Registers this port in Consul as a service of its own (beside the job's
+    /// service on its main port), e.g. for Prometheus to find a metrics port.
+    pub register: Option<Registration>,
+}
+
+/// A port's own Consul service.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    /// Its name in Consul; `<job>-<port label>` when absent.
+    pub name: Option<String>,
+    /// Its tags in Consul.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 named_values! {
@@ -726,24 +764,32 @@ named_values! {
 }
 
 impl Port {
-    pub fn host(self) -> Option<u16> {
+    pub fn host(&self) -> Option<u16> {
         match self {
-            Self::Static(port) => Some(port),
+            Self::Static(port) => Some(*port),
             Self::Mapped(mapped) => mapped.r#static,
         }
     }
 
-    pub fn container(self) -> Option<u16> {
+    pub fn container(&self) -> Option<u16> {
         match self {
             Self::Static(_) => None,
             Self::Mapped(mapped) => mapped.to,
         }
     }
 
-    pub fn expose(self) -> Expose {
+    pub fn expose(&self) -> Expose {
         match self {
             Self::Static(_) => Expose::default(),
             Self::Mapped(mapped) => mapped.expose.unwrap_or_default(),
+        }
+    }
+
+    /// The port's own Consul service, when it has one.
+    pub fn registration(&self) -> Option<&Registration> {
+        match self {
+            Self::Static(_) => None,
+            Self::Mapped(mapped) => mapped.register.as_ref(),
         }
     }
 }

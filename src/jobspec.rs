@@ -72,12 +72,64 @@ pub enum AffinityOperator {
 #[serde(deny_unknown_fields)]
 pub struct Group {
     pub count: Option<u32>,
+    pub constraint: Option<Constraint>,
     pub update: Option<Update>,
     pub restart: Restart,
     pub reschedule: Option<Reschedule>,
+    pub disconnect: Option<Disconnect>,
+    pub ephemeral_disk: Option<EphemeralDisk>,
     pub network: Option<Network>,
-    pub service: Option<Service>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub service: Vec<Service>,
     pub task: BTreeMap<String, Task>,
+}
+
+/// A block that may appear once or several times: HCL decodes one as an
+/// object and several as a list.
+fn one_or_many<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    // Through a value, so a block that does not decode says why.
+    let value = hcl::Value::deserialize(deserializer)?;
+    let decoded = match value {
+        hcl::Value::Array(items) => items.into_iter().map(hcl::from_value).collect(),
+        one => hcl::from_value(one).map(|item| vec![item]),
+    };
+    decoded.map_err(serde::de::Error::custom)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Constraint {
+    pub attribute: String,
+    pub operator: AffinityOperator,
+    pub value: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disconnect {
+    pub lost_after: Option<String>,
+    pub stop_on_client_after: Option<String>,
+    pub replace: Option<bool>,
+    pub reconcile: Option<Reconcile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reconcile {
+    BestScore,
+    LongestRunning,
+    KeepOriginal,
+    KeepReplacement,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EphemeralDisk {
+    pub sticky: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,7 +227,7 @@ pub struct Check {
     pub path: Option<String>,
     pub interval: String,
     pub timeout: String,
-    pub check_restart: CheckRestart,
+    pub check_restart: Option<CheckRestart>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,7 +253,8 @@ pub struct Task {
     pub config: DockerConfig,
     #[serde(default)]
     pub env: BTreeMap<String, String>,
-    pub template: Option<Template>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub template: Vec<Template>,
     pub resources: Resources,
 }
 
@@ -215,6 +268,7 @@ pub enum Driver {
 #[serde(deny_unknown_fields)]
 pub struct DockerConfig {
     pub image: String,
+    pub network_mode: Option<NetworkMode>,
     #[serde(default)]
     pub ports: Vec<String>,
     #[serde(default)]
@@ -235,9 +289,18 @@ pub struct Device {
 #[serde(deny_unknown_fields)]
 pub struct Template {
     pub destination: String,
+    #[serde(default)]
     pub env: bool,
+    pub perms: Option<String>,
     pub error_on_missing_key: bool,
     pub data: String,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkMode {
+    Host,
+    Bridge,
 }
 
 #[derive(Debug, Deserialize)]
@@ -291,9 +354,26 @@ fn shape_of_kind(job: &Job) -> Option<String> {
                 "group `{name}` of a system job has a `reschedule` block"
             ))
         } else {
-            None
+            disconnect_problem(name, &job.kind, group.disconnect.as_ref()?)
         }
     })
+}
+
+/// What Nomad refuses in a `disconnect` block: both ways of ending it, or a
+/// client-side stop in a system job.
+fn disconnect_problem(name: &str, kind: &JobType, disconnect: &Disconnect) -> Option<String> {
+    let stops = disconnect.stop_on_client_after.is_some();
+    if stops && disconnect.lost_after.is_some() {
+        Some(format!(
+            "group `{name}` sets both `lost_after` and `stop_on_client_after`"
+        ))
+    } else if stops && matches!(kind, JobType::System | JobType::Sysbatch) {
+        Some(format!(
+            "group `{name}` of a system job has `stop_on_client_after`"
+        ))
+    } else {
+        None
+    }
 }
 
 /// A port the group's service, check or tasks use without declaring it.
@@ -410,6 +490,44 @@ job "web" {
             refused
                 .as_deref()
                 .is_some_and(|problem| problem.contains("reschedule")),
+            "{refused:?}"
+        );
+    }
+
+    const SECOND_SERVICE: &str = "    service {\n      name = \"web-metrics\"\n      port = \"metrics\"\n      provider = \"consul\"\n    }\n    task";
+
+    #[test]
+    fn several_services_decode_and_each_port_is_checked() {
+        let declared = JOB
+            .replace(
+                "        static = 8080\n      }",
+                "        static = 8080\n      }\n      port \"metrics\" {}",
+            )
+            .replacen("    task", SECOND_SERVICE, 1);
+        assert_eq!(problem(&declared), None);
+        let undeclared = JOB.replacen("    task", SECOND_SERVICE, 1);
+        assert!(problem(&undeclared).is_some_and(|problem| problem.contains("metrics")));
+    }
+
+    #[test]
+    fn a_disconnect_nomad_refuses_is_refused() {
+        let both = JOB.replace(
+            "    network {",
+            "    disconnect {\n      lost_after = \"1h\"\n      stop_on_client_after = \"1m\"\n    }\n    network {",
+        );
+        assert!(problem(&both).is_some_and(|problem| problem.contains("lost_after")));
+        let in_system_job = JOB
+            .replace("type = \"service\"", "type = \"system\"")
+            .replace("count = 1", "")
+            .replace(
+                "    reschedule {\n      delay = \"30s\"\n      delay_function = \"exponential\"\n      max_delay = \"10m\"\n      unlimited = true\n    }",
+                "    disconnect {\n      stop_on_client_after = \"1m\"\n    }",
+            );
+        let refused = problem(&in_system_job);
+        assert!(
+            refused
+                .as_deref()
+                .is_some_and(|problem| problem.contains("system job")),
             "{refused:?}"
         );
     }

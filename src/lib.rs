@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod diagnostic;
+pub mod duration;
 pub mod error;
 pub mod explain;
 pub mod failover;

@@ -4,6 +4,8 @@
 //! followed here, so one that does not resolve is skipped, not reported.
 
 pub mod firewall;
+pub mod ingress;
+pub mod lifecycle;
 pub mod persistence;
 pub mod secrets;
 
@@ -18,6 +20,7 @@ use crate::inventory::{
 };
 use crate::paths;
 use firewall::Source;
+use lifecycle::{JobKind, Lifecycle};
 
 /// Nomad client meta key set on the NFS primary; jobs that prefer it match on it.
 pub const NFS_PRIMARY_META: &str = "nfs_services_primary";
@@ -182,6 +185,8 @@ pub struct Host {
     /// Other systems in the cluster a workstation builds for through binfmt.
     pub emulated_systems: Vec<System>,
     pub mounts: Vec<Mount>,
+    /// The ports the ingress listens on here, when it runs here.
+    pub ingress_ports: Vec<u16>,
 }
 
 impl Host {
@@ -305,12 +310,63 @@ pub struct Service {
     pub user: Option<String>,
     /// A periodic batch job's cron schedule.
     pub schedule: Option<String>,
-    /// A system job: one instance on every worker.
-    pub every_worker: bool,
+    pub kind: JobKind,
     pub devices: Vec<String>,
     pub memory_max: Option<u32>,
     /// CIFS shares bind-mounted into the container, by container path.
     pub mounts: Vec<ShareMount>,
+    /// The name the ingress routes to the main port.
+    pub route: Option<String>,
+    /// Ports registered in Consul as services of their own.
+    pub registrations: Vec<Registration>,
+    pub lifecycle: Lifecycle,
+    /// What only the ingress job has: the host's network, a fixed set of hosts,
+    /// files from Nomad variables, a disk kept across updates.
+    pub ingress: Option<ingress::IngressTask>,
+}
+
+impl Cluster {
+    /// Whether the ingress answers over TLS.
+    pub fn ingress_tls(&self) -> bool {
+        self.services
+            .iter()
+            .filter_map(|service| service.ingress.as_ref())
+            .any(|task| task.tls)
+    }
+}
+
+impl Service {
+    /// Whether Nomad may place the job on `host`: a worker, and one of the
+    /// ingress' hosts for the ingress.
+    pub fn may_run_on(&self, host: &Host) -> bool {
+        host.has(Role::NomadWorker)
+            && self
+                .ingress
+                .as_ref()
+                .is_none_or(|task| task.hosts.is_empty() || task.hosts.contains(&host.name))
+    }
+
+    /// The keys the job reads from its Nomad variable `nomad/jobs/<job>`.
+    pub fn variable_keys(&self) -> Vec<&str> {
+        let files = self
+            .ingress
+            .iter()
+            .flat_map(|task| &task.files)
+            .filter_map(|file| file.variable_key);
+        self.secret_env
+            .iter()
+            .map(String::as_str)
+            .chain(files)
+            .collect()
+    }
+}
+
+/// A port's own Consul service.
+#[derive(Debug)]
+pub struct Registration {
+    pub name: String,
+    pub port: String,
+    pub tags: Vec<String>,
 }
 
 /// A share the hosts mount, bind-mounted into a container.
@@ -391,11 +447,7 @@ pub fn resolve(inv: &inventory::Inventory) -> Cluster {
             address: host.address.clone(),
         })
         .collect();
-    let services = inv
-        .services
-        .iter()
-        .map(|(name, service)| resolve_service(inv, name, &service.value, nfs.as_ref()))
-        .collect();
+    let services = resolve_services(inv, nfs.as_ref());
     let cluster = &inv.cluster;
     Cluster {
         settings: settings_of(cluster),
@@ -631,6 +683,7 @@ fn resolve_host(
     let address = address_of(inv, name, host);
     let is_member = roles.contains(&Role::ClusterMember);
     let is_workstation = host.profile.is_some();
+    let runs_jobs = roles.contains(&Role::NomadWorker);
     Host {
         name: name.to_owned(),
         system: host.system,
@@ -652,11 +705,21 @@ fn resolve_host(
             Vec::new()
         },
         mounts: if is_member {
-            let runs_jobs = roles.contains(&Role::NomadWorker);
             mounts(name, nfs.filter(|_| runs_jobs), cifs)
         } else {
             Vec::new()
         },
+        ingress_ports: inv
+            .ingress
+            .as_ref()
+            .map(|ingress| &ingress.value)
+            .filter(|ingress| {
+                runs_jobs
+                    && (ingress.hosts.is_empty()
+                        || ingress.hosts.iter().any(|host| host.value == name))
+            })
+            .map(ingress::ports)
+            .unwrap_or_default(),
         roles,
     }
 }
@@ -773,6 +836,22 @@ fn mounts(name: &str, nfs: Option<&Nfs>, cifs: Option<&CifsShares>) -> Vec<Mount
     mounts
 }
 
+/// The inventory's services and the ingress job, by name.
+fn resolve_services(inv: &inventory::Inventory, nfs: Option<&Nfs>) -> Vec<Service> {
+    let mut services: Vec<Service> = inv
+        .services
+        .iter()
+        .map(|(name, service)| resolve_service(inv, name, &service.value, nfs))
+        .chain(
+            inv.ingress
+                .as_ref()
+                .map(|ingress| ingress::job(&ingress.value)),
+        )
+        .collect();
+    services.sort_by(|a, b| a.name.cmp(&b.name));
+    services
+}
+
 fn resolve_service(
     inv: &inventory::Inventory,
     name: &str,
@@ -798,12 +877,25 @@ fn resolve_service(
             expose: port.expose(),
         })
         .collect();
+    let kind = JobKind::of(service);
+    let check = check_of(service);
+    let checked = check.is_some();
+    let data_kept = data.is_some();
+    let mut tags = service.tags.clone();
+    if let Some(host) = &service.host {
+        tags.extend(ingress::route_tags(
+            name,
+            host,
+            inv.ingress.as_ref().map(|i| &i.value),
+        ));
+    }
     Service {
         name: name.to_owned(),
         image: service.image.clone(),
         count: service.count,
-        check: check_of(service, &ports),
-        tags: service.tags.clone(),
+        check,
+        tags,
+        registrations: registrations(name, service),
         ports,
         data,
         placement,
@@ -814,11 +906,44 @@ fn resolve_service(
         args: service.args.clone(),
         user: service.user.clone(),
         schedule: service.schedule.clone(),
-        every_worker: service.every_worker,
+        kind,
         devices: service.devices.clone(),
         memory_max: service.resources.memory_max,
         mounts: share_mounts(inv, service),
+        route: service.host.clone(),
+        lifecycle: lifecycle::resolve(kind, data_kept, checked, &service.lifecycle),
+        ingress: None,
     }
+}
+
+/// The ports that have a Consul service of their own, each with its check.
+fn registrations(name: &str, service: &inventory::Service) -> Vec<Registration> {
+    service
+        .ports
+        .iter()
+        .filter_map(|(label, port)| {
+            let registration = port.registration()?;
+            Some(Registration {
+                name: registration
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| registered_name(name, label)),
+                port: label.clone(),
+                tags: registration.tags.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The Nomad variable a job reads its secrets from; Nomad lets every job read
+/// the one at its own path.
+pub fn job_variable(job: &str) -> String {
+    format!("nomad/jobs/{job}")
+}
+
+/// The Consul name of a port registered without one.
+pub fn registered_name(job: &str, label: &str) -> String {
+    format!("{job}-{label}")
 }
 
 /// The CIFS shares `service` mounts, from where every cluster member mounts them.
@@ -842,13 +967,8 @@ fn share_mounts(inv: &inventory::Inventory, service: &inventory::Service) -> Vec
 }
 
 /// The health check Consul runs: the declared one, or a TCP check on the main port.
-/// The main port is `http` when there is one, else the first by name.
-fn check_of(service: &inventory::Service, ports: &[Port]) -> Option<Check> {
-    let main_port = ports
-        .iter()
-        .find(|port| port.label == "http")
-        .or_else(|| ports.first())
-        .map(|port| port.label.clone())?;
+fn check_of(service: &inventory::Service) -> Option<Check> {
+    let main_port = service.main_port().map(|(label, _)| label.clone())?;
     Some(match &service.check {
         Some(check) => Check {
             kind: check.r#type,

@@ -29,6 +29,8 @@ in
             "10.0.0.13"
           ];
           meta.roles = lib.concatStringsSep "," cfg.roles;
+          # A job's kill_timeout is cut to this: the longest any job asks for.
+          max_kill_timeout = "60s";
         };
         # Jobs bind-mount their data from the services share. Unlike host volumes,
         # a share that cannot be reached fails those tasks, not the agent (and with

@@ -5,13 +5,13 @@ job "blackbox" {
   type        = "system"
 
   group "blackbox" {
-    # An update replaces one worker's allocation at a time.
+    # An update replaces the allocations of max_parallel workers at a time.
     update {
       max_parallel = 1
     }
 
-    # A task that fails is restarted in place a few times; a system job stays on
-    # its worker.
+    # A task that fails is restarted in place a few times; a system job stays
+    # on its worker.
     restart {
       attempts = 3
       interval = "10m"

@@ -21,8 +21,8 @@ job "grafana" {
   group "grafana" {
     count = 1
 
-    # An update replaces one allocation at a time and rolls back by itself when
-    # the new one does not become healthy (its checks passing).
+    # An update replaces max_parallel allocations at a time, each healthy once its
+    # checks pass; one that does not become healthy is rolled back by itself.
     update {
       max_parallel      = 1
       health_check      = "checks"
@@ -48,9 +48,15 @@ job "grafana" {
       unlimited      = true
     }
 
+    # A worker cut off from the servers stops this job by itself, and the servers
+    # wait as long before placing it again: never two copies writing its data.
+    disconnect {
+      stop_on_client_after = "1m"
+    }
+
     network {
       port "http" {
-        static = 3000
+        to = 3000
       }
     }
 
@@ -58,6 +64,7 @@ job "grafana" {
       name     = "grafana"
       port     = "http"
       provider = "consul"
+      tags     = ["traefik.enable=true", "traefik.http.routers.grafana.rule=Host(`grafana.home.arpa`)", "traefik.http.routers.grafana.entrypoints=websecure", "traefik.http.routers.grafana.tls=true"]
 
       check {
         type     = "http"

@@ -22,8 +22,8 @@ job "postgres-dump" {
   group "postgres-dump" {
     count = 1
 
-    # A run that fails is retried in place a few times, then placed again, three
-    # times a day at most.
+    # A task that fails is restarted in place a few times, then the allocation is
+    # placed again, elsewhere if need be.
     restart {
       attempts = 3
       interval = "10m"
@@ -38,6 +38,12 @@ job "postgres-dump" {
       delay_function = "exponential"
       max_delay      = "10m"
       unlimited      = false
+    }
+
+    # A worker cut off from the servers stops this job by itself, and the servers
+    # wait as long before placing it again: never two copies writing its data.
+    disconnect {
+      stop_on_client_after = "1m"
     }
 
     task "postgres-dump" {

@@ -21,8 +21,8 @@ job "postgres" {
   group "postgres" {
     count = 1
 
-    # An update replaces one allocation at a time and rolls back by itself when
-    # the new one does not become healthy (its checks passing).
+    # An update replaces max_parallel allocations at a time, each healthy once its
+    # checks pass; one that does not become healthy is rolled back by itself.
     update {
       max_parallel      = 1
       health_check      = "checks"
@@ -46,6 +46,12 @@ job "postgres" {
       delay_function = "exponential"
       max_delay      = "10m"
       unlimited      = true
+    }
+
+    # A worker cut off from the servers stops this job by itself, and the servers
+    # wait as long before placing it again: never two copies writing its data.
+    disconnect {
+      stop_on_client_after = "1m"
     }
 
     network {
@@ -76,7 +82,7 @@ job "postgres" {
       driver = "docker"
       # Time to flush and close its files before it is killed: a database stopped
       # for a failover must leave its data whole.
-      kill_timeout = "30s"
+      kill_timeout = "60s"
 
       config {
         image   = "postgres:16.4"

@@ -14,8 +14,8 @@ job "vaultwarden" {
   group "vaultwarden" {
     count = 1
 
-    # An update replaces one allocation at a time and rolls back by itself when
-    # the new one does not become healthy (its checks passing).
+    # An update replaces max_parallel allocations at a time, each healthy once its
+    # checks pass; one that does not become healthy is rolled back by itself.
     update {
       max_parallel      = 1
       health_check      = "checks"
@@ -41,10 +41,15 @@ job "vaultwarden" {
       unlimited      = true
     }
 
+    # A worker cut off from the servers stops this job by itself, and the servers
+    # wait as long before placing it again: never two copies writing its data.
+    disconnect {
+      stop_on_client_after = "1m"
+    }
+
     network {
       port "http" {
-        static = 8222
-        to     = 80
+        to = 80
       }
     }
 
@@ -52,6 +57,7 @@ job "vaultwarden" {
       name     = "vaultwarden"
       port     = "http"
       provider = "consul"
+      tags     = ["traefik.enable=true", "traefik.http.routers.vaultwarden.rule=Host(`vault.home.arpa`)", "traefik.http.routers.vaultwarden.entrypoints=websecure", "traefik.http.routers.vaultwarden.tls=true"]
 
       check {
         type     = "http"

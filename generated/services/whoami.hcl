@@ -14,8 +14,8 @@ job "whoami" {
   group "whoami" {
     count = 1
 
-    # An update replaces one allocation at a time and rolls back by itself when
-    # the new one does not become healthy (its checks passing).
+    # An update replaces max_parallel allocations at a time, each healthy once its
+    # checks pass; one that does not become healthy is rolled back by itself.
     update {
       max_parallel      = 1
       health_check      = "checks"
@@ -51,6 +51,7 @@ job "whoami" {
       name     = "whoami"
       port     = "http"
       provider = "consul"
+      tags     = ["traefik.enable=true", "traefik.http.routers.whoami.rule=Host(`whoami.home.arpa`)", "traefik.http.routers.whoami.entrypoints=websecure", "traefik.http.routers.whoami.tls=true"]
 
       check {
         type     = "tcp"

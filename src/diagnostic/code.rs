@@ -222,6 +222,38 @@ codes! {
         hint "run one instance of a service that keeps data, or keep its state elsewhere";
     ServiceExposeDynamic "service::expose-dynamic" Error "`expose` other than `cluster` on a dynamic port, whose number is not known in advance"
         hint "give the port a `static` number to expose it to the LAN or to its host only";
+    ServiceInvalidHost "service::invalid-host" Error "a `host` that is not a lowercase DNS name"
+        hint "write the full name the ingress answers to, e.g. `grafana.home.arpa`";
+    ServiceDuplicateHost "service::duplicate-host" Error "two services with the same `host`: the ingress would route it to either";
+    ServiceHostWithoutIngress "service::host-without-ingress" Error "a service with a `host` in an inventory without `ingress`"
+        hint "add an `ingress:` section (with `tls`), or remove `host`";
+    ServiceHostWithoutPort "service::host-without-port" Error "a `host` on a service without a port, or on a scheduled job: nothing to route to";
+    ServiceHostUnreachable "service::host-unreachable" Error "a `host` on a service whose main port is `expose: host`: the ingress on other hosts cannot reach it"
+        hint "make the port `expose: cluster` (the default), or a dynamic port";
+    ServiceInvalidConsulName "service::invalid-consul-name" Error "a registered port whose Consul name is not a DNS label of at most 63 characters (Nomad refuses it)"
+        hint "give the port's registration a `name` of letters, digits and `-`";
+    ServiceDuplicateConsulName "service::duplicate-consul-name" Error "a Consul service name taken twice (Consul compares names without regard to case)";
+    LifecycleInvalidDuration "lifecycle::invalid-duration" Error "a `lifecycle` duration Nomad cannot read"
+        hint "a number with a unit: `30s`, `10m`, `1h30m`";
+    LifecycleNotForThisJob "lifecycle::not-for-this-job" Error "a `lifecycle` block the kind of job cannot have (`update` on a scheduled job, `reschedule` on every worker, …)";
+    LifecycleImpossibleRestart "lifecycle::impossible-restart" Error "a restart policy Nomad refuses: an interval below 5s, more attempts × delay than the interval, or 0 attempts with `mode: delay`";
+    LifecycleImpossibleReschedule "lifecycle::impossible-reschedule" Error "a reschedule policy Nomad refuses: a delay below 5s, `max_delay` below `delay`, an interval below 15s or too short for the attempts, or attempts with `unlimited`";
+    LifecycleImpossibleUpdate "lifecycle::impossible-update" Error "an update Nomad refuses: `min_healthy_time` ≥ `healthy_deadline` ≥ `progress_deadline`, or a `kill_timeout` beyond `progress_deadline`";
+    LifecycleDisconnectBoth "lifecycle::disconnect-both" Error "`disconnect` with both `lost_after` and `stop_on_client_after`, which Nomad refuses"
+        hint "keep one: `stop_on_client_after` stops the job on a worker cut off from the servers; `lost_after` keeps it running";
+    LifecycleDataTwoWriters "lifecycle::data-two-writers" Error "`disconnect.lost_after` on a job that keeps data: it keeps running on a worker cut off from the servers while a copy starts elsewhere"
+        hint "remove `lost_after`; `stop_on_client_after` (1m unless set) stops it before the copy starts";
+    IngressMissingAcme "ingress::missing-acme" Error "`tls: acme` without an `acme` section"
+        hint "add `acme: { email, dns_provider, credentials }`, or choose `tls: certificate`";
+    IngressUnusedAcme "ingress::unused-acme" Error "an `acme` section with `tls` other than `acme`: it would be ignored";
+    IngressInvalidAcme "ingress::invalid-acme" Error "an ACME email, DNS provider, credential name or CA URL Traefik cannot use";
+    IngressUnknownHost "ingress::unknown-host" Error "an ingress host that is not a Nomad worker of the inventory";
+    IngressPortTaken "ingress::port-taken" Error "a service's static port 80 or 443, where the ingress listens on the workers"
+        hint "give the service a `host` and let the ingress answer on 80 and 443, or another port";
+    IngressNameTaken "ingress::name-taken" Error "a service named `ingress`, the ingress job's name"
+        hint "rename the service";
+    IngressAcmeOnManyHosts "ingress::acme-on-many-hosts" Warning "ACME on more than 3 hosts: each asks for its own certificates, and Let's Encrypt issues the same names 5 times a week"
+        hint "list the hosts the names point to in `ingress.hosts`";
     SecurityDisabled "security::disabled" Warning "a protection turned off in `security` (warning on every run)";
     SecurityInvalidOperator "security::invalid-operator" Error "an operator range that is not an IP address or a network in CIDR notation"
         hint "write an address (`192.168.1.20`) or a network (`192.168.1.0/24`)";

@@ -261,7 +261,12 @@ fn services_section(out: &mut String, prepared: &Prepared, resolved: &model::Hos
         let _ = writeln!(out, "  none: not a nomad-worker");
         return;
     }
-    for service in &prepared.model.services {
+    let here = prepared
+        .model
+        .services
+        .iter()
+        .filter(|service| service.may_run_on(resolved));
+    for service in here {
         let preference = match &service.placement {
             None => String::new(),
             Some(placement) => {

@@ -22,6 +22,8 @@ pub enum Source {
     Servers,
     /// `cluster-tools` hosts and `security.operators`.
     Operators,
+    /// Any address: the ingress' ports.
+    Anyone,
 }
 
 /// A port a host opens, to one kind of source.
@@ -166,10 +168,15 @@ pub fn control_ports() -> Vec<u16> {
 
 /// The ports `host` opens, each once, by port.
 pub fn openings(host: &Host) -> Vec<Opening> {
+    let ingress = host
+        .ingress_ports
+        .iter()
+        .map(|&port| opening(port, true, false, Source::Anyone, "the ingress (Traefik)"));
     let mut openings: Vec<Opening> = OPENINGS
         .iter()
         .filter(|(role, _)| host.has(*role))
         .map(|(_, opening)| opening.clone())
+        .chain(ingress)
         .collect();
     openings.sort();
     openings.dedup_by_key(|opening| opening.port);

@@ -4,6 +4,8 @@
 mod calendar;
 mod cluster;
 mod hosts;
+mod ingress;
+mod lifecycle;
 mod names;
 mod roles;
 mod secrets;
@@ -29,6 +31,8 @@ pub fn validate(inventory: &Inventory, text: &str, places: &Places) -> Vec<Diagn
     hosts::check(&mut rules);
     storage::check(&mut rules);
     services::check(&mut rules);
+    lifecycle::check(&mut rules);
+    ingress::check(&mut rules);
     secrets::check(&mut rules);
     security::check(&mut rules);
     let mut problems = rules.problems;
@@ -143,4 +147,18 @@ fn is_dns_label(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.starts_with('-')
         && !name.ends_with('-')
+}
+
+/// A name the shell and Nomad's env files take: a letter or `_`, then letters,
+/// digits and `_`.
+fn is_env_name(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// What Consul keeps as a tag: not blank, no control character.
+fn is_consul_tag(tag: &str) -> bool {
+    !tag.trim().is_empty() && !tag.chars().any(char::is_control)
 }

@@ -1,8 +1,12 @@
 //! Names of hosts and services: DNS labels, not reserved, no clash in Consul.
 
-use super::{Rules, is_dns_label, key};
+use std::collections::BTreeMap;
+
+use super::{Rules, is_consul_tag, is_dns_label, key, value};
 use crate::diagnostic::Code;
 use crate::inventory::Role;
+use crate::model::ingress::JOB;
+use crate::model::registered_name;
 
 /// Names with a meaning of their own besides the shared secrets files': placement
 /// keywords and profiles, which `prefer` also takes (as it takes roles, also reserved).
@@ -37,6 +41,72 @@ pub(super) fn check(rules: &mut Rules) {
                 format!(
                     "Service `{name}` has the name of a Consul service the cluster registers itself"
                 ),
+            );
+        }
+    }
+    registered_ports(rules, share_service);
+}
+
+/// The Consul services of registered ports: each a valid name, none taken twice.
+/// Consul looks names up without regard to case, so neither does this.
+fn registered_ports(rules: &mut Rules, share_service: Option<&str>) {
+    let inventory = rules.inventory;
+    let mut taken: BTreeMap<String, String> = CONSUL_TAKEN
+        .iter()
+        .chain(share_service.iter())
+        .map(|name| (name.to_ascii_lowercase(), format!("the cluster's `{name}`")))
+        .chain(
+            inventory
+                .services
+                .keys()
+                .map(|name| (name.to_ascii_lowercase(), format!("the job `{name}`"))),
+        )
+        .collect();
+    if inventory.ingress.is_some() {
+        taken.insert(JOB.to_owned(), "the ingress job".to_owned());
+    }
+    for (name, service) in &inventory.services {
+        for (label, port) in &service.value.ports {
+            let Some(registration) = port.registration() else {
+                continue;
+            };
+            let registered = registration
+                .name
+                .clone()
+                .unwrap_or_else(|| registered_name(name, label));
+            let path = ["services", name, "ports", label, "register"];
+            if !is_dns_label(&registered.to_ascii_lowercase()) {
+                rules.flag(
+                    Code::ServiceInvalidConsulName,
+                    key(&path, "not a Consul name"),
+                    format!("`{registered}` is not a name Nomad registers in Consul"),
+                );
+            } else if let Some(owner) = taken.insert(
+                registered.to_ascii_lowercase(),
+                format!("port `{label}` of `{name}`"),
+            ) {
+                rules.flag(
+                    Code::ServiceDuplicateConsulName,
+                    key(&path, "taken in Consul"),
+                    format!("`{registered}` is already the Consul name of {owner}"),
+                );
+            }
+            registered_tags(rules, name, label, &registration.tags);
+        }
+    }
+}
+
+fn registered_tags(rules: &mut Rules, name: &str, label: &str, tags: &[String]) {
+    for (index, tag) in tags.iter().enumerate() {
+        if !is_consul_tag(tag) {
+            let index = index.to_string();
+            rules.flag(
+                Code::ServiceInvalidTag,
+                value(
+                    &["services", name, "ports", label, "register", "tags", &index],
+                    "not a tag",
+                ),
+                format!("`{tag:?}` cannot be a Consul tag"),
             );
         }
     }

@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{Rules, key, value};
+use super::{Rules, is_consul_tag, is_env_name, key, value};
 use crate::diagnostic::Code;
+use crate::duration;
 use crate::inventory::{Check, CheckType, Expose, NFS_PRIMARY, Placement, Port, Role, Service};
 use crate::suggest;
 
@@ -154,7 +155,7 @@ fn ports(
     for (label, port) in &service.ports {
         let path = ["services", name, "ports", label.as_str()];
         port_label(rules, name, label, &path);
-        dynamic_port_target(rules, name, service, label, *port, &path);
+        dynamic_port_target(rules, name, service, label, port, &path);
         if port.container() == Some(0) {
             rules.flag(
                 Code::ServicePortZero,
@@ -304,7 +305,7 @@ fn dynamic_port_target(
     name: &str,
     service: &Service,
     label: &str,
-    port: Port,
+    port: &Port,
     path: &[&str],
 ) {
     if port.host().is_some() || port.container().is_some() {
@@ -351,7 +352,7 @@ fn health_check(rules: &mut Rules, name: &str, service: &Service) {
         );
     }
     for (field, text) in [("interval", &check.interval), ("timeout", &check.timeout)] {
-        if duration_seconds(text).is_none_or(|seconds| seconds < 1.0) {
+        if duration::seconds(text).is_none_or(|seconds| seconds < 1.0) {
             rules.flag(
                 Code::ServiceInvalidDuration,
                 value(
@@ -395,36 +396,6 @@ fn check_path(rules: &mut Rules, name: &str, check: &Check) {
     }
 }
 
-/// Seconds of a Go duration as Nomad parses it (`10s`, `1m30s`, `1.5h`,
-/// `500ms`): numbers each followed by a unit, nothing else.
-fn duration_seconds(text: &str) -> Option<f64> {
-    const UNITS: [(&str, f64); 7] = [
-        ("ns", 1e-9),
-        ("us", 1e-6),
-        ("µs", 1e-6),
-        ("ms", 1e-3),
-        ("s", 1.0),
-        ("m", 60.0),
-        ("h", 3600.0),
-    ];
-    let mut rest = text;
-    let mut total = 0.0;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .filter(|&end| end > 0)?;
-        let number: f64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let (unit, scale) = UNITS
-            .iter()
-            .filter(|(unit, _)| rest.starts_with(unit))
-            .max_by_key(|(unit, _)| unit.len())?;
-        total += number * scale;
-        rest = &rest[unit.len()..];
-    }
-    (!text.is_empty()).then_some(total)
-}
-
 /// A path Consul can request: from `/`, printable, no spaces, no scheme.
 fn is_http_path(path: &str) -> bool {
     path.starts_with('/') && !path.starts_with("//") && path.chars().all(|c| c.is_ascii_graphic())
@@ -459,14 +430,7 @@ fn environment(rules: &mut Rules, name: &str, service: &Service) {
         .zip(&index_texts)
         .map(|(variable, index)| (variable, ["services", name, "secret_env", index.as_str()]));
     for (variable, path) in plain.chain(secret) {
-        let valid = variable
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && variable
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
+        if !is_env_name(variable) {
             rules.flag(
                 Code::ServiceInvalidEnvName,
                 key(&path, "invalid name"),
@@ -635,7 +599,7 @@ fn is_container_user(user: &str) -> bool {
 /// service without a port to attach it to.
 fn tags(rules: &mut Rules, name: &str, service: &Service) {
     for (index, tag) in service.tags.iter().enumerate() {
-        if tag.trim().is_empty() || tag.chars().any(char::is_control) {
+        if !is_consul_tag(tag) {
             rules.flag(
                 Code::ServiceInvalidTag,
                 value(&["services", name, "tags", &index.to_string()], "not a tag"),
@@ -716,17 +680,10 @@ fn is_cron(schedule: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{duration_seconds, is_http_path, is_image_reference};
+    use super::{is_http_path, is_image_reference};
 
     #[test]
-    fn durations_as_nomad_reads_them() {
-        assert_eq!(duration_seconds("10s"), Some(10.0));
-        assert_eq!(duration_seconds("1m30s"), Some(90.0));
-        assert_eq!(duration_seconds("1.5h"), Some(5400.0));
-        assert_eq!(duration_seconds("500ms"), Some(0.5));
-        for bad in ["", "10", "s", "10 s", "ten seconds", "1d", "-1s"] {
-            assert_eq!(duration_seconds(bad), None, "{bad}");
-        }
+    fn http_paths() {
         assert!(is_http_path("/health?full=1"));
         for bad in ["health", "http://x/health", "/a b", "//x"] {
             assert!(!is_http_path(bad), "{bad}");

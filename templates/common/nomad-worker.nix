@@ -23,6 +23,8 @@ in
           enabled = true;
           server_join.retry_join = {{ cluster.retry_join | nix }};
           meta.{{ cluster.roles_meta | nix_attr }} = lib.concatStringsSep "," cfg.roles;
+          # A job's kill_timeout is cut to this: the longest any job asks for.
+          max_kill_timeout = {{ cluster.max_kill_timeout | nix }};
         };
         # Jobs bind-mount their data from the services share. Unlike host volumes,
         # a share that cannot be reached fails those tasks, not the agent (and with

@@ -30,54 +30,82 @@ group {{ service.name | hcl }} {
 {%- if service.job_type != "system" %}
 count = {{ service.count | hcl }}
 {%- endif %}
-{%- if service.job_type == "service" %}
-# An update replaces one allocation at a time and rolls back by itself when
-# the new one does not become healthy{% if service.check %} (its checks passing){% endif %}.
-update {
-max_parallel = 1
-health_check = {% if service.check %}"checks"{% else %}"task_states"{% endif %}
-min_healthy_time = "10s"
-healthy_deadline = "5m"
-progress_deadline = "10m"
-auto_revert = true
-}
-{%- elif service.job_type == "system" %}
-# An update replaces one worker's allocation at a time.
-update {
-max_parallel = 1
+{%- if service.only_on %}
+# Only on the hosts the ingress' names point to.
+constraint {
+attribute = "${node.unique.name}"
+operator = "set_contains_any"
+value = {{ service.only_on | hcl }}
 }
 {%- endif %}
-{%- if service.job_type == "service" %}
-# A task that fails is restarted in place a few times, then the allocation is
-# placed again, elsewhere if need be, for as long as it takes.
-{%- elif service.job_type == "batch" %}
-# A run that fails is retried in place a few times, then placed again, three
-# times a day at most.
+{%- set lifecycle = service.lifecycle %}
+{%- if lifecycle.update %}
+{%- if lifecycle.update.health %}
+# An update replaces max_parallel allocations at a time, each healthy once {% if lifecycle.update.health.health_check == "checks" %}its
+# checks pass{% else %}its task
+# runs{% endif %}{% if lifecycle.update.health.auto_revert %}; one that does not become healthy is rolled back by itself{% endif %}.
 {%- else %}
-# A task that fails is restarted in place a few times; a system job stays on
-# its worker.
+# An update replaces the allocations of max_parallel workers at a time.
 {%- endif %}
+update {
+max_parallel = {{ lifecycle.update.max_parallel | hcl }}
+{%- if lifecycle.update.health %}
+health_check = {{ lifecycle.update.health.health_check | hcl }}
+min_healthy_time = {{ lifecycle.update.health.min_healthy_time | hcl }}
+healthy_deadline = {{ lifecycle.update.health.healthy_deadline | hcl }}
+progress_deadline = {{ lifecycle.update.health.progress_deadline | hcl }}
+auto_revert = {{ lifecycle.update.health.auto_revert | hcl }}
+{%- endif %}
+}
+{%- endif %}
+# A task that fails is restarted in place a few times{% if lifecycle.reschedule %}, then the allocation is
+# placed again, elsewhere if need be{% if lifecycle.reschedule.unlimited %}, for as long as it takes{% endif %}{% else %}; a system job stays
+# on its worker{% endif %}.
 restart {
-attempts = 3
-interval = "10m"
-delay = "15s"
-mode = "fail"
+attempts = {{ lifecycle.restart.attempts | hcl }}
+interval = {{ lifecycle.restart.interval | hcl }}
+delay = {{ lifecycle.restart.delay | hcl }}
+mode = {{ lifecycle.restart.mode | hcl }}
 }
-{%- if service.job_type == "batch" %}
+{%- if lifecycle.reschedule %}
 reschedule {
-attempts = 3
-interval = "24h"
-delay = "30s"
-delay_function = "exponential"
-max_delay = "10m"
-unlimited = false
+{%- if lifecycle.reschedule.attempts is defined %}
+attempts = {{ lifecycle.reschedule.attempts | hcl }}
+{%- endif %}
+{%- if lifecycle.reschedule.interval %}
+interval = {{ lifecycle.reschedule.interval | hcl }}
+{%- endif %}
+delay = {{ lifecycle.reschedule.delay | hcl }}
+delay_function = {{ lifecycle.reschedule.delay_function | hcl }}
+max_delay = {{ lifecycle.reschedule.max_delay | hcl }}
+unlimited = {{ lifecycle.reschedule.unlimited | hcl }}
 }
-{%- elif service.job_type == "service" %}
-reschedule {
-delay = "30s"
-delay_function = "exponential"
-max_delay = "10m"
-unlimited = true
+{%- endif %}
+{%- if lifecycle.disconnect %}
+{%- if service.volume and lifecycle.disconnect.stop_on_client_after %}
+# A worker cut off from the servers stops this job by itself, and the servers
+# wait as long before placing it again: never two copies writing its data.
+{%- endif %}
+disconnect {
+{%- if lifecycle.disconnect.lost_after %}
+lost_after = {{ lifecycle.disconnect.lost_after | hcl }}
+{%- endif %}
+{%- if lifecycle.disconnect.stop_on_client_after %}
+stop_on_client_after = {{ lifecycle.disconnect.stop_on_client_after | hcl }}
+{%- endif %}
+{%- if lifecycle.disconnect.replace is defined %}
+replace = {{ lifecycle.disconnect.replace | hcl }}
+{%- endif %}
+{%- if lifecycle.disconnect.reconcile %}
+reconcile = {{ lifecycle.disconnect.reconcile | hcl }}
+{%- endif %}
+}
+{%- endif %}
+{%- if service.sticky_disk %}
+# Its certificates stay in the allocation's data directory, carried over to
+# the next version on the same worker.
+ephemeral_disk {
+sticky = true
 }
 {%- endif %}
 {%- if service.ports %}
@@ -114,25 +142,45 @@ interval = {{ service.check.interval | hcl }}
 timeout = {{ service.check.timeout | hcl }}
 # A task whose check keeps failing is restarted; a slow start is given time.
 check_restart {
-limit = 3
-grace = "60s"
+limit = {{ lifecycle.check_restart.limit | hcl }}
+grace = {{ lifecycle.check_restart.grace | hcl }}
 }
 }
 }
 {%- endif %}
+{%- for registration in service.registrations %}
+service {
+name = {{ registration.name | hcl }}
+port = {{ registration.port | hcl }}
+provider = "consul"
+{%- if registration.tags %}
+tags = {{ registration.tags | hcl }}
+{%- endif %}
+check {
+type = "tcp"
+interval = {{ service.check.interval | hcl }}
+timeout = {{ service.check.timeout | hcl }}
+}
+}
+{%- endfor %}
 task {{ service.name | hcl }} {
 driver = "docker"
 {%- if service.user %}
 user = {{ service.user | hcl }}
 {%- endif %}
+{%- if lifecycle.kill_timeout %}
 {%- if service.volume %}
 # Time to flush and close its files before it is killed: a database stopped
 # for a failover must leave its data whole.
-kill_timeout = "30s"
+{%- endif %}
+kill_timeout = {{ lifecycle.kill_timeout | hcl }}
 {%- endif %}
 config {
 image = {{ service.image | hcl }}
-{%- if service.ports %}
+{%- if service.host_network %}
+# The host's own ports, seen from the LAN; Consul on the host's loopback.
+network_mode = "host"
+{%- elif service.ports %}
 ports = {{ service.port_labels | hcl }}
 {%- endif %}
 {%- if service.args %}
@@ -152,15 +200,22 @@ env {
 {%- endfor %}
 }
 {%- endif %}
-{%- if service.secret_env_template %}
+{%- for file in service.templates %}
 template {
-destination = "secrets/env"
+destination = {{ file.destination | hcl }}
+{%- if file.env %}
 env = true
-# A secret missing from the variable fails the task instead of being empty.
-error_on_missing_key = true
-data = {{ service.secret_env_template | hcl }}
-}
 {%- endif %}
+{%- if file.perms %}
+perms = {{ file.perms | hcl }}
+{%- endif %}
+{%- if file.secret %}
+# A secret missing from the variable fails the task instead of being empty.
+{%- endif %}
+error_on_missing_key = true
+data = {{ file.data | hcl }}
+}
+{%- endfor %}
 resources {
 cpu = {{ service.cpu | hcl }}
 memory = {{ service.memory | hcl }}

@@ -20,6 +20,8 @@
   cluster.firewall = {
     rules = ./firewall.nft;
     tcpPorts = [
+      80
+      443
       4646
       4647
       4648

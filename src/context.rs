@@ -51,11 +51,11 @@ pub struct ClusterView {
     pub services: Vec<ServiceView>,
     /// Static host ports of the services, by who may reach them.
     pub published: Published,
-    /// Nomad's dynamic host ports, first and last: reachable from the cluster only.
     /// The Nomad variables the jobs read, with their keys.
     pub job_variables: Vec<JobVariable>,
     /// The longest kill timeout of any job: the workers' `max_kill_timeout`.
     pub max_kill_timeout: String,
+    /// Nomad's dynamic host ports, first and last: reachable from the cluster only.
     pub dynamic_ports: [u16; 2],
     /// Directories kept across reboots while an option is on, by option.
     pub persisted_state: &'static [PersistedState],

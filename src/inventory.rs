@@ -366,6 +366,7 @@ macro_rules! named_values {
             PartialOrd,
             Ord,
             Deserialize,
+            serde::Serialize,
             JsonSchema,
             strum::IntoStaticStr,
             strum::Display,

@@ -339,11 +339,7 @@ impl Service {
     /// Whether Nomad may place the job on `host`: a worker, and one of the
     /// ingress' hosts for the ingress.
     pub fn may_run_on(&self, host: &Host) -> bool {
-        host.has(Role::NomadWorker)
-            && self
-                .ingress
-                .as_ref()
-                .is_none_or(|task| task.hosts.is_empty() || task.hosts.contains(&host.name))
+        host.has(Role::NomadWorker) && (self.ingress.is_none() || !host.ingress_ports.is_empty())
     }
 
     /// The keys the job reads from its Nomad variable `nomad/jobs/<job>`.

@@ -10,13 +10,13 @@ job "blackbox" {
       max_parallel = 1
     }
 
-    # A task that fails is restarted in place a few times; a system job stays
-    # on its worker.
+    # A task that fails is restarted in place a few times, then again after a pause,
+    # for as long as it takes.
     restart {
       attempts = 3
       interval = "10m"
       delay    = "15s"
-      mode     = "fail"
+      mode     = "delay"
     }
 
     network {

@@ -7,7 +7,7 @@ job "ingress" {
   group "ingress" {
     # Only on the hosts the ingress' names point to.
     constraint {
-      attribute = "${node.unique.name}"
+      attribute = "$${node.unique.name}"
       operator  = "set_contains_any"
       value     = "c1,c2"
     }
@@ -17,13 +17,13 @@ job "ingress" {
       max_parallel = 1
     }
 
-    # A task that fails is restarted in place a few times; a system job stays
-    # on its worker.
+    # A task that fails is restarted in place a few times, then again after a pause,
+    # for as long as it takes.
     restart {
       attempts = 3
       interval = "10m"
       delay    = "15s"
-      mode     = "fail"
+      mode     = "delay"
     }
 
     network {
@@ -61,7 +61,7 @@ job "ingress" {
         image = "traefik:v3.2.3"
         # The host's own ports, seen from the LAN; Consul on the host's loopback.
         network_mode = "host"
-        args         = ["--providers.consulcatalog=true", "--providers.consulcatalog.endpoint.address=127.0.0.1:8500", "--providers.consulcatalog.exposedbydefault=false", "--entrypoints.web.address=:80", "--entrypoints.websecure.address=:443", "--entrypoints.web.http.redirections.entrypoint.to=websecure", "--entrypoints.web.http.redirections.entrypoint.scheme=https", "--providers.file.filename=/local/certificates.yml"]
+        args         = ["--global.checknewversion=false", "--global.sendanonymoususage=false", "--providers.consulcatalog=true", "--providers.consulcatalog.endpoint.address=127.0.0.1:8500", "--providers.consulcatalog.exposedbydefault=false", "--entrypoints.web.address=:80", "--entrypoints.websecure.address=:443", "--entrypoints.web.http.redirections.entrypoint.to=websecure", "--entrypoints.web.http.redirections.entrypoint.scheme=https", "--providers.file.filename=/local/certificates.yml"]
       }
 
       template {

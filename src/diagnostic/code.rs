@@ -230,6 +230,8 @@ codes! {
     ServiceHostWithoutPort "service::host-without-port" Error "a `host` on a service without a port, or on a scheduled job: nothing to route to";
     ServiceHostUnreachable "service::host-unreachable" Error "a `host` on a service whose main port is `expose: host`: the ingress on other hosts cannot reach it"
         hint "make the port `expose: cluster` (the default), or a dynamic port";
+    ServiceIngressTag "service::ingress-tag" Error "a `traefik.` tag written by hand: it would route the port through the ingress, past the `host` checks and the firewall"
+        hint "give the service a `host`: gen writes the ingress' tags";
     ServiceInvalidConsulName "service::invalid-consul-name" Error "a registered port whose Consul name is not a DNS label of at most 63 characters (Nomad refuses it)"
         hint "give the port's registration a `name` of letters, digits and `-`";
     ServiceDuplicateConsulName "service::duplicate-consul-name" Error "a Consul service name taken twice (Consul compares names without regard to case)";

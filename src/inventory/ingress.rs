@@ -27,6 +27,13 @@ pub struct Ingress {
     pub acme: Option<Acme>,
 }
 
+impl Ingress {
+    /// Whether Traefik runs on the worker `host`.
+    pub fn runs_on(&self, host: &str) -> bool {
+        self.hosts.is_empty() || self.hosts.iter().any(|name| name.value == host)
+    }
+}
+
 pub fn default_ingress_image() -> String {
     "traefik:v3.2.3".to_owned()
 }

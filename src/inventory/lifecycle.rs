@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// Overrides of the job's lifecycle, each field on its own.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lifecycle {
     /// Restarts of a failed task in place (`restart` block).
@@ -24,7 +24,7 @@ pub struct Lifecycle {
     pub disconnect: Option<Disconnect>,
 }
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Restart {
     /// Restarts within `interval`.
@@ -46,7 +46,7 @@ named_values! {
     }
 }
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reschedule {
     /// Placements within `interval` (with `unlimited: false`).
@@ -74,7 +74,7 @@ named_values! {
     }
 }
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Update {
     /// Allocations replaced at the same time.
@@ -89,7 +89,7 @@ pub struct Update {
     pub auto_revert: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckRestart {
     /// Failed checks in a row before the task is restarted.
@@ -98,7 +98,7 @@ pub struct CheckRestart {
     pub grace: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Disconnect {
     /// Keep the allocation as "unknown" (not lost) this long, e.g. `1h`.

@@ -158,6 +158,8 @@ fn check(ports: &[Port]) -> Check {
 /// services tagged `traefik.enable=true`, HTTP sent on to HTTPS.
 fn arguments(ingress: &Ingress) -> Vec<String> {
     let mut arguments: Vec<String> = [
+        "--global.checknewversion=false",
+        "--global.sendanonymoususage=false",
         "--providers.consulcatalog=true",
         "--providers.consulcatalog.endpoint.address=127.0.0.1:8500",
         "--providers.consulcatalog.exposedbydefault=false",

@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::inventory;
+use crate::inventory::{self, DelayFunction, Reconcile, RestartMode};
 
 /// What Nomad runs the service as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -58,7 +58,7 @@ pub struct Restart {
     pub attempts: u32,
     pub interval: String,
     pub delay: String,
-    pub mode: &'static str,
+    pub mode: RestartMode,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -67,9 +67,10 @@ pub struct Reschedule {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<u32>,
     /// Absent when `unlimited`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<String>,
     pub delay: String,
-    pub delay_function: &'static str,
+    pub delay_function: DelayFunction,
     pub max_delay: String,
     pub unlimited: bool,
 }
@@ -104,7 +105,7 @@ pub struct Disconnect {
     pub stop_on_client_after: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replace: Option<bool>,
-    pub reconcile: Option<&'static str>,
+    pub reconcile: Option<Reconcile>,
 }
 
 /// A data job's allocation on a worker the servers lost must stop before its
@@ -125,7 +126,7 @@ pub fn resolve(
     overrides: &inventory::Lifecycle,
 ) -> Lifecycle {
     Lifecycle {
-        restart: restart(overrides.restart.as_ref()),
+        restart: restart(kind, overrides.restart.as_ref()),
         reschedule: (kind != JobKind::System)
             .then(|| reschedule(kind, overrides.reschedule.as_ref())),
         update: (kind != JobKind::Batch).then(|| update(kind, checked, overrides.update.as_ref())),
@@ -138,32 +139,37 @@ pub fn resolve(
     }
 }
 
-fn restart(overrides: Option<&inventory::Restart>) -> Restart {
-    let given = overrides.unwrap_or(&NO_RESTART);
+/// A system job cannot be placed elsewhere: its task is retried after a pause
+/// instead of failing for good.
+fn restart(kind: JobKind, overrides: Option<&inventory::Restart>) -> Restart {
+    let given = overrides.cloned().unwrap_or_default();
+    let mode = if kind == JobKind::System {
+        RestartMode::Delay
+    } else {
+        RestartMode::Fail
+    };
     Restart {
         attempts: given.attempts.unwrap_or(3),
         interval: text(given.interval.as_ref(), "10m"),
         delay: text(given.delay.as_ref(), "15s"),
-        mode: given.mode.unwrap_or(inventory::RestartMode::Fail).as_str(),
+        mode: given.mode.unwrap_or(mode),
     }
 }
 
 /// A batch job is retried three times a day at most; a service is placed again
 /// for as long as it takes.
 fn reschedule(kind: JobKind, overrides: Option<&inventory::Reschedule>) -> Reschedule {
-    let given = overrides.unwrap_or(&NO_RESCHEDULE);
-    // Attempts given without `unlimited` mean a limit.
+    let given = overrides.cloned().unwrap_or_default();
+    // Attempts or an interval given without `unlimited` mean a limit.
+    let limited = given.attempts.is_some() || given.interval.is_some();
     let unlimited = given
         .unlimited
-        .unwrap_or(kind == JobKind::Service && given.attempts.is_none());
+        .unwrap_or(kind == JobKind::Service && !limited);
     Reschedule {
         attempts: (!unlimited).then(|| given.attempts.unwrap_or(3)),
         interval: (!unlimited).then(|| text(given.interval.as_ref(), "24h")),
         delay: text(given.delay.as_ref(), "30s"),
-        delay_function: given
-            .delay_function
-            .unwrap_or(inventory::DelayFunction::Exponential)
-            .as_str(),
+        delay_function: given.delay_function.unwrap_or(DelayFunction::Exponential),
         max_delay: text(given.max_delay.as_ref(), "10m"),
         unlimited,
     }
@@ -172,7 +178,7 @@ fn reschedule(kind: JobKind, overrides: Option<&inventory::Reschedule>) -> Resch
 /// A service replaces one allocation at a time and goes back by itself when
 /// the new one does not become healthy; a system job, one worker at a time.
 fn update(kind: JobKind, checked: bool, overrides: Option<&inventory::Update>) -> Update {
-    let given = overrides.unwrap_or(&NO_UPDATE);
+    let given = overrides.cloned().unwrap_or_default();
     Update {
         max_parallel: given.max_parallel.unwrap_or(1),
         health: (kind == JobKind::Service).then(|| UpdateHealth {
@@ -186,7 +192,7 @@ fn update(kind: JobKind, checked: bool, overrides: Option<&inventory::Update>) -
 }
 
 fn check_restart(overrides: Option<&inventory::CheckRestart>) -> CheckRestart {
-    let given = overrides.unwrap_or(&NO_CHECK_RESTART);
+    let given = overrides.cloned().unwrap_or_default();
     CheckRestart {
         limit: given.limit.unwrap_or(3),
         grace: text(given.grace.as_ref(), "60s"),
@@ -194,7 +200,7 @@ fn check_restart(overrides: Option<&inventory::CheckRestart>) -> CheckRestart {
 }
 
 fn disconnect(data: bool, overrides: Option<&inventory::Disconnect>) -> Option<Disconnect> {
-    let given = overrides.unwrap_or(&NO_DISCONNECT);
+    let given = overrides.cloned().unwrap_or_default();
     let stop_on_client_after = given.stop_on_client_after.clone().or_else(|| {
         (data && given.lost_after.is_none()).then(|| DATA_STOP_ON_CLIENT_AFTER.to_owned())
     });
@@ -202,7 +208,7 @@ fn disconnect(data: bool, overrides: Option<&inventory::Disconnect>) -> Option<D
         lost_after: given.lost_after.clone(),
         stop_on_client_after,
         replace: given.replace,
-        reconcile: given.reconcile.map(inventory::Reconcile::as_str),
+        reconcile: given.reconcile,
     };
     let empty = disconnect.lost_after.is_none()
         && disconnect.stop_on_client_after.is_none()
@@ -232,35 +238,3 @@ const NOMAD_MAX_KILL_TIMEOUT: &str = "30s";
 fn text(given: Option<&String>, default: &str) -> String {
     given.map_or_else(|| default.to_owned(), String::clone)
 }
-
-const NO_RESTART: inventory::Restart = inventory::Restart {
-    attempts: None,
-    interval: None,
-    delay: None,
-    mode: None,
-};
-const NO_RESCHEDULE: inventory::Reschedule = inventory::Reschedule {
-    attempts: None,
-    interval: None,
-    delay: None,
-    delay_function: None,
-    max_delay: None,
-    unlimited: None,
-};
-const NO_UPDATE: inventory::Update = inventory::Update {
-    max_parallel: None,
-    min_healthy_time: None,
-    healthy_deadline: None,
-    progress_deadline: None,
-    auto_revert: None,
-};
-const NO_CHECK_RESTART: inventory::CheckRestart = inventory::CheckRestart {
-    limit: None,
-    grace: None,
-};
-const NO_DISCONNECT: inventory::Disconnect = inventory::Disconnect {
-    lost_after: None,
-    stop_on_client_after: None,
-    replace: None,
-    reconcile: None,
-};

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::cluster::is_dns_name;
+use super::services::is_image_reference;
 use super::{Rules, is_env_name, key, value};
 use crate::diagnostic::Code;
 use crate::inventory::{Acme, Expose, Ingress, IngressTls, Service};
@@ -18,6 +19,7 @@ pub(super) fn check(rules: &mut Rules) {
     let ingress = inventory.ingress.as_ref().map(|ingress| &ingress.value);
     if let Some(ingress) = ingress {
         certificates(rules, ingress);
+        image(rules, ingress);
         hosts(rules, ingress);
         taken(rules, ingress);
     }
@@ -121,11 +123,10 @@ fn hosts(rules: &mut Rules, ingress: &Ingress) {
             );
         }
     }
-    let running = if ingress.hosts.is_empty() {
-        workers.len()
-    } else {
-        ingress.hosts.len()
-    };
+    let running = workers
+        .iter()
+        .filter(|worker| ingress.runs_on(worker))
+        .count();
     if ingress.tls == IngressTls::Acme
         && ingress.acme.is_some()
         && running > ACME_HOSTS_WITHIN_LIMIT
@@ -134,6 +135,17 @@ fn hosts(rules: &mut Rules, ingress: &Ingress) {
             Code::IngressAcmeOnManyHosts,
             key(&["ingress", "acme"], "one account per host"),
             format!("{running} hosts each ask the CA for the same certificates"),
+        );
+    }
+}
+
+/// An image Docker can pull.
+fn image(rules: &mut Rules, ingress: &Ingress) {
+    if !is_image_reference(&ingress.image) {
+        rules.flag(
+            Code::ServiceInvalidImage,
+            value(&["ingress", "image"], "not an image reference"),
+            format!("`{}` is not a Docker image reference", ingress.image),
         );
     }
 }

@@ -5,7 +5,7 @@
 use super::{Rules, key, value};
 use crate::diagnostic::Code;
 use crate::duration;
-use crate::inventory::{self, DelayFunction, Service};
+use crate::inventory::{self, DelayFunction, RestartMode, Service};
 use crate::model::lifecycle::{self, JobKind, Lifecycle};
 
 /// Nomad's shortest restart interval (`RestartPolicyMinInterval`).
@@ -25,7 +25,7 @@ pub(super) fn check(rules: &mut Rules) {
         let resolved = lifecycle::resolve(
             kind,
             service.data,
-            !service.ports.is_empty(),
+            service.main_port().is_some(),
             &service.lifecycle,
         );
         blocks_of_the_kind(rules, name, service, kind);
@@ -204,7 +204,7 @@ fn restart(rules: &mut Rules, name: &str, resolved: &Lifecycle) {
             "{} restarts {} apart do not fit in `{}`",
             restart.attempts, restart.delay, restart.interval
         ))
-    } else if restart.attempts == 0 && restart.mode == "delay" {
+    } else if restart.attempts == 0 && restart.mode == RestartMode::Delay {
         Some("0 attempts with `mode: delay` is ambiguous to Nomad".to_owned())
     } else {
         None
@@ -221,8 +221,8 @@ fn restart(rules: &mut Rules, name: &str, resolved: &Lifecycle) {
     }
 }
 
-/// Nomad's `ReschedulePolicy.Validate`, a little stricter where the attempts
-/// must fit in the interval (their delays added up).
+/// Nomad's `ReschedulePolicy.Validate`, which judges a policy only when it
+/// places again at all (attempts, or unlimited).
 fn reschedule(rules: &mut Rules, name: &str, given: &inventory::Lifecycle, resolved: &Lifecycle) {
     let Some(reschedule) = &resolved.reschedule else {
         return;
@@ -230,19 +230,22 @@ fn reschedule(rules: &mut Rules, name: &str, given: &inventory::Lifecycle, resol
     let unlimited_with_attempts = given.reschedule.as_ref().is_some_and(|given| {
         given.unlimited == Some(true) && given.attempts.is_some_and(|attempts| attempts > 0)
     });
+    let enabled = reschedule.unlimited || reschedule.attempts.is_some_and(|attempts| attempts > 0);
     let delay = seconds(&reschedule.delay);
     let max_delay = seconds(&reschedule.max_delay);
-    let constant = reschedule.delay_function == DelayFunction::Constant.as_str();
+    let constant = reschedule.delay_function == DelayFunction::Constant;
     let problem = if unlimited_with_attempts {
         Some("`attempts` and `unlimited: true` together".to_owned())
+    } else if !enabled {
+        None
     } else if delay < MIN_RESCHEDULE_DELAY {
         Some(format!(
             "a delay of `{}` is below Nomad's 5s",
             reschedule.delay
         ))
-    } else if !constant && max_delay < delay {
+    } else if !constant && (max_delay < delay || max_delay < MIN_RESCHEDULE_DELAY) {
         Some(format!(
-            "`max_delay` {} is below `delay` {}",
+            "`max_delay` {} is below `delay` {} or Nomad's 5s",
             reschedule.max_delay, reschedule.delay
         ))
     } else {
@@ -268,22 +271,20 @@ fn limited_reschedule_problem(
     let (Some(attempts), Some(interval_text)) = (reschedule.attempts, &reschedule.interval) else {
         return None;
     };
-    if attempts == 0 {
-        return None;
-    }
     let interval = seconds(interval_text);
     if interval < MIN_RESCHEDULE_INTERVAL {
         return Some(format!(
             "an interval of `{interval_text}` is below Nomad's 15s"
         ));
     }
-    let waits = delays(reschedule.delay_function, delay, max_delay, attempts);
-    let fits = if reschedule.delay_function == DelayFunction::Constant.as_str() {
-        waits <= interval
-    } else {
-        waits < interval
-    };
-    (!fits).then(|| {
+    let viable = viable_attempts(
+        reschedule.delay_function,
+        delay,
+        max_delay,
+        attempts,
+        interval,
+    );
+    (!viable).then(|| {
         format!(
             "{attempts} placements with a {} delay from {} do not fit in `{interval_text}`",
             reschedule.delay_function, reschedule.delay
@@ -291,20 +292,49 @@ fn limited_reschedule_problem(
     })
 }
 
-/// The waits before `attempts` placements, added up.
-fn delays(function: &str, delay: f64, max_delay: f64, attempts: u32) -> f64 {
-    let (mut previous, mut current, mut total) = (0.0, delay, 0.0);
-    for _ in 0..attempts {
-        total += current.min(max_delay.max(delay));
-        let next = match function {
-            "exponential" => current * 2.0,
-            "fibonacci" => previous + current,
-            _ => current,
-        };
-        previous = current;
-        current = next;
+/// Nomad's `ReschedulePolicy.viableAttempts`: whether `attempts` placements,
+/// waiting as the delay function says, fit in `interval` as Nomad counts them.
+fn viable_attempts(
+    function: DelayFunction,
+    delay: f64,
+    max_delay: f64,
+    attempts: u32,
+    interval: f64,
+) -> bool {
+    match function {
+        DelayFunction::Constant => f64::from(attempts) * delay <= interval,
+        DelayFunction::Exponential => {
+            let mut needed = 0.0;
+            let mut possible = 0;
+            for attempt in 0..attempts {
+                let next = 2f64.powi(i32::try_from(attempt).unwrap_or(i32::MAX)) * delay;
+                if next > max_delay {
+                    needed += max_delay;
+                } else {
+                    needed = next;
+                }
+                if needed < interval {
+                    possible += 1;
+                }
+            }
+            possible >= attempts
+        }
+        DelayFunction::Fibonacci => {
+            let mut slots = vec![delay, delay];
+            let mut ceiling = false;
+            for index in 2..usize::try_from(attempts).unwrap_or(usize::MAX) {
+                let next = if ceiling {
+                    slots[index - 1] + max_delay
+                } else {
+                    let next = slots[index - 1] + slots[index - 2];
+                    ceiling = next > max_delay;
+                    next.min(max_delay)
+                };
+                slots.push(next);
+            }
+            slots.last().is_some_and(|last| *last <= interval)
+        }
     }
-    total
 }
 
 /// Nomad's `UpdateStrategy.Validate`, and a kill timeout within the progress deadline.
@@ -372,5 +402,22 @@ fn disconnect(rules: &mut Rules, name: &str, service: &Service) {
                 "`{name}` keeps data, but `lost_after` keeps it running on a worker cut off from the servers, beside the copy placed elsewhere"
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::viable_attempts;
+    use crate::inventory::DelayFunction::{Constant, Exponential, Fibonacci};
+
+    /// As Nomad's `viableAttempts` counts them: the last wait, not their sum.
+    #[test]
+    fn placements_fit_as_nomad_counts_them() {
+        assert!(viable_attempts(Exponential, 30.0, 600.0, 5, 600.0));
+        assert!(!viable_attempts(Exponential, 30.0, 600.0, 6, 600.0));
+        assert!(viable_attempts(Constant, 60.0, 60.0, 10, 600.0));
+        assert!(!viable_attempts(Constant, 60.0, 60.0, 11, 600.0));
+        assert!(viable_attempts(Fibonacci, 10.0, 300.0, 5, 3600.0));
+        assert!(!viable_attempts(Fibonacci, 60.0, 600.0, 8, 600.0));
     }
 }

@@ -158,7 +158,25 @@ fn is_env_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// What Consul keeps as a tag: not blank, no control character.
-fn is_consul_tag(tag: &str) -> bool {
-    !tag.trim().is_empty() && !tag.chars().any(char::is_control)
+/// Consul tags at `path`: Consul keeps any but a blank one or one with a
+/// control character; `traefik.` tags are the ingress', written from `host`.
+fn consul_tags(rules: &mut Rules, path: &[&str], tags: &[String]) {
+    for (index, tag) in tags.iter().enumerate() {
+        let index = index.to_string();
+        let mut at: Vec<&str> = path.to_vec();
+        at.push(&index);
+        if tag.trim().is_empty() || tag.chars().any(char::is_control) {
+            rules.flag(
+                Code::ServiceInvalidTag,
+                value(&at, "not a tag"),
+                format!("`{tag:?}` cannot be a Consul tag"),
+            );
+        } else if tag.to_ascii_lowercase().starts_with("traefik.") {
+            rules.flag(
+                Code::ServiceIngressTag,
+                value(&at, "the ingress' tag"),
+                format!("`{tag}` would route the port through the ingress, past its checks and the firewall"),
+            );
+        }
+    }
 }

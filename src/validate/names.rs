@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Rules, is_consul_tag, is_dns_label, key, value};
+use super::{Rules, consul_tags, is_dns_label, key};
 use crate::diagnostic::Code;
 use crate::inventory::Role;
 use crate::model::ingress::JOB;
@@ -91,22 +91,10 @@ fn registered_ports(rules: &mut Rules, share_service: Option<&str>) {
                     format!("`{registered}` is already the Consul name of {owner}"),
                 );
             }
-            registered_tags(rules, name, label, &registration.tags);
-        }
-    }
-}
-
-fn registered_tags(rules: &mut Rules, name: &str, label: &str, tags: &[String]) {
-    for (index, tag) in tags.iter().enumerate() {
-        if !is_consul_tag(tag) {
-            let index = index.to_string();
-            rules.flag(
-                Code::ServiceInvalidTag,
-                value(
-                    &["services", name, "ports", label, "register", "tags", &index],
-                    "not a tag",
-                ),
-                format!("`{tag:?}` cannot be a Consul tag"),
+            consul_tags(
+                rules,
+                &["services", name, "ports", label, "register", "tags"],
+                &registration.tags,
             );
         }
     }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Rules, is_consul_tag, is_env_name, key, value};
+use super::{Rules, consul_tags, is_env_name, key, value};
 use crate::diagnostic::Code;
 use crate::duration;
 use crate::inventory::{Check, CheckType, Expose, NFS_PRIMARY, Placement, Port, Role, Service};
@@ -455,7 +455,7 @@ fn is_digest(digest: &str) -> bool {
 }
 
 /// `[registry[:port]/]path[:tag][@algorithm:digest]`, as Docker parses it.
-fn is_image_reference(image: &str) -> bool {
+pub(super) fn is_image_reference(image: &str) -> bool {
     let (rest, digest) = match image.split_once('@') {
         Some((rest, digest)) => (rest, Some(digest)),
         None => (image, None),
@@ -598,15 +598,7 @@ fn is_container_user(user: &str) -> bool {
 /// Consul takes any tag but a blank one, one with a control character, or a
 /// service without a port to attach it to.
 fn tags(rules: &mut Rules, name: &str, service: &Service) {
-    for (index, tag) in service.tags.iter().enumerate() {
-        if !is_consul_tag(tag) {
-            rules.flag(
-                Code::ServiceInvalidTag,
-                value(&["services", name, "tags", &index.to_string()], "not a tag"),
-                format!("`{tag:?}` cannot be a Consul tag"),
-            );
-        }
-    }
+    consul_tags(rules, &["services", name, "tags"], &service.tags);
     if !service.tags.is_empty() && service.ports.is_empty() {
         rules.flag(
             Code::ServiceInvalidTag,

@@ -33,7 +33,7 @@ count = {{ service.count | hcl }}
 {%- if service.only_on %}
 # Only on the hosts the ingress' names point to.
 constraint {
-attribute = "${node.unique.name}"
+attribute = {{ "${node.unique.name}" | hcl }}
 operator = "set_contains_any"
 value = {{ service.only_on | hcl }}
 }
@@ -58,9 +58,15 @@ auto_revert = {{ lifecycle.update.health.auto_revert | hcl }}
 {%- endif %}
 }
 {%- endif %}
-# A task that fails is restarted in place a few times{% if lifecycle.reschedule %}, then the allocation is
-# placed again, elsewhere if need be{% if lifecycle.reschedule.unlimited %}, for as long as it takes{% endif %}{% else %}; a system job stays
-# on its worker{% endif %}.
+{%- if lifecycle.restart.mode == "delay" %}
+# A task that fails is restarted in place a few times, then again after a pause,
+# for as long as it takes.
+{%- elif lifecycle.reschedule and (lifecycle.reschedule.unlimited or lifecycle.reschedule.attempts) %}
+# A task that fails is restarted in place a few times, then the allocation is
+# placed again, elsewhere if need be{% if lifecycle.reschedule.unlimited %}, for as long as it takes{% endif %}.
+{%- else %}
+# A task that fails is restarted in place a few times, then left failed.
+{%- endif %}
 restart {
 attempts = {{ lifecycle.restart.attempts | hcl }}
 interval = {{ lifecycle.restart.interval | hcl }}

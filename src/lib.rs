@@ -55,7 +55,7 @@ pub fn prepare(path: &Path) -> Result<Prepared, Error> {
 
 /// [`prepare`], reading no inventory larger than `max_bytes`.
 pub fn prepare_within(path: &Path, max_bytes: usize) -> Result<Prepared, Error> {
-    prepare_loaded(load::load(path, max_bytes)?)
+    prepare_loaded(load::load_quickly(path, max_bytes)?)
 }
 
 /// [`prepare`] for inventory bytes that are already in memory.
@@ -71,6 +71,7 @@ pub(crate) fn prepare_loaded(loaded: load::Loaded) -> Result<Prepared, Error> {
         places,
         problems,
         unchecked,
+        located,
     } = loaded;
     let mut found = problems;
     found.extend(
@@ -78,6 +79,10 @@ pub(crate) fn prepare_loaded(loaded: load::Loaded) -> Result<Prepared, Error> {
             .into_iter()
             .filter(|problem| !unchecked.covers(problem, &source.text)),
     );
+    if !located && !found.is_empty() {
+        // Diagnostics point into the text: find the places, and judge again.
+        return prepare_loaded(load::locate(source)?);
+    }
     found.sort_by_key(|problem| problem.at.map_or(usize::MAX, |span| span.offset()));
     let (errors, warnings): (Vec<_>, Vec<_>) = found
         .into_iter()

@@ -35,6 +35,10 @@ pub struct Loaded {
     pub problems: Vec<Diagnostic>,
     /// The parts left out, whose rule problems would follow from the shape's.
     pub unchecked: Unchecked,
+    /// Whether `places` holds every key and value. A quick load of an inventory
+    /// of the right shape leaves them out; [`locate`] finds them when a
+    /// diagnostic needs them.
+    pub located: bool,
 }
 
 /// The parts of an inventory that hold a shape error: the rules do not judge
@@ -81,10 +85,52 @@ impl Unchecked {
     }
 }
 
-/// Reads and parses the inventory at `path`.
+/// Reads and parses the inventory at `path`, with the place of every key and value.
+pub fn load(path: &Path, max_bytes: usize) -> Result<Loaded, Error> {
+    from_bytes_within(
+        path.display().to_string(),
+        &read(path, max_bytes)?,
+        max_bytes,
+    )
+}
+
+/// Reads and parses the inventory at `path`; when it has the right shape, its
+/// places are left out (see [`Loaded::located`]): most inventories raise no
+/// diagnostic, and finding every place costs as much as the parse itself.
+pub fn load_quickly(path: &Path, max_bytes: usize) -> Result<Loaded, Error> {
+    let bytes = read(path, max_bytes)?;
+    let source = checked_source(path.display().to_string(), &bytes, max_bytes)?;
+    match quick_parse(&source.text) {
+        Some(inventory) => Ok(Loaded {
+            source,
+            inventory,
+            places: Places::default(),
+            problems: Vec::new(),
+            unchecked: Unchecked::default(),
+            located: false,
+        }),
+        None => from_source(source),
+    }
+}
+
+/// The same inventory, parsed again with every place, for its diagnostics.
+pub fn locate(source: Source) -> Result<Loaded, Error> {
+    from_source(source)
+}
+
+/// The typed inventory alone, when the text parses into it and holds no NUL
+/// (nor an escape making one), which only the shape check reports.
+fn quick_parse(text: &str) -> Option<Inventory> {
+    const NUL_ESCAPES: [&str; 4] = ["\\0", "\\x00", "\\u0000", "\\U00000000"];
+    if text.contains('\0') || NUL_ESCAPES.iter().any(|escape| text.contains(escape)) {
+        return None;
+    }
+    serde_saphyr::from_str_with_options::<Inventory>(text, parse_options()).ok()
+}
+
 /// Reads no more than one byte past the budget, so a device or a huge file is
 /// refused without being read whole.
-pub fn load(path: &Path, max_bytes: usize) -> Result<Loaded, Error> {
+fn read(path: &Path, max_bytes: usize) -> Result<Vec<u8>, Error> {
     let failed = |source: std::io::Error| {
         if source.kind() == std::io::ErrorKind::NotFound {
             Error::NoInventory {
@@ -106,7 +152,7 @@ pub fn load(path: &Path, max_bytes: usize) -> Result<Loaded, Error> {
     )
     .read_to_end(&mut bytes)
     .map_err(failed)?;
-    from_bytes_within(path.display().to_string(), &bytes, max_bytes)
+    Ok(bytes)
 }
 
 /// Parses inventory bytes read from the file called `name`.
@@ -116,6 +162,12 @@ pub fn from_bytes(name: String, bytes: &[u8]) -> Result<Loaded, Error> {
 
 /// [`from_bytes`] with a size budget of `max_bytes`.
 pub fn from_bytes_within(name: String, bytes: &[u8], max_bytes: usize) -> Result<Loaded, Error> {
+    from_source(checked_source(name, bytes, max_bytes)?)
+}
+
+/// The text of an inventory, refused when it is too large, not UTF-8, empty,
+/// or holds a tag gen does not read.
+fn checked_source(name: String, bytes: &[u8], max_bytes: usize) -> Result<Source, Error> {
     let (text, problem) = decode(bytes, max_bytes);
     let source = Source {
         name,
@@ -144,6 +196,11 @@ pub fn from_bytes_within(name: String, bytes: &[u8], max_bytes: usize) -> Result
             problems: tags,
         });
     }
+    Ok(source)
+}
+
+/// Parses the text with every place, and checks its shape.
+fn from_source(source: Source) -> Result<Loaded, Error> {
     let schema = shape::Schema::inventory()?;
     match parse(schema, &source.text) {
         Ok(Parsed {
@@ -157,6 +214,7 @@ pub fn from_bytes_within(name: String, bytes: &[u8], max_bytes: usize) -> Result
             places,
             problems,
             unchecked,
+            located: true,
         }),
         Err(problems) => Err(Error::Invalid {
             source_text: source,
@@ -169,18 +227,7 @@ pub fn from_bytes_within(name: String, bytes: &[u8], max_bytes: usize) -> Result
 /// checked against the inventory's schema so every shape problem is found in
 /// one run, and into the typed inventory, which is used when the shape is right.
 fn parse(schema: &shape::Schema, text: &str) -> Result<Parsed, Vec<Diagnostic>> {
-    let options = || {
-        serde_saphyr::options! {
-            budget: serde_saphyr::budget! {
-                max_depth: 32,
-                max_aliases: 1_000,
-                max_anchors: 1_000,
-                max_nodes: 200_000,
-                max_documents: 1,
-            },
-            duplicate_keys: DuplicateKeyPolicy::Error,
-        }
-    };
+    let options = parse_options;
     let shaped = || -> Result<(Places, serde_json::Value, Vec<Diagnostic>), Vec<Diagnostic>> {
         let root: serde_saphyr::Spanned<tree::Node> =
             serde_saphyr::from_str_with_options(text, options())
@@ -217,6 +264,20 @@ fn parse(schema: &shape::Schema, text: &str) -> Result<Parsed, Vec<Diagnostic>> 
             problems,
         }),
         None => Err(problems),
+    }
+}
+
+/// The budgets and rules every parse of an inventory runs under.
+fn parse_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: 32,
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+            max_nodes: 200_000,
+            max_documents: 1,
+        },
+        duplicate_keys: DuplicateKeyPolicy::Error,
     }
 }
 

@@ -15,10 +15,11 @@ use crate::context::RenderContext;
 use crate::diagnostic::Severity;
 use crate::error::Error;
 use crate::output::plan::{Action, Conflict, Plan};
+use crate::output::reuse::Reuse;
 use crate::render::{self, Templates};
 use crate::{
     Prepared, explain, failover, init, inventory, load, output, paths, prepare_within,
-    render_cluster, report, sops, template_dir, template_overrides,
+    render_cluster, render_cluster_reusing, report, sops, template_dir, template_overrides,
 };
 
 /// Entry point of the `gen` binary.
@@ -279,6 +280,7 @@ fn man(dir: Option<&Path>) -> Result<(), Error> {
 fn render(target: &Target, force: bool, global: &Global) -> Result<ExitCode, Error> {
     let plan = plan(target, global)?;
     let applied = output::apply(&plan, force, &mut output::RealDisk)?;
+    Reuse::save(&target.out, plan.produced());
     if global.verbose {
         for path in &applied.written {
             eprintln!("wrote {path}");
@@ -348,7 +350,7 @@ fn plan(target: &Target, global: &Global) -> Result<Plan, Error> {
     let templates = Templates::load(overrides.as_deref())?;
     // Only the view is needed from here on: the rest is freed before rendering.
     let Prepared { cluster, .. } = prepared;
-    let files = render_cluster(path, &cluster, &templates)?;
+    let files = render_cluster_reusing(path, &cluster, &templates, &Reuse::of(&target.out))?;
     drop(cluster);
     Plan::build(&target.out, files)
 }

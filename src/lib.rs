@@ -35,6 +35,7 @@ use std::path::{Path, PathBuf};
 use crate::context::ClusterView;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Error;
+use crate::output::reuse::Reuse;
 use crate::render::{RenderedFile, Templates};
 use crate::source::Source;
 
@@ -117,11 +118,21 @@ pub fn render_cluster(
     cluster: &ClusterView,
     templates: &Templates,
 ) -> Result<Vec<RenderedFile>, Error> {
+    render_cluster_reusing(path, cluster, templates, &Reuse::none())
+}
+
+/// [`render_cluster`], reading back what `reuse` holds instead of laying it out.
+pub fn render_cluster_reusing(
+    path: &Path,
+    cluster: &ClusterView,
+    templates: &Templates,
+    reuse: &Reuse,
+) -> Result<Vec<RenderedFile>, Error> {
     let inventory_name = path.file_name().map_or_else(
         || path.display().to_string(),
         |name| name.to_string_lossy().into_owned(),
     );
-    let files = render::render(cluster, &inventory_name, templates)?;
+    let files = render::render_reusing(cluster, &inventory_name, templates, reuse)?;
     check::check(&files)?;
     Ok(files)
 }

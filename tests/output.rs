@@ -41,6 +41,7 @@ impl Workspace {
             .args(args)
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1")
+            .env("XDG_CACHE_HOME", self.path("cache"))
             .output()
             .expect("run gen")
     }
@@ -419,4 +420,113 @@ fn a_killed_render_leaves_old_or_new_files_and_the_next_one_converges() {
         );
     }
     eprintln!("killed renders tried: {RUNS}, spread over {duration:?}");
+}
+
+/// The files of the example rendered in this process, reading back what the
+/// cache at `cache` allows.
+fn render_reusing(workspace: &Workspace, cache: &Path) -> Vec<flakegen::render::RenderedFile> {
+    let inventory = workspace.path("inventory.yaml");
+    let prepared = flakegen::prepare(&inventory).expect("valid");
+    let templates = flakegen::render::Templates::load(None).expect("templates");
+    let reuse = flakegen::output::reuse::Reuse::read_from(cache, &workspace.out());
+    flakegen::render_cluster_reusing(&inventory, &prepared.cluster, &templates, &reuse)
+        .expect("renders")
+}
+
+/// A render reads back every file an earlier render wrote from the same
+/// template output, byte for byte what laying it out gives; a file edited by
+/// hand or turned into a symbolic link is laid out again and refused as before.
+#[test]
+fn an_unchanged_file_is_read_back_not_laid_out_again() {
+    use flakegen::output::plan::{Action, Conflict};
+    use flakegen::output::reuse::Reuse;
+
+    let workspace = Workspace::rendered();
+    let cache = workspace.path("reuse.json");
+    let fresh = render_reusing(&workspace, &cache);
+    assert!(fresh.iter().all(|file| !file.reused), "no cache yet");
+    let plan = Plan::build(&workspace.out(), fresh.clone()).expect("plan");
+    assert!(plan.is_current());
+    Reuse::write_to(&cache, plan.produced());
+
+    let again = render_reusing(&workspace, &cache);
+    assert!(again.iter().all(|file| file.reused), "every file read back");
+    let contents = |files: &[flakegen::render::RenderedFile]| -> Vec<(String, String)> {
+        files
+            .iter()
+            .map(|file| (file.path.clone(), file.contents.clone()))
+            .collect()
+    };
+    assert_eq!(contents(&again), contents(&fresh));
+
+    let edited = "hosts/c1/default.nix";
+    let linked = "hosts/c2/default.nix";
+    let mut text = std::fs::read_to_string(workspace.out().join(edited)).expect("read");
+    text.push_str("# mine\n");
+    std::fs::write(workspace.out().join(edited), text).expect("edit");
+    std::fs::copy(
+        workspace.out().join(linked),
+        workspace.path("elsewhere.nix"),
+    )
+    .expect("copy");
+    std::fs::remove_file(workspace.out().join(linked)).expect("remove");
+    std::os::unix::fs::symlink(
+        workspace.path("elsewhere.nix"),
+        workspace.out().join(linked),
+    )
+    .expect("link");
+    let after = render_reusing(&workspace, &cache);
+    for path in [edited, linked] {
+        let file = after
+            .iter()
+            .find(|file| file.path == path)
+            .expect("rendered");
+        assert!(!file.reused, "{path} is laid out again");
+    }
+    assert_eq!(contents(&after), contents(&fresh));
+    let plan = Plan::build(&workspace.out(), after).expect("plan");
+    let action = |path: &str| {
+        plan.entries
+            .iter()
+            .find(|entry| entry.path == path)
+            .map(|entry| entry.action)
+    };
+    assert_eq!(action(edited), Some(Action::Refuse(Conflict::EditedByHand)));
+    assert_eq!(action(linked), Some(Action::Refuse(Conflict::NotAFile)));
+}
+
+/// A cache another build of gen wrote is not trusted.
+#[test]
+fn a_cache_from_another_build_is_ignored() {
+    use flakegen::output::reuse::Reuse;
+
+    let workspace = Workspace::rendered();
+    let cache = workspace.path("reuse.json");
+    let plan = Plan::build(&workspace.out(), render_reusing(&workspace, &cache)).expect("plan");
+    Reuse::write_to(&cache, plan.produced());
+    let text = std::fs::read_to_string(&cache).expect("cache");
+    let mut cached: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    cached["build"] = serde_json::json!("another gen");
+    std::fs::write(&cache, cached.to_string()).expect("write");
+    assert!(
+        render_reusing(&workspace, &cache)
+            .iter()
+            .all(|file| !file.reused)
+    );
+}
+
+/// `gen render` keeps its cache outside the output directory, and a second
+/// render of an unchanged inventory leaves the tree as it was.
+#[test]
+fn the_cache_is_outside_the_output() {
+    let workspace = Workspace::rendered();
+    let before = tree(&workspace.out());
+    let run = workspace.run(&["render"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(tree(&workspace.out()), before);
+    let cached: Vec<PathBuf> = std::fs::read_dir(workspace.path("cache/flakegen"))
+        .expect("a cache directory")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    assert_eq!(cached.len(), 1, "{cached:?}");
 }

@@ -71,8 +71,13 @@ impl Manifest {
 }
 
 pub fn hash(contents: &[u8]) -> String {
-    let mut text = String::from("sha256:");
-    for byte in Sha256::digest(contents) {
+    format!("sha256:{}", hex(&Sha256::digest(contents)))
+}
+
+/// Bytes as lowercase hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
         let _ = write!(text, "{byte:02x}");
     }
     text

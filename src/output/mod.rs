@@ -14,6 +14,7 @@
 pub mod diff;
 pub mod manifest;
 pub mod plan;
+pub mod reuse;
 
 use std::collections::VecDeque;
 use std::fs;

@@ -5,6 +5,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::Error;
 use crate::output::manifest::{MANIFEST, Manifest};
+use crate::output::reuse::Produced;
 use crate::render::RenderedFile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +60,8 @@ pub struct Plan {
     pub manifest: Manifest,
     /// Whether the manifest on disk already equals `manifest`.
     pub manifest_current: bool,
+    /// What made each produced file, by path.
+    pub sources: Vec<(String, String)>,
 }
 
 impl Plan {
@@ -76,9 +79,18 @@ impl Plan {
                 .iter()
                 .map(|file| (file.path.as_str(), file.contents.as_bytes())),
         );
+        let sources = files
+            .iter()
+            .map(|file| (file.path.clone(), file.source.clone()))
+            .collect();
         let mut entries = Vec::with_capacity(files.len());
         for file in files {
-            let on_disk = read(out, &file.path)?;
+            // A file read back from where it is, unchanged, is kept as it is.
+            let on_disk = if file.reused {
+                OnDisk::File(file.contents.as_bytes().to_vec())
+            } else {
+                read(out, &file.path)?
+            };
             entries.push(produced(
                 &previous,
                 &file.path,
@@ -103,6 +115,21 @@ impl Plan {
             previous,
             manifest,
             manifest_current,
+            sources,
+        })
+    }
+
+    /// What made each file the plan leaves, for the next render to reuse.
+    pub fn produced(&self) -> impl Iterator<Item = (String, Produced)> + '_ {
+        self.sources.iter().filter_map(|(path, source)| {
+            let contents = self.manifest.files.get(path)?;
+            Some((
+                path.clone(),
+                Produced {
+                    source: source.clone(),
+                    contents: contents.clone(),
+                },
+            ))
         })
     }
 

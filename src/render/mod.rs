@@ -10,8 +10,9 @@ use tera::{Kwargs, State, Tera, TeraResult, Value};
 
 pub use templates::Templates;
 
-use crate::context::{ClusterView, HostView, ServiceView};
+use crate::context::ClusterView;
 use crate::error::Error;
+use crate::output::reuse::Reuse;
 use crate::paths;
 
 /// What a file was rendered for, to name it in errors.
@@ -44,6 +45,12 @@ pub struct RenderedFile {
     /// templates never write (any Nomad field, say), so it is only parsed.
     pub overridden: bool,
     pub target: Target,
+    /// Digest of what made it: this build, the path, the header and the
+    /// template output (see `output::reuse`).
+    pub source: String,
+    /// Read back from the output directory, where an earlier render wrote it
+    /// from the same source: already laid out and checked.
+    pub reused: bool,
 }
 
 /// Renders every output file of the cluster, in path order.
@@ -58,12 +65,22 @@ pub fn render(
     inventory_name: &str,
     templates: &Templates,
 ) -> Result<Vec<RenderedFile>, Error> {
+    render_reusing(cluster, inventory_name, templates, &Reuse::none())
+}
+
+/// [`render`], reading back the files `reuse` holds instead of laying them out.
+pub fn render_reusing(
+    cluster: &ClusterView,
+    inventory_name: &str,
+    templates: &Templates,
+    reuse: &Reuse,
+) -> Result<Vec<RenderedFile>, Error> {
     let shared = cluster_value(cluster, "every template")?;
     let header = header_for(inventory_name);
     let mut jobs = plan(cluster);
     jobs.sort_by(|a, b| a.path.cmp(&b.path));
     jobs.into_par_iter()
-        .map(|job| render_job(job, &shared, &header, templates))
+        .map(|job| render_job(job, &shared, &header, templates, reuse))
         .collect::<Vec<_>>()
         .into_iter()
         .collect()
@@ -84,7 +101,13 @@ pub fn render_cluster_file(
         target: Target::Cluster,
         view: View::Cluster,
     };
-    render_job(job, &shared, &header_for(inventory_name), templates)
+    render_job(
+        job,
+        &shared,
+        &header_for(inventory_name),
+        templates,
+        &Reuse::none(),
+    )
 }
 
 /// The cluster view as a template value, shared by the contexts of `templates`.
@@ -103,6 +126,7 @@ fn render_job(
     cluster: &Value,
     header: &str,
     templates: &Templates,
+    reuse: &Reuse,
 ) -> Result<RenderedFile, Error> {
     let template = templates.origin(job.template);
     let failed = |message: String| Error::Template {
@@ -112,54 +136,65 @@ fn render_job(
     };
     let mut context = tera::Context::new();
     context.insert_value("cluster", cluster.clone());
-    match job.view {
-        View::Cluster => {}
-        View::Host(host) => context.insert_value(
-            "host",
-            Value::try_from_serializable(host).map_err(|source| failed(source.to_string()))?,
-        ),
-        View::Service(service) => context.insert_value(
-            "service",
-            Value::try_from_serializable(service).map_err(|source| failed(source.to_string()))?,
-        ),
+    // A host's or a service's value is the cluster's own entry for it, shared.
+    let own = match job.view {
+        View::Cluster => None,
+        View::Host(index) => Some(("host", format!("hosts.{index}"))),
+        View::Service(index) => Some(("service", format!("services.{index}"))),
+    };
+    if let Some((name, path)) = own {
+        let value = cluster
+            .get_from_path(&path)
+            .ok_or_else(|| failed(format!("the cluster has no `{path}`")))?;
+        context.insert_value(name, value.clone());
     }
     let raw = templates
         .engine()
         .render(job.template, &context)
         .map_err(|source| failed(source.to_string()))?;
-    let contents =
+    let overridden = templates.override_of(job.template).is_some();
+    let source = reuse.source(&job.path, overridden, header, &raw);
+    let reused = reuse.contents(&job.path, &source);
+    let was_reused = reused.is_some();
+    let contents = if let Some(contents) = reused {
+        contents
+    } else {
         layout::lay_out(&job.path, header, &raw).map_err(|message| Error::InvalidOutput {
             path: job.path.clone(),
             template: template.clone(),
             target: job.target.to_string(),
             message,
             excerpt: format!("{header}{raw}"),
-        })?;
+        })?
+    };
     Ok(RenderedFile {
         path: job.path,
         contents,
-        overridden: templates.override_of(job.template).is_some(),
+        overridden,
         template,
         target: job.target,
+        source,
+        reused: was_reused,
     })
 }
 
-/// What a file is rendered from besides the cluster.
-enum View<'a> {
+/// What a file is rendered from besides the cluster: nothing, or one of its
+/// hosts or services, by index.
+enum View {
     Cluster,
-    Host(&'a HostView),
-    Service(&'a ServiceView),
+    Host(usize),
+    Service(usize),
 }
 
-struct Job<'a> {
+struct Job {
     path: String,
     template: &'static str,
     target: Target,
-    view: View<'a>,
+    view: View,
 }
 
 /// Which template makes which file.
-fn plan(cluster: &ClusterView) -> Vec<Job<'_>> {
+fn plan(cluster: &ClusterView) -> Vec<Job> {
     let for_cluster = |path: &str, template: &'static str| Job {
         path: path.to_owned(),
         template,
@@ -186,7 +221,7 @@ fn plan(cluster: &ClusterView) -> Vec<Job<'_>> {
             jobs.push(for_cluster(module, template));
         }
     }
-    for host in &cluster.hosts {
+    for (index, host) in cluster.hosts.iter().enumerate() {
         for (path, template) in [
             (paths::host_file(&host.name), "hosts/default.nix"),
             (paths::firewall_file(&host.name), "hosts/firewall.nft"),
@@ -195,16 +230,22 @@ fn plan(cluster: &ClusterView) -> Vec<Job<'_>> {
                 path,
                 template,
                 target: Target::Host(host.name.clone()),
-                view: View::Host(host),
+                view: View::Host(index),
             });
         }
     }
-    jobs.extend(cluster.services.iter().map(|service| Job {
-        path: paths::job_file(&service.name),
-        template: "services/job.hcl",
-        target: Target::Service(service.name.clone()),
-        view: View::Service(service),
-    }));
+    jobs.extend(
+        cluster
+            .services
+            .iter()
+            .enumerate()
+            .map(|(index, service)| Job {
+                path: paths::job_file(&service.name),
+                template: "services/job.hcl",
+                target: Target::Service(service.name.clone()),
+                view: View::Service(index),
+            }),
+    );
     jobs
 }
 

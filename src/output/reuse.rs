@@ -1,0 +1,166 @@
+//! What an earlier render of the same output directory can spare this one.
+//!
+//! Laying a file out and checking it costs most of a render. A file whose
+//! template output is the one that produced the file now on disk, by this
+//! same build of gen, would be laid out and checked into those same bytes:
+//! they are read back instead. The cache that says which template output made
+//! which file lives outside the output directory (it is no part of the
+//! flake), in the user's cache directory; losing it only costs time.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::manifest::{hash, hex};
+use super::plan::destination;
+
+/// The files of one output directory that may be read back instead of laid out.
+#[derive(Debug, Default)]
+pub struct Reuse {
+    /// The output directory, when there is one to read from.
+    out: Option<PathBuf>,
+    build: String,
+    files: HashMap<String, Produced>,
+}
+
+/// What made a file and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Produced {
+    /// Digest of the build, the path, the header and the template output.
+    pub source: String,
+    /// `sha256:<hex>` of the file gen wrote.
+    pub contents: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct CacheFile {
+    build: String,
+    files: HashMap<String, Produced>,
+}
+
+impl Reuse {
+    /// Nothing to reuse: every file is laid out and checked.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// What the last render into `out` left, by this build of gen; nothing when
+    /// there is no cache, it cannot be read, or another build wrote it.
+    pub fn of(out: &Path) -> Self {
+        match cache_path(out) {
+            Some(cache) => Self::read_from(&cache, out),
+            None => Self::none(),
+        }
+    }
+
+    /// [`Reuse::of`], with the cache at `cache`.
+    pub fn read_from(cache: &Path, out: &Path) -> Self {
+        let build = build_id();
+        let cached: CacheFile = std::fs::read(cache)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
+        let files = if cached.build == build && !build.is_empty() {
+            cached.files
+        } else {
+            HashMap::new()
+        };
+        Self {
+            out: Some(out.to_owned()),
+            build,
+            files,
+        }
+    }
+
+    /// The digest of what makes the file at `path`.
+    pub fn source(&self, path: &str, overridden: bool, header: &str, raw: &str) -> String {
+        let mut digest = Sha256::new();
+        for part in [
+            self.build.as_bytes(),
+            path.as_bytes(),
+            &[u8::from(overridden)],
+            header.as_bytes(),
+            raw.as_bytes(),
+        ] {
+            digest.update(part.len().to_le_bytes());
+            digest.update(part);
+        }
+        hex(&digest.finalize())
+    }
+
+    /// The file at `path` as the last render wrote it, when `source` made it
+    /// and it is still on disk unchanged.
+    pub fn contents(&self, path: &str, source: &str) -> Option<String> {
+        let produced = self
+            .files
+            .get(path)
+            .filter(|produced| produced.source == source)?;
+        // Only a regular file reached without a symbolic link, as the plan reads.
+        let file = destination(self.out.as_ref()?, path).ok()?;
+        if !std::fs::symlink_metadata(&file).is_ok_and(|meta| meta.is_file()) {
+            return None;
+        }
+        let bytes = std::fs::read(file).ok()?;
+        (hash(&bytes) == produced.contents)
+            .then(|| String::from_utf8(bytes).ok())
+            .flatten()
+    }
+
+    /// Records what made each file now in `out`, for the next render. A cache
+    /// that cannot be written is left alone: it only saves time.
+    pub fn save(out: &Path, files: impl IntoIterator<Item = (String, Produced)>) {
+        if let Some(cache) = cache_path(out) {
+            Self::write_to(&cache, files);
+        }
+    }
+
+    /// [`Reuse::save`], with the cache at `path`.
+    pub fn write_to(path: &Path, files: impl IntoIterator<Item = (String, Produced)>) {
+        let cache = CacheFile {
+            build: build_id(),
+            files: files.into_iter().collect(),
+        };
+        let Ok(bytes) = serde_json::to_vec(&cache) else {
+            return;
+        };
+        let written = path
+            .parent()
+            .is_some_and(|dir| std::fs::create_dir_all(dir).is_ok())
+            && std::fs::write(path.with_extension("tmp"), bytes).is_ok();
+        if written {
+            let _ = std::fs::rename(path.with_extension("tmp"), path);
+        }
+    }
+}
+
+/// This build of gen: its executable's path, size and modification time. A
+/// rebuilt or upgraded gen lays everything out again.
+fn build_id() -> String {
+    let Ok(exe) = std::env::current_exe() else {
+        return String::new();
+    };
+    let Ok(metadata) = std::fs::metadata(&exe) else {
+        return String::new();
+    };
+    let modified = metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |since| since.as_nanos());
+    format!("{} {} {modified}", exe.display(), metadata.len())
+}
+
+/// `$XDG_CACHE_HOME/flakegen/<digest of the output directory>.json`, or under
+/// `~/.cache` without it.
+fn cache_path(out: &Path) -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    let out = std::fs::canonicalize(out).ok()?;
+    let digest = Sha256::digest(out.as_os_str().as_encoded_bytes());
+    let name = hex(&digest[..12]);
+    Some(base.join("flakegen").join(format!("{name}.json")))
+}

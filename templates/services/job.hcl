@@ -78,7 +78,7 @@ reschedule {
 {%- if lifecycle.reschedule.attempts is defined %}
 attempts = {{ lifecycle.reschedule.attempts | hcl }}
 {%- endif %}
-{%- if lifecycle.reschedule.interval %}
+{%- if lifecycle.reschedule.interval is defined %}
 interval = {{ lifecycle.reschedule.interval | hcl }}
 {%- endif %}
 delay = {{ lifecycle.reschedule.delay | hcl }}

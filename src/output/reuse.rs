@@ -21,7 +21,6 @@ use super::plan::destination;
 pub struct Reuse {
     /// The output directory, when there is one to read from.
     out: Option<PathBuf>,
-    build: String,
     files: HashMap<String, Produced>,
 }
 
@@ -51,25 +50,24 @@ impl Reuse {
     pub fn of(out: &Path) -> Self {
         match cache_path(out) {
             Some(cache) => Self::read_from(&cache, out),
+            // No output directory yet (or no cache directory): nothing to read back.
             None => Self::none(),
         }
     }
 
     /// [`Reuse::of`], with the cache at `cache`.
     pub fn read_from(cache: &Path, out: &Path) -> Self {
-        let build = build_id();
         let cached: CacheFile = std::fs::read(cache)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .unwrap_or_default();
-        let files = if cached.build == build && !build.is_empty() {
+        let files = if cached.build == build_id() && !cached.build.is_empty() {
             cached.files
         } else {
             HashMap::new()
         };
         Self {
             out: Some(out.to_owned()),
-            build,
             files,
         }
     }
@@ -78,7 +76,7 @@ impl Reuse {
     pub fn source(&self, path: &str, overridden: bool, header: &str, raw: &str) -> String {
         let mut digest = Sha256::new();
         for part in [
-            self.build.as_bytes(),
+            build_id().as_bytes(),
             path.as_bytes(),
             &[u8::from(overridden)],
             header.as_bytes(),
@@ -119,7 +117,7 @@ impl Reuse {
     /// [`Reuse::save`], with the cache at `path`.
     pub fn write_to(path: &Path, files: impl IntoIterator<Item = (String, Produced)>) {
         let cache = CacheFile {
-            build: build_id(),
+            build: build_id().to_owned(),
             files: files.into_iter().collect(),
         };
         let Ok(bytes) = serde_json::to_vec(&cache) else {
@@ -136,20 +134,24 @@ impl Reuse {
 }
 
 /// This build of gen: its executable's path, size and modification time. A
-/// rebuilt or upgraded gen lays everything out again.
-fn build_id() -> String {
-    let Ok(exe) = std::env::current_exe() else {
-        return String::new();
-    };
-    let Ok(metadata) = std::fs::metadata(&exe) else {
-        return String::new();
-    };
-    let modified = metadata
-        .modified()
-        .ok()
-        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |since| since.as_nanos());
-    format!("{} {} {modified}", exe.display(), metadata.len())
+/// rebuilt or upgraded gen lays everything out again. Every digest of a run
+/// uses the same one, found once.
+fn build_id() -> &'static str {
+    static BUILD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BUILD.get_or_init(|| {
+        let Ok(exe) = std::env::current_exe() else {
+            return String::new();
+        };
+        let Ok(metadata) = std::fs::metadata(&exe) else {
+            return String::new();
+        };
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |since| since.as_nanos());
+        format!("{} {} {modified}", exe.display(), metadata.len())
+    })
 }
 
 /// `$XDG_CACHE_HOME/flakegen/<digest of the output directory>.json`, or under
@@ -163,4 +165,21 @@ fn cache_path(out: &Path) -> Option<PathBuf> {
     let digest = Sha256::digest(out.as_os_str().as_encoded_bytes());
     let name = hex(&digest[..12]);
     Some(base.join("flakegen").join(format!("{name}.json")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reuse;
+
+    /// A render into a new directory (nothing to reuse) records the digests the
+    /// next render compares with.
+    #[test]
+    fn digests_do_not_depend_on_the_cache() {
+        let out = std::env::temp_dir().join("flakegen-no-such-output");
+        let fresh = Reuse::none().source("a.nix", false, "# h\n", "{ }");
+        let cached = Reuse::read_from(&out.join("no-cache.json"), &out)
+            .source("a.nix", false, "# h\n", "{ }");
+        assert_eq!(fresh, cached);
+        assert_ne!(fresh, Reuse::none().source("a.nix", true, "# h\n", "{ }"));
+    }
 }

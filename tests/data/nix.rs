@@ -26,6 +26,7 @@ pub fn trials() -> Vec<Trial> {
             the_committed_flake_evaluates,
         ),
         nix("a_missing_import_is_caught", a_missing_import_is_caught),
+        nix("the_tool_flake_evaluates", the_tool_flake_evaluates),
         nix(
             "a_deploy_node_without_hostname_is_caught",
             a_deploy_node_without_hostname_is_caught,
@@ -140,6 +141,63 @@ fn the_committed_flake_evaluates() -> Result<(), Failed> {
         &root().join("generated"),
         &root().join("inventory.yaml"),
     ))
+}
+
+/// gen's own flake: its package is gen as Cargo builds it, from every file
+/// the build reads, and `nix run .#gen` runs the `gen` binary.
+fn the_tool_flake_evaluates() -> Result<(), Failed> {
+    let output = std::process::Command::new("nix-instantiate")
+        .args(["--eval", "--strict", "--json"])
+        .arg(root().join("tests/nix/tool-flake.nix"))
+        .output()?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned().into());
+    }
+    let flake: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let systems = serde_json::json!(["aarch64-linux", "x86_64-linux"]);
+    let expected = [
+        ("pname", serde_json::json!(env!("CARGO_PKG_NAME"))),
+        ("version", serde_json::json!(env!("CARGO_PKG_VERSION"))),
+        ("mainProgram", serde_json::json!("gen")),
+        ("lockFile", serde_json::json!("Cargo.lock")),
+        ("packages", systems.clone()),
+        ("apps", systems.clone()),
+        ("shells", systems),
+    ];
+    let mut wrong: Vec<String> = expected
+        .into_iter()
+        .filter(|(key, value)| flake[key] != *value)
+        .map(|(key, value)| format!("{key}: {} instead of {value}", flake[key]))
+        .collect();
+    if !flake["app"]
+        .as_str()
+        .is_some_and(|app| app.ends_with("/bin/gen"))
+    {
+        wrong.push(format!("the app runs {}", flake["app"]));
+    }
+    // Cargo reads these to build: the manifest, the lock, the targets it finds,
+    // and the templates the code embeds.
+    for needed in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "src",
+        "templates",
+        "benches",
+        "examples",
+    ] {
+        let present = root().join(needed).exists();
+        let built_from = flake["sources"]
+            .as_array()
+            .is_some_and(|sources| sources.contains(&serde_json::json!(needed)));
+        if present && !built_from {
+            wrong.push(format!("the package is not built from {needed}"));
+        }
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(wrong.join("\n").into())
+    }
 }
 
 fn rendered_flake_evaluates(inventory: &Path) -> Result<(), Failed> {

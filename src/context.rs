@@ -3,6 +3,8 @@
 //! Templates read only these structs (never the inventory types), so a template
 //! author can print them with `gen context` and rely on every field below.
 
+mod topology;
+
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -51,6 +53,8 @@ pub struct ClusterView {
     pub services: Vec<ServiceView>,
     /// Static host ports of the services, by who may reach them.
     pub published: Published,
+    /// The cluster as a graph, for the diagrams in `docs/`.
+    pub topology: topology::TopologyView,
     /// The Nomad variables the jobs read, with their keys.
     pub job_variables: Vec<JobVariable>,
     /// The longest kill timeout of any job: the workers' `max_kill_timeout`.
@@ -301,6 +305,8 @@ pub struct ServiceView {
     pub lifecycle: Lifecycle,
     /// Ports registered in Consul as services of their own.
     pub registrations: Vec<RegistrationView>,
+    /// The name the ingress routes to it, when it has one.
+    pub route: Option<String>,
     /// The task uses the host's network (the ingress), not Docker's.
     pub host_network: bool,
     /// The hosts the job is limited to, comma-separated, when it is.
@@ -424,6 +430,7 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         published,
         dynamic_ports: [firewall::DYNAMIC_PORTS.0, firewall::DYNAMIC_PORTS.1],
         job_variables: job_variables(cluster),
+        topology: topology::build(cluster),
         max_kill_timeout: model::lifecycle::max_kill_timeout(
             cluster.services.iter().map(|service| &service.lifecycle),
         ),
@@ -665,6 +672,7 @@ fn service_view(service: &Service) -> ServiceView {
             .iter()
             .map(registration_view)
             .collect(),
+        route: service.route.clone(),
         host_network: service.ingress.is_some(),
         only_on: service
             .ingress

@@ -12,11 +12,20 @@ pub const BOOTSTRAP: &str = "BOOTSTRAP.md";
 /// The sops creation rules, at the root of the output.
 pub const SOPS_RULES: &str = ".sops.yaml";
 
+/// The cluster explained, with its topology diagram.
+pub const CLUSTER_DOC: &str = "docs/CLUSTER.md";
+/// The topology diagram, for Mermaid and for Graphviz.
+pub const TOPOLOGY_MERMAID: &str = "docs/topology.mmd";
+pub const TOPOLOGY_DOT: &str = "docs/topology.dot";
+
 /// Files rendered once for the whole cluster, each by the template of the same
 /// name, besides the role modules; `.sops.yaml` and the backup module only when used.
-pub const CLUSTER_FILES: [&str; 8] = [
+pub const CLUSTER_FILES: [&str; 11] = [
     FLAKE,
     BOOTSTRAP,
+    CLUSTER_DOC,
+    TOPOLOGY_MERMAID,
+    TOPOLOGY_DOT,
     FIREWALL_SETS,
     "common/global/default.nix",
     "common/global/firewall.nix",

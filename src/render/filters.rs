@@ -307,6 +307,52 @@ pub fn hcl_key(key: &str) -> String {
     }
 }
 
+/// A value as a Graphviz DOT quoted string (also a valid identifier): `"` and
+/// `\` escaped, a line break as `\n`. Numbers are quoted too.
+pub fn dot(value: &Value) -> Result<String, String> {
+    let text = match value {
+        Value::String(text) => text.clone(),
+        Value::Number(number) => number.to_string(),
+        other => return Err(format!("`{other}` has no DOT string")),
+    };
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(format!("`{text:?}` cannot be a DOT string"));
+    }
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n");
+    Ok(format!("\"{escaped}\""))
+}
+
+/// A value as a quoted Mermaid label: `"` written as its entity, `#` too (it
+/// starts one), one line.
+pub fn mermaid(value: &Value) -> Result<String, String> {
+    let text = match value {
+        Value::String(text) => text.clone(),
+        Value::Number(number) => number.to_string(),
+        other => return Err(format!("`{other}` has no Mermaid label")),
+    };
+    if text.chars().any(char::is_control) {
+        return Err(format!("`{text:?}` cannot be a Mermaid label"));
+    }
+    Ok(format!(
+        "\"{}\"",
+        text.replace('#', "#35;").replace('"', "#quot;")
+    ))
+}
+
+/// A Mermaid node or subgraph identifier: letters, digits and `_`.
+pub fn mermaid_id(name: &str) -> Result<String, String> {
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(name.to_owned())
+    } else {
+        Err(format!("`{name}` is not a Mermaid identifier"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

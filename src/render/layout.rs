@@ -21,6 +21,15 @@ pub fn lay_out(path: &str, header: &str, raw: &str) -> Result<String, String> {
             .map(|line| line.trim_start_matches("# "))
             .collect();
         Ok(format!("<!-- {} -->\n\n{}\n", header.join(" "), raw.trim()))
+    } else if path.ends_with(".dot") || path.ends_with(".mmd") {
+        // Neither reads `#` as a comment.
+        let marker = if path.ends_with(".dot") { "//" } else { "%%" };
+        let mut comment = String::new();
+        for line in header.lines() {
+            let _ = writeln!(comment, "{marker} {}", line.trim_start_matches("# "));
+        }
+        let header = comment;
+        Ok(format!("{header}{}\n", raw.trim()))
     } else {
         Ok(format!("{header}{}\n", raw.trim_end()))
     }

@@ -263,22 +263,25 @@ type ValueFilter = fn(&serde_json::Value) -> Result<String, String>;
 type TextFilter = fn(&str) -> Result<String, String>;
 
 /// Filters that write any value as a literal of the output's language.
-const VALUE_FILTERS: [(&str, ValueFilter); 5] = [
+const VALUE_FILTERS: [(&str, ValueFilter); 7] = [
     ("nix", filters::nix),
     ("yaml", |value| Ok(filters::yaml(value))),
     ("hcl", |value| Ok(filters::hcl(value))),
     ("markdown", filters::markdown),
     ("nft", filters::nft),
+    ("dot", filters::dot),
+    ("mermaid", filters::mermaid),
 ];
 
 /// Filters that write a string as a name or path of the output's language.
-const TEXT_FILTERS: [(&str, TextFilter); 6] = [
+const TEXT_FILTERS: [(&str, TextFilter); 7] = [
     ("nix_attrpath", filters::nix_attr_path),
     ("nix_attr", |name| Ok(filters::nix_attr_name(name))),
     ("nix_path", filters::nix_path),
     ("hcl_ident", filters::hcl_ident),
     ("markdown_line", filters::markdown_line),
     ("nft_ident", filters::nft_ident),
+    ("mermaid_id", filters::mermaid_id),
 ];
 
 /// The names of the filters that turn a value into a literal of the output's

@@ -31,6 +31,9 @@ const FIXED: &[(&str, &str)] = embedded![
     "common/minimal-node.nix",
     "common/nfs-services.sh",
     "docs/NFS_FAILOVER.md",
+    "docs/CLUSTER.md",
+    "docs/topology.mmd",
+    "docs/topology.dot",
     "common/workstation-node.nix",
     "common/desktop-node.nix",
     "hosts/default.nix",
@@ -86,7 +89,11 @@ impl Templates {
                 overridden.insert(name, path);
             }
         }
-        for (name, (origin, text)) in &sources {
+        // Tera resolves an include when the including template is added: those
+        // that include others come last.
+        let mut ordered: Vec<_> = sources.iter().collect();
+        ordered.sort_by_key(|(_, (_, text))| text.contains("{% include"));
+        for (name, (origin, text)) in ordered {
             super::lint::check(text).map_err(|message| Error::Template {
                 template: origin.clone(),
                 target: "every file it renders".to_owned(),

@@ -4,6 +4,7 @@
 //! A check that needs a tool it cannot find is reported as ignored, never as
 //! passed; under `CI=true` (set by `.ci/run`, which installs the tools) it fails.
 
+mod diagrams;
 mod firewall;
 mod golden;
 mod invalid;
@@ -30,6 +31,7 @@ fn main() {
     trials.extend(firewall::trials());
     trials.extend(security::trials());
     trials.extend(nfs::trials());
+    trials.extend(diagrams::trials());
     libtest_mimic::run(&arguments, trials).exit();
 }
 
@@ -50,6 +52,16 @@ fn needing(
         })
         .map(|tool| (*tool).to_owned())
         .collect();
+    lacking(missing, name, test)
+}
+
+/// A trial that runs when nothing is `missing`; ignored otherwise, and failed
+/// under `CI=true`, where `.ci/run` installs everything.
+fn lacking(
+    missing: Vec<String>,
+    name: String,
+    test: impl FnOnce() -> Result<(), Failed> + Send + 'static,
+) -> Trial {
     let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
     match (missing.is_empty(), in_ci) {
         (false, true) => Trial::test(name, move || {

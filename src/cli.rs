@@ -121,6 +121,18 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         service: Option<String>,
     },
+    /// Print the cluster explained (`docs/CLUSTER.md`), or its topology diagram,
+    /// as `gen render` writes them into the output's `docs/`.
+    #[command(
+        after_help = "Examples:\n  gen docs\n  gen docs --diagram dot | dot -Tsvg > topology.svg\n  gen docs --diagram mermaid"
+    )]
+    Docs {
+        #[command(flatten)]
+        inventory: InventoryArg,
+        /// Print the topology diagram alone, for Graphviz (`dot`) or Mermaid.
+        #[arg(long, value_enum)]
+        diagram: Option<Diagram>,
+    },
     /// Print the template context as JSON, for template authors.
     #[command(
         after_help = "Examples:\n  gen context\n  gen context --host c1\n  gen context --service immich"
@@ -209,6 +221,15 @@ pub enum TemplatesCommand {
         /// Template name, as `gen templates list` prints it.
         name: String,
     },
+}
+
+/// A diagram language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Diagram {
+    /// Graphviz DOT.
+    Dot,
+    /// Mermaid, as GitHub and Gitea draw it.
+    Mermaid,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{
-    Cli, Command, Format, Global, InventoryArg, SecretsCommand, Target, TemplatesCommand,
+    Cli, Command, Diagram, Format, Global, InventoryArg, SecretsCommand, Target, TemplatesCommand,
 };
 use crate::context::RenderContext;
 use crate::diagnostic::Severity;
@@ -61,6 +61,10 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
         Command::Validate { inventory, format } => validate(&inventory.inventory, format, global),
         Command::Init { dir } => init_inventory(&dir, global),
         Command::Hosts { inventory, json } => hosts(&inventory, json, global),
+        Command::Docs { inventory, diagram } => {
+            docs(&inventory.inventory, diagram, global)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Explain {
             target,
             host,
@@ -353,6 +357,26 @@ fn plan(target: &Target, global: &Global) -> Result<Plan, Error> {
     let files = render_cluster_reusing(path, &cluster, &templates, &Reuse::of(&target.out))?;
     drop(cluster);
     Plan::build(&target.out, files)
+}
+
+/// `gen docs`: the file `gen render` writes, by the same template, on stdout.
+fn docs(path: &Path, diagram: Option<Diagram>, global: &Global) -> Result<(), Error> {
+    let prepared = prepare_within(path, global.max_inventory_bytes)?;
+    let overrides =
+        template_overrides(global.templates.as_deref(), path, Some(&prepared.inventory));
+    let templates = Templates::load(overrides.as_deref())?;
+    let file = match diagram {
+        None => paths::CLUSTER_DOC,
+        Some(Diagram::Dot) => paths::TOPOLOGY_DOT,
+        Some(Diagram::Mermaid) => paths::TOPOLOGY_MERMAID,
+    };
+    let inventory_name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    let rendered =
+        render::render_cluster_file(&prepared.cluster, file, &inventory_name, &templates)?;
+    print_out(&rendered.contents)
 }
 
 fn describe(action: Action) -> &'static str {

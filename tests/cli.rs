@@ -405,3 +405,28 @@ fn the_reference_documents_every_inventory_key() {
         "docs/services.md lacks {undocumented:?}"
     );
 }
+
+/// `gen docs` prints what `gen render` writes into `docs/`, by the same templates.
+#[test]
+fn docs_prints_the_rendered_documents() {
+    for (args, file) in [
+        (&["docs"][..], "generated/docs/CLUSTER.md"),
+        (
+            &["docs", "--diagram", "dot"][..],
+            "generated/docs/topology.dot",
+        ),
+        (
+            &["docs", "--diagram", "mermaid"][..],
+            "generated/docs/topology.mmd",
+        ),
+    ] {
+        let printed = run_in(&root(), args);
+        assert_eq!(printed.status.code(), Some(0), "{args:?}");
+        let written = std::fs::read_to_string(root().join(file)).expect("rendered");
+        assert_eq!(
+            String::from_utf8_lossy(&printed.stdout),
+            written,
+            "{args:?}"
+        );
+    }
+}

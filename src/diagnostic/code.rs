@@ -254,6 +254,8 @@ codes! {
         hint "give the service a `host` and let the ingress answer on 80 and 443, or another port";
     IngressNameTaken "ingress::name-taken" Error "a service named `ingress`, the ingress job's name"
         hint "rename the service";
+    IngressAcmePrivateName "ingress::acme-private-name" Warning "a `host` under a private domain (`home.arpa`, `.lan`, …) with ACME from Let's Encrypt, which issues no certificate for it"
+        hint "use a public domain you control, `tls: certificate` with your own CA's certificate, or `acme.ca_server` for a private ACME CA";
     IngressAcmeOnManyHosts "ingress::acme-on-many-hosts" Warning "ACME on more than 3 hosts: each asks for its own certificates, and Let's Encrypt issues the same names 5 times a week"
         hint "list the hosts the names point to in `ingress.hosts`";
     SecurityDisabled "security::disabled" Warning "a protection turned off in `security` (warning on every run)";

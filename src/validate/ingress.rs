@@ -23,10 +23,24 @@ pub(super) fn check(rules: &mut Rules) {
         hosts(rules, ingress);
         taken(rules, ingress);
     }
+    let public_ca = ingress.is_some_and(|ingress| {
+        ingress.tls == IngressTls::Acme
+            && ingress
+                .acme
+                .as_ref()
+                .is_some_and(|acme| acme.ca_server.is_none())
+    });
     let mut routed: BTreeMap<&str, &str> = BTreeMap::new();
     for (name, service) in &inventory.services {
         if let Some(host) = &service.value.host {
             route(rules, name, host, &service.value, ingress.is_some());
+            if public_ca && is_private_name(host) {
+                rules.flag(
+                    Code::IngressAcmePrivateName,
+                    value(&["services", name, "host"], "not a public name"),
+                    format!("Let's Encrypt issues no certificate for `{host}`, a name only the LAN knows"),
+                );
+            }
             if let Some(first) = routed.insert(host, name) {
                 rules.flag(
                     Code::ServiceDuplicateHost,
@@ -233,4 +247,27 @@ fn is_https_url(url: &str) -> bool {
     url.strip_prefix("https://").is_some_and(|rest| {
         !rest.is_empty() && rest.chars().all(|c| c.is_ascii_graphic() && c != '$')
     })
+}
+
+/// A name under a top-level domain no public CA issues for: special-use and
+/// private ones (`home.arpa`, `.lan`, `.local`, `.internal`, …).
+fn is_private_name(host: &str) -> bool {
+    const PRIVATE: [&str; 12] = [
+        "arpa",
+        "lan",
+        "local",
+        "internal",
+        "localhost",
+        "localdomain",
+        "test",
+        "example",
+        "invalid",
+        "home",
+        "corp",
+        "intranet",
+    ];
+    host.trim_end_matches('.')
+        .rsplit('.')
+        .next()
+        .is_some_and(|tld| PRIVATE.contains(&tld))
 }

@@ -1,7 +1,7 @@
 {
   description = "gen: one YAML inventory of a NixOS cluster in, a deployable flake and its Nomad jobs out";
 
-  # The code needs Rust 1.88 or later (edition 2024, let chains): nixos-25.11 and newer.
+  # gen needs the Rust of Cargo.toml's `rust-version`: nixos-unstable has it.
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
 
   outputs =
@@ -39,6 +39,7 @@
           doCheck = false;
           meta = {
             inherit (manifest) description;
+            license = nixpkgs.lib.licenses.mit;
             mainProgram = "gen";
             platforms = systems;
           };
@@ -60,7 +61,8 @@
       );
 
       devShells = forEachSystem (pkgs: {
-        # Everything `cargo test` and `.ci/run` use besides the Rust toolchain.
+        # The Rust toolchain and every tool `cargo test` and `.ci/run` use; the
+        # Mermaid check's npm modules come from `.ci/run`.
         default = pkgs.mkShell {
           packages = [
             pkgs.cargo
@@ -73,6 +75,7 @@
             pkgs.iproute2
             pkgs.graphviz
             pkgs.python3
+            pkgs.nodejs
           ];
         };
       });

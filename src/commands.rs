@@ -370,12 +370,12 @@ fn docs(path: &Path, diagram: Option<Diagram>, global: &Global) -> Result<(), Er
         Some(Diagram::Dot) => paths::TOPOLOGY_DOT,
         Some(Diagram::Mermaid) => paths::TOPOLOGY_MERMAID,
     };
-    let inventory_name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |name| name.to_string_lossy().into_owned(),
-    );
-    let rendered =
-        render::render_cluster_file(&prepared.cluster, file, &inventory_name, &templates)?;
+    let rendered = render::render_cluster_file(
+        &prepared.cluster,
+        file,
+        &crate::inventory_name(path),
+        &templates,
+    )?;
     print_out(&rendered.contents)
 }
 

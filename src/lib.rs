@@ -82,7 +82,7 @@ pub(crate) fn prepare_loaded(loaded: load::Loaded) -> Result<Prepared, Error> {
     );
     if !located && !found.is_empty() {
         // Diagnostics point into the text: find the places, and judge again.
-        return prepare_loaded(load::locate(source)?);
+        return prepare_loaded(load::from_source(source)?);
     }
     found.sort_by_key(|problem| problem.at.map_or(usize::MAX, |span| span.offset()));
     let (errors, warnings): (Vec<_>, Vec<_>) = found
@@ -128,13 +128,17 @@ pub fn render_cluster_reusing(
     templates: &Templates,
     reuse: &Reuse,
 ) -> Result<Vec<RenderedFile>, Error> {
-    let inventory_name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |name| name.to_string_lossy().into_owned(),
-    );
-    let files = render::render_reusing(cluster, &inventory_name, templates, reuse)?;
+    let files = render::render_reusing(cluster, &inventory_name(path), templates, reuse)?;
     check::check(&files)?;
     Ok(files)
+}
+
+/// The inventory's file name, as each file's header names it.
+pub(crate) fn inventory_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 /// Where template overrides are read from, and `gen templates eject` writes

@@ -140,3 +140,41 @@ fn a_misspelt_key_does_not_hide_rule_problems() {
     assert!(stdout.contains("\"yaml::unknown-key\""), "{stdout}");
     assert!(stdout.contains("\"hosts::duplicate-address\""), "{stdout}");
 }
+
+/// The codes of what preparing an inventory reports, errors and warnings.
+fn codes(prepared: Result<flakegen::Prepared, flakegen::error::Error>) -> Vec<String> {
+    match prepared {
+        Ok(prepared) => prepared
+            .warnings
+            .iter()
+            .map(|warning| warning.code.as_str().to_owned())
+            .collect(),
+        Err(flakegen::error::Error::Invalid { problems, .. }) => problems
+            .iter()
+            .map(|problem| problem.code.as_str().to_owned())
+            .collect(),
+        Err(other) => vec![other.to_string()],
+    }
+}
+
+/// The quick load (types and shape, no places) and the full one (with every
+/// place) accept and refuse the same inventories, with the same diagnostics.
+#[test]
+fn the_quick_load_judges_as_the_full_one() {
+    let mut fixtures: Vec<std::path::PathBuf> =
+        std::fs::read_dir(root().join("tests/fixtures/invalid"))
+            .expect("fixtures")
+            .map(|entry| entry.expect("entry").path())
+            .collect();
+    for entry in std::fs::read_dir(root().join("tests/fixtures/valid")).expect("fixtures") {
+        fixtures.push(entry.expect("entry").path().join("inventory.yaml"));
+    }
+    fixtures.push(root().join("inventory.yaml"));
+    assert!(fixtures.len() > 150);
+    for fixture in fixtures {
+        let bytes = std::fs::read(&fixture).expect("read");
+        let quick = codes(flakegen::prepare(&fixture));
+        let full = codes(flakegen::prepare_bytes("inventory.yaml", &bytes));
+        assert_eq!(quick, full, "{}", fixture.display());
+    }
+}

@@ -12,6 +12,8 @@ use crate::model::{self, Cluster};
 pub struct TopologyView {
     /// Hosts, by group; a host is in one group.
     pub groups: Vec<GroupView>,
+    /// The group of the Nomad jobs.
+    pub jobs_group: &'static str,
     /// The Nomad jobs.
     pub jobs: Vec<NodeView>,
     pub edges: Vec<EdgeView>,
@@ -58,11 +60,14 @@ pub struct EdgeView {
     pub style: &'static str,
 }
 
+/// Group identifiers start so; host, job and outside node identifiers do not.
+const GROUP_PREFIX: &str = "g_";
 /// The groups hosts fall into, in order: the first that matches holds a host.
 const WORKERS: &str = "g_workers";
 const MEMBERS: &str = "g_members";
 const STANDALONE: &str = "g_standalone";
 const OUTSIDE: &str = "g_outside";
+const JOBS: &str = "g_jobs";
 
 pub fn build(cluster: &Cluster) -> TopologyView {
     let host_id = |name: &str| {
@@ -76,17 +81,18 @@ pub fn build(cluster: &Cluster) -> TopologyView {
     let mut links = Vec::new();
     jobs_edges(cluster, &host_id, &mut links);
     storage_edges(cluster, &groups, &host_id, &mut links);
+    // A group with no host in it is not drawn, nor its edges.
     let endpoint = |id: &str| match groups.iter().find(|group| group.id == id) {
-        Some(group) => (group.anchor(), Some(format!("cluster_{id}"))),
-        None => (id.to_owned(), None),
+        Some(group) => Some((group.anchor(), Some(format!("cluster_{id}")))),
+        None if id.starts_with(GROUP_PREFIX) => None,
+        None => Some((id.to_owned(), None)),
     };
     let edges = links
         .into_iter()
         .filter_map(|link| {
-            let (dot_from, dot_tail) = endpoint(&link.from);
-            let (dot_to, dot_head) = endpoint(&link.to);
-            // A group with no host in it is not drawn, nor its edges.
-            (!dot_from.is_empty() && !dot_to.is_empty()).then_some(EdgeView {
+            let (dot_from, dot_tail) = endpoint(&link.from)?;
+            let (dot_to, dot_head) = endpoint(&link.to)?;
+            Some(EdgeView {
                 from: link.from,
                 to: link.to,
                 dot_from,
@@ -100,6 +106,7 @@ pub fn build(cluster: &Cluster) -> TopologyView {
         .collect();
     TopologyView {
         groups,
+        jobs_group: JOBS,
         jobs: cluster
             .services
             .iter()
@@ -252,7 +259,11 @@ fn storage_edges(
     if let Some(kopia) = &cluster.kopia {
         let server = host_id(&kopia.server.name);
         let label = format!("backs up ({})", kopia.every);
-        for group in groups.iter().filter(|group| group.id != OUTSIDE) {
+        // A managed server's own group is not drawn backing up into itself.
+        let apart = |group: &&GroupView| {
+            group.id != OUTSIDE && group.nodes.iter().all(|node| node.id != server)
+        };
+        for group in groups.iter().filter(apart) {
             edges.push(edge(&group.id, &server, &label, "dashed"));
         }
     }

@@ -34,6 +34,11 @@ impl Schema {
         Ok(Self { schema, validator })
     }
 
+    /// Whether `instance` has the inventory's shape.
+    pub(super) fn is_valid(&self, instance: &Value) -> bool {
+        self.validator.is_valid(instance)
+    }
+
     /// The keys the schema allows in the object at `pointer`.
     pub(super) fn properties_at(&self, pointer: &str) -> Vec<String> {
         let mut schema = self.resolve(&self.schema);

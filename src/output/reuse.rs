@@ -61,7 +61,7 @@ impl Reuse {
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .unwrap_or_default();
-        let files = if cached.build == build_id() && !cached.build.is_empty() {
+        let files = if cached.build == build_id() {
             cached.files
         } else {
             HashMap::new()
@@ -73,7 +73,7 @@ impl Reuse {
     }
 
     /// The digest of what makes the file at `path`.
-    pub fn source(&self, path: &str, overridden: bool, header: &str, raw: &str) -> String {
+    pub fn source(path: &str, overridden: bool, header: &str, raw: &str) -> String {
         let mut digest = Sha256::new();
         for part in [
             build_id().as_bytes(),
@@ -123,43 +123,34 @@ impl Reuse {
         let Ok(bytes) = serde_json::to_vec(&cache) else {
             return;
         };
+        if std::fs::read(path).is_ok_and(|cached| cached == bytes) {
+            return;
+        }
+        // A name of this run's own: two renders at once each write theirs whole.
+        let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
         let written = path
             .parent()
             .is_some_and(|dir| std::fs::create_dir_all(dir).is_ok())
-            && std::fs::write(path.with_extension("tmp"), bytes).is_ok();
-        if written {
-            let _ = std::fs::rename(path.with_extension("tmp"), path);
+            && std::fs::write(&temporary, bytes).is_ok();
+        if written && std::fs::rename(&temporary, path).is_err() {
+            let _ = std::fs::remove_file(&temporary);
         }
     }
 }
 
-/// This build of gen: its executable's path, size and modification time. A
-/// rebuilt or upgraded gen lays everything out again. Every digest of a run
-/// uses the same one, found once.
+/// This build of gen: its version and the digest of its sources (`build.rs`).
+/// A rebuilt or upgraded gen lays everything out again.
 fn build_id() -> &'static str {
-    static BUILD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    BUILD.get_or_init(|| {
-        let Ok(exe) = std::env::current_exe() else {
-            return String::new();
-        };
-        let Ok(metadata) = std::fs::metadata(&exe) else {
-            return String::new();
-        };
-        let modified = metadata
-            .modified()
-            .ok()
-            .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |since| since.as_nanos());
-        format!("{} {} {modified}", exe.display(), metadata.len())
-    })
+    concat!(env!("CARGO_PKG_VERSION"), "+", env!("GEN_BUILD_ID"))
 }
 
 /// `$XDG_CACHE_HOME/flakegen/<digest of the output directory>.json`, or under
 /// `~/.cache` without it.
 fn cache_path(out: &Path) -> Option<PathBuf> {
+    // The XDG specification: a relative path is to be ignored.
     let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|dir| !dir.is_empty())
         .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute())
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
     let out = std::fs::canonicalize(out).ok()?;
     let digest = Sha256::digest(out.as_os_str().as_encoded_bytes());
@@ -171,15 +162,14 @@ fn cache_path(out: &Path) -> Option<PathBuf> {
 mod tests {
     use super::Reuse;
 
-    /// A render into a new directory (nothing to reuse) records the digests the
-    /// next render compares with.
+    /// Each part of what makes a file changes its digest.
     #[test]
-    fn digests_do_not_depend_on_the_cache() {
-        let out = std::env::temp_dir().join("flakegen-no-such-output");
-        let fresh = Reuse::none().source("a.nix", false, "# h\n", "{ }");
-        let cached = Reuse::read_from(&out.join("no-cache.json"), &out)
-            .source("a.nix", false, "# h\n", "{ }");
-        assert_eq!(fresh, cached);
-        assert_ne!(fresh, Reuse::none().source("a.nix", true, "# h\n", "{ }"));
+    fn digests_follow_what_makes_a_file() {
+        let digest = Reuse::source("a.nix", false, "# h\n", "{ }");
+        assert_eq!(digest, Reuse::source("a.nix", false, "# h\n", "{ }"));
+        assert_ne!(digest, Reuse::source("a.nix", true, "# h\n", "{ }"));
+        assert_ne!(digest, Reuse::source("b.nix", false, "# h\n", "{ }"));
+        assert_ne!(digest, Reuse::source("a.nix", false, "# g\n", "{ }"));
+        assert_ne!(digest, Reuse::source("a.nix", false, "# h\n", "{ x = 1; }"));
     }
 }

@@ -315,7 +315,8 @@ pub fn dot(value: &Value) -> Result<String, String> {
         Value::Number(number) => number.to_string(),
         other => return Err(format!("`{other}` has no DOT string")),
     };
-    if text.chars().any(|c| c.is_control() && c != '\n') {
+    // Older Graphviz reads a final `\\"` as an escaped quote, not the string's end.
+    if text.chars().any(|c| c.is_control() && c != '\n') || text.ends_with('\\') {
         return Err(format!("`{text:?}` cannot be a DOT string"));
     }
     let escaped = text
@@ -336,16 +337,39 @@ pub fn mermaid(value: &Value) -> Result<String, String> {
     if text.chars().any(char::is_control) {
         return Err(format!("`{text:?}` cannot be a Mermaid label"));
     }
-    Ok(format!(
-        "\"{}\"",
-        text.replace('#', "#35;").replace('"', "#quot;")
-    ))
+    // Mermaid reads entities as `#name;` and the label as HTML; a backtick
+    // starts Markdown in a label, and three would close CLUSTER.md's fence.
+    let mut label = String::with_capacity(text.len() + 2);
+    label.push('"');
+    for c in text.chars() {
+        match c {
+            '#' => label.push_str("#35;"),
+            '"' => label.push_str("#quot;"),
+            '<' => label.push_str("#lt;"),
+            '>' => label.push_str("#gt;"),
+            '&' => label.push_str("#amp;"),
+            '`' => label.push_str("#96;"),
+            other => label.push(other),
+        }
+    }
+    label.push('"');
+    Ok(label)
 }
 
 /// A Mermaid node or subgraph identifier: letters, digits and `_`.
 pub fn mermaid_id(name: &str) -> Result<String, String> {
+    const KEYWORDS: [&str; 7] = [
+        "end",
+        "subgraph",
+        "graph",
+        "flowchart",
+        "style",
+        "class",
+        "click",
+    ];
     let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !KEYWORDS.contains(&name.to_ascii_lowercase().as_str());
     if valid {
         Ok(name.to_owned())
     } else {
@@ -422,5 +446,24 @@ mod tests {
     fn hcl_values_nest() {
         let value = json!({"b": ["x", 2], "a-b": true, "1": null});
         assert_eq!(hcl(&value), r#"{ "1" = null, a-b = true, b = ["x", 2] }"#);
+    }
+
+    #[test]
+    fn diagram_labels_cannot_break_out() {
+        use serde_json::json;
+        assert_eq!(
+            super::dot(&json!("a \"b\" \\ c\nd")).as_deref(),
+            Ok("\"a \\\"b\\\" \\\\ c\\nd\"")
+        );
+        assert!(super::dot(&json!("ends in \\")).is_err());
+        assert_eq!(
+            super::mermaid(&json!("<b>\"x\"</b> & #1 ```")).as_deref(),
+            Ok("\"#lt;b#gt;#quot;x#quot;#lt;/b#gt; #amp; #35;1 #96;#96;#96;\"")
+        );
+        assert!(super::mermaid(&json!("two\nlines")).is_err());
+        assert!(super::mermaid_id("h0").is_ok());
+        for bad in ["end", "0h", "a-b", ""] {
+            assert!(super::mermaid_id(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -153,7 +153,7 @@ fn render_job(
         .render(job.template, &context)
         .map_err(|source| failed(source.to_string()))?;
     let overridden = templates.override_of(job.template).is_some();
-    let source = reuse.source(&job.path, overridden, header, &raw);
+    let source = Reuse::source(&job.path, overridden, header, &raw);
     let reused = reuse.contents(&job.path, &source);
     let was_reused = reused.is_some();
     let contents = if let Some(contents) = reused {

@@ -89,23 +89,36 @@ impl Templates {
                 overridden.insert(name, path);
             }
         }
-        // Tera resolves an include when the including template is added: those
-        // that include others come last.
-        let mut ordered: Vec<_> = sources.iter().collect();
-        ordered.sort_by_key(|(_, (_, text))| text.contains("{% include"));
-        for (name, (origin, text)) in ordered {
+        for (origin, text) in sources.values() {
             super::lint::check(text).map_err(|message| Error::Template {
                 template: origin.clone(),
                 target: "every file it renders".to_owned(),
                 message,
             })?;
-            tera.add_raw_template(name, text)
-                .map_err(|source| Error::Template {
-                    template: origin.clone(),
-                    target: "every file it renders".to_owned(),
-                    message: source.to_string(),
-                })?;
         }
+        // All at once: Tera resolves includes once every template is in.
+        tera.add_raw_templates(
+            sources
+                .iter()
+                .map(|(name, (_, text))| (*name, text.as_str())),
+        )
+        .map_err(|source| {
+            let message = source.to_string();
+            // Tera's message points at `--> <name>:<line>:<column>`.
+            let origin = sources
+                .iter()
+                .find(|(name, _)| message.contains(&format!("--> {name}:")))
+                .or_else(|| sources.iter().find(|(name, _)| message.contains(**name)))
+                .map_or_else(
+                    || "the templates".to_owned(),
+                    |(_, (origin, _))| origin.clone(),
+                );
+            Error::Template {
+                template: origin,
+                target: "every file it renders".to_owned(),
+                message,
+            }
+        })?;
         Ok(Self { tera, overridden })
     }
 

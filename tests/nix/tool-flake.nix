@@ -4,6 +4,7 @@ let
   flake = import ../../flake.nix;
   systemsOf = attrs: builtins.attrNames attrs;
   lib = {
+    licenses.mit = "mit";
     genAttrs =
       names: f:
       builtins.listToAttrs (
@@ -29,6 +30,7 @@ let
     "iproute2"
     "graphviz"
     "python3"
+    "nodejs"
   ];
   pkgsFor =
     system:

@@ -89,7 +89,10 @@ impl Templates {
                 overridden.insert(name, path);
             }
         }
-        for (origin, text) in sources.values() {
+        // The embedded templates are gen's own, linted by its tests
+        // (`every_embedded_template_passes_the_lint`); a user's are linted here.
+        for name in overridden.keys() {
+            let (origin, text) = &sources[name];
             super::lint::check(text).map_err(|message| Error::Template {
                 template: origin.clone(),
                 target: "every file it renders".to_owned(),
@@ -164,4 +167,15 @@ fn override_files(dir: &Path) -> Result<Vec<(&'static str, PathBuf)>, Error> {
         files.push((name, entry.path().to_owned()));
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    /// What `Templates::load` checks of a user's template holds for gen's own.
+    #[test]
+    fn every_embedded_template_passes_the_lint() {
+        for (name, source) in super::embedded() {
+            assert_eq!(super::super::lint::check(source), Ok(()), "{name}");
+        }
+    }
 }

@@ -34,9 +34,10 @@ impl Schema {
         Ok(Self { schema, validator })
     }
 
-    /// Whether `instance` has the inventory's shape.
-    pub(super) fn is_valid(&self, instance: &Value) -> bool {
-        self.validator.is_valid(instance)
+    /// Whether [`check`] would find nothing in `instance`: the schema's shape,
+    /// and no NUL character in a key or value.
+    pub(super) fn accepts(&self, instance: &Value) -> bool {
+        self.validator.is_valid(instance) && !holds_nul(instance)
     }
 
     /// The keys the schema allows in the object at `pointer`.
@@ -478,6 +479,18 @@ fn describe(value: Option<&Value>) -> String {
         Some(Value::Number(number)) => format!("the number {number}"),
         Some(Value::Bool(flag)) => format!("`{flag}`"),
         Some(Value::Null) | None => "nothing".to_owned(),
+    }
+}
+
+/// Whether a key or value anywhere in `node` holds a NUL character.
+fn holds_nul(node: &Value) -> bool {
+    match node {
+        Value::String(text) => text.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map
+            .iter()
+            .any(|(key, item)| key.contains('\0') || holds_nul(item)),
+        _ => false,
     }
 }
 

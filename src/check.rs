@@ -179,7 +179,7 @@ impl Defined {
 }
 
 /// A static attribute name; `None` for `${…}`, whose name is known only when evaluated.
-fn attr_name(attr: &rnix::ast::Attr) -> Option<String> {
+pub(crate) fn attr_name(attr: &rnix::ast::Attr) -> Option<String> {
     use rnix::ast::{Attr, InterpolPart};
     match attr {
         Attr::Ident(ident) => Some(ident.to_string()),

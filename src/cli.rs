@@ -133,6 +133,20 @@ pub enum Command {
         #[arg(long, value_enum)]
         diagram: Option<Diagram>,
     },
+    /// Say what a change of the inventory does to the running cluster, and the
+    /// order to roll it out in.
+    ///
+    /// Compares the inventory with its version at a git revision (`--since`,
+    /// default `HEAD`) or with another file (`--before`), both rendered with the
+    /// same templates: which hosts change and why, which switch live and which
+    /// must reboot, which jobs' allocations are replaced, which secrets change.
+    /// Prints the rollout as a shell script (or JSON): quorum members one at a
+    /// time, the services share's standbys before its primary, workers drained
+    /// in batches, the hosts nothing depends on together.
+    #[command(
+        after_help = "Examples:\n  gen plan\n  gen plan --since main --format json\n  gen plan --before old-inventory.yaml\n  gen plan > rollout.sh && sh rollout.sh\n  gen plan --run"
+    )]
+    Plan(PlanArgs),
     /// Print the template context as JSON, for template authors.
     #[command(
         after_help = "Examples:\n  gen context\n  gen context --host c1\n  gen context --service immich"
@@ -256,6 +270,27 @@ pub enum SecretsCommand {
 pub enum Format {
     Human,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// The git revision of the inventory to compare with (default `HEAD`).
+    #[arg(long, value_name = "REV", conflicts_with = "before")]
+    pub since: Option<String>,
+    /// The earlier inventory, as a file, instead of a git revision.
+    #[arg(long, value_name = "FILE")]
+    pub before: Option<PathBuf>,
+    /// `human` (the rollout as a commented shell script) or `json`.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Workers deployed at once (default: a third of the workers).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub batch_size: Option<u16>,
+    /// Run the rollout (with `sh`), stopping at the first step that fails.
+    #[arg(long, conflicts_with = "format")]
+    pub run: bool,
 }
 
 #[derive(Debug, Args)]

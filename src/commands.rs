@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{
-    Cli, Command, Diagram, Format, Global, InventoryArg, SecretsCommand, Target, TemplatesCommand,
+    Cli, Command, Diagram, Format, Global, InventoryArg, PlanArgs, SecretsCommand, Target,
+    TemplatesCommand,
 };
 use crate::context::RenderContext;
 use crate::diagnostic::Severity;
@@ -19,7 +20,8 @@ use crate::output::reuse::Reuse;
 use crate::render::{self, Templates};
 use crate::{
     Prepared, explain, failover, init, inventory, load, output, paths, prepare_within,
-    render_cluster, render_cluster_reusing, report, sops, template_dir, template_overrides,
+    render_cluster, render_cluster_reusing, report, rollout, sops, template_dir,
+    template_overrides,
 };
 
 /// Entry point of the `gen` binary.
@@ -78,6 +80,7 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Plan(args) => rollout(&args, global),
         Command::Context {
             inventory,
             host,
@@ -357,6 +360,129 @@ fn plan(target: &Target, global: &Global) -> Result<Plan, Error> {
     let files = render_cluster_reusing(path, &cluster, &templates, &Reuse::of(&target.out))?;
     drop(cluster);
     Plan::build(&target.out, files)
+}
+
+/// `gen plan`: the rollout printed, or run.
+fn rollout(args: &PlanArgs, global: &Global) -> Result<ExitCode, Error> {
+    let target = &args.target;
+    let (plan, new_files, compared) = compare(args, global)?;
+    let header = format!(
+        "Rollout of {} since {compared}, by `gen plan`.",
+        target.inventory.inventory.display()
+    );
+    let script = plan.script(&header);
+    let current = Plan::build(&target.out, new_files)?.is_current();
+    if args.run {
+        if !current {
+            return Err(Error::OutOfDate {
+                path: target.out.clone(),
+            });
+        }
+        return run_script(&script);
+    }
+    if !current && !global.quiet {
+        eprintln!(
+            "warning: {} is not what the inventory renders to: run `gen render` before deploying",
+            target.out.display()
+        );
+    }
+    print_out(&match args.format {
+        Format::Human => script,
+        Format::Json => to_json(
+            "the rollout plan",
+            &serde_json::json!({ "compared": compared, "plan": plan, "script": script }),
+        )?,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Both inventories rendered with the same templates and compared: the plan,
+/// the new render, and what it was compared with.
+fn compare(
+    args: &PlanArgs,
+    global: &Global,
+) -> Result<(rollout::RolloutPlan, Vec<render::RenderedFile>, String), Error> {
+    let path = &args.target.inventory.inventory;
+    let after = prepare_within(path, global.max_inventory_bytes)?;
+    let (before, compared) = earlier(args, global)?;
+    if !global.quiet {
+        report::diagnostics(&after.source, &after.warnings);
+    }
+    let overrides = template_overrides(global.templates.as_deref(), path, Some(&after.inventory));
+    let templates = Templates::load(overrides.as_deref())?;
+    let (new_files, old_files) = rayon::join(
+        || render_cluster(path, &after.cluster, &templates),
+        || render_cluster(path, &before.cluster, &templates),
+    );
+    let (new_files, old_files) = (new_files?, old_files?);
+    let values = |prepared: &Prepared| load::values(&prepared.source.text).unwrap_or_default();
+    let (new_values, old_values) = (values(&after), values(&before));
+    let flake = args.target.out.display().to_string();
+    let settings = rollout::batches::Settings {
+        flake: &flake,
+        worker_batch: args
+            .batch_size
+            .map_or_else(|| rollout::default_worker_batch(&after.model), usize::from),
+    };
+    let plan = rollout::plan(
+        &rollout::Rendered {
+            model: &before.model,
+            files: &old_files,
+            values: &old_values,
+        },
+        &rollout::Rendered {
+            model: &after.model,
+            files: &new_files,
+            values: &new_values,
+        },
+        &settings,
+    );
+    Ok((plan, new_files, compared))
+}
+
+/// The inventory `gen plan` compares with, and how to name it.
+fn earlier(args: &PlanArgs, global: &Global) -> Result<(Prepared, String), Error> {
+    if let Some(file) = &args.before {
+        return Ok((
+            prepare_within(file, global.max_inventory_bytes)?,
+            file.display().to_string(),
+        ));
+    }
+    let path = &args.target.inventory.inventory;
+    let revision = args.since.as_deref().unwrap_or("HEAD");
+    let bytes = load::revision::at_revision(path, revision)?;
+    let name = format!("{} at {revision}", path.display());
+    Ok((crate::prepare_bytes(&name, &bytes)?, revision.to_owned()))
+}
+
+/// Runs the rollout script with `sh`, its output on the terminal.
+fn run_script(script: &str) -> Result<ExitCode, Error> {
+    let file = tempfile::Builder::new()
+        .prefix("gen-rollout-")
+        .suffix(".sh")
+        .tempfile()
+        .map_err(|source| Error::Write {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    std::fs::write(file.path(), script).map_err(|source| Error::Write {
+        path: file.path().to_owned(),
+        source,
+    })?;
+    let status = std::process::Command::new("sh")
+        .arg(file.path())
+        .status()
+        .map_err(|source| Error::Read {
+            path: "sh".into(),
+            source,
+        })?;
+    if status.success() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Error::RolloutFailed {
+            status: status.to_string(),
+        })
+    }
 }
 
 /// `gen docs`: the file `gen render` writes, by the same template, on stdout.

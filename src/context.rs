@@ -537,8 +537,8 @@ fn nfs_view(nfs: &model::Nfs, services: &[Service]) -> NfsView {
         clients: nfs.clients.clone(),
         export_unit: model::NFS_EXPORT_UNIT,
         generation: nfs.generation,
-        mount_unit: format!("{}.mount", model::systemd_path_name(&nfs.mount)),
-        automount_unit: format!("{}.automount", model::systemd_path_name(&nfs.mount)),
+        mount_unit: nfs.mount_unit(),
+        automount_unit: nfs.automount_unit(),
         first_deployment: nfs.first_deployment,
         set_aside_days: nfs.set_aside_days,
         data_dirs: services

@@ -93,6 +93,15 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    #[error("Cannot read the inventory at `{revision}`: {message}")]
+    Previous { revision: String, message: String },
+
+    #[error("`{}` is not what the inventory renders to", path.display())]
+    OutOfDate { path: PathBuf },
+
+    #[error("The rollout stopped at a failed step ({status})")]
+    RolloutFailed { status: String },
+
     #[error("The inventory's JSON Schema does not compile: {0}")]
     Schema(String),
 }
@@ -117,6 +126,9 @@ impl Error {
             Self::NoServicesShare => Code::CliNoServicesShare,
             Self::OutNotADirectory { .. } => Code::OutputNotADirectory,
             Self::CorruptManifest { .. } => Code::OutputCorruptManifest,
+            Self::Previous { .. } => Code::CliPrevious,
+            Self::OutOfDate { .. } => Code::CliOutOfDate,
+            Self::RolloutFailed { .. } => Code::CliRolloutFailed,
             Self::Serialize { .. } | Self::Schema(_) => Code::CliInternal,
         }
     }

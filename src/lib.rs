@@ -24,6 +24,7 @@ pub mod output;
 pub mod paths;
 pub mod render;
 pub mod report;
+pub mod rollout;
 pub mod sops;
 pub mod source;
 mod suggest;

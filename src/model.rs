@@ -252,6 +252,16 @@ impl Nfs {
     pub fn standby_dir(&self) -> String {
         format!("{}-standby", self.export)
     }
+
+    /// The systemd mount unit of the share on a cluster member.
+    pub fn mount_unit(&self) -> String {
+        format!("{}.mount", systemd_path_name(&self.mount))
+    }
+
+    /// The automount unit that mounts the share on first access.
+    pub fn automount_unit(&self) -> String {
+        format!("{}.automount", systemd_path_name(&self.mount))
+    }
 }
 
 #[derive(Debug)]

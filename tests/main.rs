@@ -9,6 +9,7 @@ mod golden;
 mod jobs;
 mod output;
 mod papercuts;
+mod plan;
 mod render_errors;
 mod secrets;
 mod support;

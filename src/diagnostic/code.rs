@@ -307,6 +307,12 @@ codes! {
     CliNotAStandby "cli::not-a-standby" Error "`gen failover` names a host that is not a standby of the services share";
     CliNoServicesShare "cli::no-services-share" Error "`gen failover` on an inventory without `storage.services`"
         hint "a failover moves the NFS services share: declare it under `storage.services`";
+    CliPrevious "cli::previous" Error "`gen plan --since` could not read the inventory at that revision"
+        hint "`--since` takes a git revision of the repository holding the inventory (`HEAD`, `main`, a commit); or name the earlier inventory with `--before <file>`";
+    CliOutOfDate "cli::out-of-date" Error "`gen plan --run` on an output directory that is not what the inventory renders"
+        hint "run `gen render` (and commit) first: the rollout deploys the output directory as it is";
+    CliRolloutFailed "cli::rollout-failed" Error "a step of `gen plan --run` failed; the steps after it did not run"
+        hint "fix what failed, then run the same plan again: deploying a host that already runs its new configuration changes nothing, and each batch checks the cluster's health before it starts";
     CliInternal "cli::internal" Error "gen failed in a way no input should cause: please report it";
 }
 

@@ -4,6 +4,7 @@
 //! file cannot exhaust memory, and every YAML or shape error becomes a located
 //! diagnostic with a stable code.
 
+pub mod revision;
 mod shape;
 mod tags;
 pub mod tree;
@@ -267,6 +268,12 @@ fn parse(schema: &shape::Schema, text: &str) -> Result<Parsed, Vec<Diagnostic>> 
         }),
         None => Err(problems),
     }
+}
+
+/// The inventory's values as generic data, for comparing two versions key by
+/// key; `None` when the text does not parse.
+pub fn values(text: &str) -> Option<serde_json::Value> {
+    serde_saphyr::from_str_with_options(text, parse_options()).ok()
 }
 
 /// The budgets and rules every parse of an inventory runs under.

@@ -27,7 +27,38 @@ pub fn trials() -> Vec<Trial> {
             "shell::exclude_patterns_are_data".to_owned(),
             exclude_patterns_are_data,
         )])
+        .chain(plan_scenarios::SCENARIOS.iter().map(|scenario| {
+            crate::needing(
+                &["shellcheck"],
+                format!("shellcheck::plan::{}", scenario.name),
+                move || rollout_passes_shellcheck(scenario),
+            )
+        }))
         .collect()
+}
+
+#[path = "../plan_scenarios.rs"]
+mod plan_scenarios;
+
+/// The rollout `gen plan` prints for a change is a script shellcheck accepts.
+fn rollout_passes_shellcheck(scenario: &plan_scenarios::Scenario) -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    scenario.write(dir.path());
+    let plan = plan_scenarios::plan(dir.path(), &[]);
+    if !plan.status.success() {
+        return Err(String::from_utf8_lossy(&plan.stderr).into_owned().into());
+    }
+    let script = dir.path().join("rollout.sh");
+    std::fs::write(&script, &plan.stdout)?;
+    let check = std::process::Command::new("shellcheck")
+        .args(["--shell=sh", "--severity=style"])
+        .arg(&script)
+        .output()?;
+    if check.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&check.stdout).into_owned().into())
+    }
 }
 
 /// The scripts of the example's `generated/`, or of `inventory` rendered afresh.

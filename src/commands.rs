@@ -365,13 +365,12 @@ fn plan(target: &Target, global: &Global) -> Result<Plan, Error> {
 /// `gen plan`: the rollout printed, or run.
 fn rollout(args: &PlanArgs, global: &Global) -> Result<ExitCode, Error> {
     let target = &args.target;
-    let (plan, new_files, compared) = compare(args, global)?;
+    let (plan, current, compared) = compare(args, global)?;
     let header = format!(
         "Rollout of {} since {compared}, by `gen plan`.",
         target.inventory.inventory.display()
     );
     let script = plan.script(&header);
-    let current = Plan::build(&target.out, new_files)?.is_current();
     if args.run {
         if !current {
             return Err(Error::OutOfDate {
@@ -397,22 +396,28 @@ fn rollout(args: &PlanArgs, global: &Global) -> Result<ExitCode, Error> {
 }
 
 /// Both inventories rendered with the same templates and compared: the plan,
-/// the new render, and what it was compared with.
+/// whether the output directory holds the new render, and what was compared.
 fn compare(
     args: &PlanArgs,
     global: &Global,
-) -> Result<(rollout::RolloutPlan, Vec<render::RenderedFile>, String), Error> {
+) -> Result<(rollout::RolloutPlan, bool, String), Error> {
     let path = &args.target.inventory.inventory;
-    let after = prepare_within(path, global.max_inventory_bytes)?;
-    let (before, compared) = earlier(args, global)?;
+    let (after, earlier) = rayon::join(
+        || prepare_within(path, global.max_inventory_bytes),
+        || earlier(args, global),
+    );
+    let (after, (before, compared)) = (after?, earlier?);
     if !global.quiet {
         report::diagnostics(&after.source, &after.warnings);
     }
     let overrides = template_overrides(global.templates.as_deref(), path, Some(&after.inventory));
     let templates = Templates::load(overrides.as_deref())?;
+    // What the two renders share is read back from the output directory, as
+    // an up-to-date render would, instead of being laid out twice.
+    let reuse = Reuse::of(&args.target.out);
     let (new_files, old_files) = rayon::join(
-        || render_cluster(path, &after.cluster, &templates),
-        || render_cluster(path, &before.cluster, &templates),
+        || render_cluster_reusing(path, &after.cluster, &templates, &reuse),
+        || render_cluster_reusing(path, &before.cluster, &templates, &reuse),
     );
     let (new_files, old_files) = (new_files?, old_files?);
     let values = |prepared: &Prepared| load::values(&prepared.source.text).unwrap_or_default();
@@ -424,20 +429,25 @@ fn compare(
             .batch_size
             .map_or_else(|| rollout::default_worker_batch(&after.model), usize::from),
     };
-    let plan = rollout::plan(
-        &rollout::Rendered {
-            model: &before.model,
-            files: &old_files,
-            values: &old_values,
+    let (plan, current) = rayon::join(
+        || {
+            rollout::plan(
+                &rollout::Rendered {
+                    model: &before.model,
+                    files: &old_files,
+                    values: &old_values,
+                },
+                &rollout::Rendered {
+                    model: &after.model,
+                    files: &new_files,
+                    values: &new_values,
+                },
+                &settings,
+            )
         },
-        &rollout::Rendered {
-            model: &after.model,
-            files: &new_files,
-            values: &new_values,
-        },
-        &settings,
+        || Plan::build(&args.target.out, new_files.clone()),
     );
-    Ok((plan, new_files, compared))
+    Ok((plan, current?.is_current(), compared))
 }
 
 /// The inventory `gen plan` compares with, and how to name it.

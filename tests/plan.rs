@@ -99,12 +99,14 @@ fn a_global_change_keeps_the_quorum() {
     assert_eq!(batches[3..5], [vec!["sparky"], vec!["zippy"]]);
     let steps = plan["plan"]["batches"][0]["steps"].to_string();
     assert!(
-        steps.contains("retry quorum_healthy c1") && steps.contains("drain c1"),
+        steps.contains("retry cluster_healthy")
+            && steps.contains("drain c1")
+            && steps.contains("retry server_healthy c1"),
         "{steps}"
     );
     let primary = plan["plan"]["batches"][4]["steps"].to_string();
     assert!(
-        primary.find("nomad job stop postgres") < primary.find("deploy --skip-checks"),
+        primary.find("stop_job postgres") < primary.find("deploy --skip-checks"),
         "{primary}"
     );
     assert_eq!(
@@ -136,9 +138,10 @@ fn a_kernel_change_reboots_in_batches() {
         .collect();
     assert_eq!(rebooting, ["c2", "desk", "pi", "sparky"]);
     let script = plan["script"].as_str().expect("script");
-    assert!(script.contains("deploy --skip-checks --boot 'generated#c2'\nreboot_host admin@10.0.0.12\nretry quorum_healthy c2"), "{script}");
+    assert!(script.contains("deploy --skip-checks --boot './generated#c2'\nreboot_host -o BatchMode=yes -- admin@10.0.0.12\nretry server_healthy c2"), "{script}");
     assert!(
-        script.contains("deploy --skip-checks --boot --targets 'generated#desk' 'generated#pi'"),
+        script
+            .contains("deploy --skip-checks --boot --targets './generated#desk' './generated#pi'"),
         "{script}"
     );
 }
@@ -160,14 +163,50 @@ fn a_failover_follows_its_runbook() {
             .position(|step| step.contains(needle))
             .unwrap_or_else(|| panic!("no `{needle}` in {steps:#?}"))
     };
-    assert!(at("nomad job stop grafana") < at("replicate-services-to-sparky"));
-    assert!(at("replicate-services-to-sparky") < at("stop nfs-server.service"));
-    assert!(at("stop nfs-server.service") < at("'generated#sparky'"));
-    assert!(at("'generated#sparky'") < at("'generated#zippy'"));
+    assert!(at("stop_job grafana") < at("replicate-services-to-sparky"));
+    let send = &steps[at("replicate-services-to-sparky")];
+    assert!(send.find("start nfs-services-snapshot") < send.find("replicate-services-to-sparky"));
+    assert!(send.find("replicate-services-to-sparky") < send.find("stop nfs-server.service"));
+    assert!(at("stop nfs-server.service") < at("'./generated#sparky'"));
+    assert!(at("'./generated#sparky'") < at("'./generated#zippy'"));
     let script = plan["script"].as_str().expect("script");
     assert!(
         script.find("restart data-services.automount")
             < script.find("nomad job run generated/services/grafana.hcl")
+    );
+}
+
+#[test]
+fn a_server_leaves_the_quorum_alone_and_a_new_one_joins_alone() {
+    let plan = json_plan("quorum_change");
+    let batches = &plan["plan"]["batches"];
+    let steps_of = |host: &str| -> String {
+        batches
+            .as_array()
+            .expect("batches")
+            .iter()
+            .find(|batch| batch["hosts"] == serde_json::json!([host]))
+            .unwrap_or_else(|| panic!("no batch of {host} alone: {batches}"))["steps"]
+            .to_string()
+    };
+    let demoted = steps_of("c3");
+    assert!(
+        demoted.find("raft remove-peer -address=10.0.0.13:8300") < demoted.find("deploy"),
+        "{demoted}"
+    );
+    assert!(
+        demoted.contains("nomad operator raft remove-peer -peer-address=10.0.0.13:4647"),
+        "{demoted}"
+    );
+    let promoted = steps_of("bastion");
+    assert!(!promoted.contains("drain bastion"), "{promoted}");
+    assert!(
+        promoted.find("retry cluster_healthy") < promoted.find("deploy"),
+        "{promoted}"
+    );
+    assert!(
+        promoted.contains("retry server_healthy bastion"),
+        "{promoted}"
     );
 }
 
@@ -179,7 +218,7 @@ fn a_new_host_is_deployed_without_a_drain() {
     assert_eq!(new["change"], "added");
     let script = plan["script"].as_str().expect("script");
     assert!(!script.contains("drain w4"), "{script}");
-    assert!(script.contains("'generated#w4'"), "{script}");
+    assert!(script.contains("'./generated#w4'"), "{script}");
 }
 
 #[test]

@@ -11,7 +11,7 @@ pub struct Scenario {
 }
 
 /// One of each kind of change a rollout must order.
-pub const SCENARIOS: [Scenario; 6] = [
+pub const SCENARIOS: [Scenario; 7] = [
     Scenario {
         name: "role_change",
         edits: &[(
@@ -40,6 +40,19 @@ pub const SCENARIOS: [Scenario; 6] = [
             (
                 "traefik/whoami:v1.10.3\n",
                 "traefik/whoami:v1.10.3\n    count: 3\n",
+            ),
+        ],
+    },
+    Scenario {
+        name: "quorum_change",
+        edits: &[
+            (
+                "    address: 10.0.0.13\n    roles: [cluster-member, nomad-worker, nomad-server]",
+                "    address: 10.0.0.13\n    roles: [cluster-member, nomad-worker]",
+            ),
+            (
+                "    roles: [cluster-member, cluster-tools, monitoring-node]",
+                "    roles: [cluster-member, cluster-tools, monitoring-node, nomad-server]",
             ),
         ],
     },

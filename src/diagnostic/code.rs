@@ -132,6 +132,8 @@ codes! {
         hint "write a DNS name such as `home.arpa`: labels of letters, digits and `-`, separated by dots";
     ClusterInvalidAdminUser "cluster::invalid-admin-user" Error "an admin user name NixOS and OpenSSH would refuse"
         hint "use at most 32 lowercase letters, digits, `_` and `-`, starting with a letter or `_`";
+    ClusterInvalidSshUser "cluster::invalid-ssh-user" Error "a deploy `ssh_user` that is not a user name: ssh would read it as an option or another host"
+        hint "use at most 32 lowercase letters, digits, `_` and `-`, starting with a letter or `_`; ssh options go in `ssh_opts`";
     ClusterInvalidTimeZone "cluster::invalid-time-zone" Error "a time zone that is not in the IANA database"
         hint "use an IANA name such as `Europe/Berlin` or `UTC` (`timedatectl list-timezones` lists them)";
     ReferenceUnknownHost "reference::unknown-host" Error "storage or backup names a host that does not exist";

@@ -4,6 +4,9 @@
 //! write to it stopped; workers in batches, drained first; the hosts nothing
 //! depends on last, together. Each batch is shell commands over a few helper
 //! functions ([`PRELUDE`]), so the plan reads as the script it is.
+//!
+//! Where a host stands is decided by its roles before and after the change: a
+//! server that stops being one still leaves the quorum alone.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -11,6 +14,7 @@ use serde::Serialize;
 
 use super::impact::{Change, HostChange, SecretChange};
 use super::jobs::{Effect, JobChange};
+use super::share::SharePlan;
 use crate::inventory::Role;
 use crate::model::{Cluster, Host};
 use crate::paths;
@@ -26,46 +30,14 @@ pub struct Batch {
     pub steps: Vec<String>,
 }
 
-/// The functions the steps call: finding, draining and waiting for nodes.
-pub const PRELUDE: &str = r#"# Nomad's ID of the client named $1 (`nomad node drain` takes IDs only).
-node_id() {
-  nomad node status -quiet -filter "Name == \"$1\""
-}
+/// The functions the steps call: finding, draining and waiting for nodes,
+/// rebooting hosts, stopping jobs.
+pub const PRELUDE: &str = include_str!("prelude.sh");
 
-# Moves every allocation off the client $1 and keeps new ones away.
-drain() {
-  nomad node drain -enable -yes -deadline 30m "$(node_id "$1")"
-}
-
-# Lets Nomad place allocations on the client $1 again.
-undrain() {
-  nomad node drain -disable -yes "$(node_id "$1")"
-}
-
-# Runs `$@` every 5 seconds until it succeeds, for at most 10 minutes.
-retry() {
-  tries=0
-  until "$@"; do
-    tries=$((tries + 1))
-    [ "$tries" -lt 120 ] || { echo "gave up waiting for: $*" >&2; return 1; }
-    sleep 5
-  done
-}
-
-# Whether Nomad's servers are healthy and Consul counts $1 as a voter.
-quorum_healthy() {
-  nomad operator autopilot health | grep -Eq '^Healthy:[[:space:]]+true$' &&
-    consul operator raft list-peers |
-    awk -v node="$1" '$1 == node && $5 == "true" { found = 1 } END { exit !found }'
-}
-
-# Reboots the host reached as $1 (user@address) and waits until it answers.
-reboot_host() {
-  ssh "$1" sudo systemctl reboot || true
-  sleep 30
-  retry ssh -o ConnectTimeout=5 "$1" true
-}
-"#;
+/// Consul's server RPC port: a Raft peer's address.
+const CONSUL_RAFT_PORT: u16 = 8300;
+/// Nomad's server RPC port: a Raft peer's address.
+const NOMAD_RAFT_PORT: u16 = 4647;
 
 /// How the rollout's commands name things.
 pub struct Settings<'a> {
@@ -76,14 +48,21 @@ pub struct Settings<'a> {
 }
 
 /// The batches that roll out `hosts` and `jobs`, in order.
-pub fn batches(
-    before: &Cluster,
-    after: &Cluster,
-    hosts: &[HostChange],
+pub fn batches<'a>(
+    before: &'a Cluster,
+    after: &'a Cluster,
+    hosts: &'a [HostChange],
     jobs: &[JobChange],
     secrets: &[SecretChange],
-    settings: &Settings,
+    settings: &'a Settings<'a>,
 ) -> Vec<Batch> {
+    let index = |cluster: &'a Cluster| -> HashMap<&'a str, &'a Host> {
+        cluster
+            .hosts
+            .iter()
+            .map(|host| (host.name.as_str(), host))
+            .collect()
+    };
     let rollout = Rollout {
         before,
         after,
@@ -92,28 +71,30 @@ pub fn batches(
             .iter()
             .filter(|host| host.change != Change::Removed)
             .collect(),
-        by_name: after
-            .hosts
+        new_hosts: index(after),
+        old_hosts: index(before),
+        purged: jobs
             .iter()
-            .map(|host| (host.name.as_str(), host))
+            .filter(|job| matches!(job.effect, Effect::Stop | Effect::Retype))
+            .map(|job| job.name.clone())
             .collect(),
     };
     let mut found = Vec::new();
     found.extend(rollout.secrets_batch(secrets));
-    found.extend(Rollout::stopped_jobs_batch(jobs));
-    let (nfs, data_stopped) = rollout.nfs_batches();
+    found.extend(rollout.purged_jobs_batch());
+    let share: SharePlan = rollout.nfs_batches();
     if rollout.primary_moves() {
         // The share moves first, as its runbook says: the members' mounts
         // follow it, and nothing may write to it meanwhile.
-        found.extend(nfs);
+        found.extend(share.batches);
         found.extend(rollout.quorum_batches());
     } else {
         found.extend(rollout.quorum_batches());
-        found.extend(nfs);
+        found.extend(share.batches);
     }
     found.extend(rollout.worker_batches());
     found.extend(rollout.remount_batch());
-    found.extend(rollout.jobs_batch(jobs, data_stopped));
+    found.extend(rollout.jobs_batch(jobs, &share.run_later, &share.run_already));
     found.extend(rollout.independent_batch());
     found.extend(rollout.removed_batch(hosts));
     found
@@ -124,76 +105,123 @@ pub(super) struct Rollout<'a> {
     pub(super) after: &'a Cluster,
     pub(super) settings: &'a Settings<'a>,
     pub(super) changed: Vec<&'a HostChange>,
-    by_name: HashMap<&'a str, &'a Host>,
+    new_hosts: HashMap<&'a str, &'a Host>,
+    old_hosts: HashMap<&'a str, &'a Host>,
+    /// Jobs stopped and purged before any host: nothing else stops them again.
+    pub(super) purged: BTreeSet<String>,
 }
 
-/// Where a host stands in the rollout, by what depends on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a host stands in the rollout, by what depends on it, most first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Standing {
-    Quorum,
     Nfs,
+    Quorum,
     Worker,
     Independent,
 }
 
-impl<'a> Rollout<'a> {
-    pub(super) fn host(&self, name: &str) -> Option<&'a Host> {
-        self.by_name.get(name).copied()
-    }
-
-    fn standing(host: &Host) -> Standing {
+impl Standing {
+    fn of(host: &Host) -> Self {
         if host.has(Role::NfsServicesServer) || host.has(Role::NfsServicesStandby) {
-            Standing::Nfs
+            Self::Nfs
         } else if host.has(Role::NomadServer) {
-            Standing::Quorum
+            Self::Quorum
         } else if host.has(Role::NomadWorker) {
-            Standing::Worker
+            Self::Worker
         } else {
-            Standing::Independent
+            Self::Independent
         }
     }
+}
 
-    pub(super) fn changed_in(&self, standing: Standing) -> Vec<(&'a HostChange, &'a Host)> {
+/// One host's change, with what it was and what it becomes.
+#[derive(Clone, Copy)]
+pub(super) struct Move<'a> {
+    pub(super) change: &'a HostChange,
+    pub(super) host: &'a Host,
+    pub(super) was: Option<&'a Host>,
+}
+
+impl Move<'_> {
+    fn was(&self, role: Role) -> bool {
+        self.was.is_some_and(|host| host.has(role))
+    }
+
+    fn standing(&self) -> Standing {
+        let now = Standing::of(self.host);
+        self.was.map_or(now, |was| now.min(Standing::of(was)))
+    }
+}
+
+impl<'a> Rollout<'a> {
+    pub(super) fn host(&self, name: &str) -> Option<&'a Host> {
+        self.new_hosts.get(name).copied()
+    }
+
+    pub(super) fn former(&self, name: &str) -> Option<&'a Host> {
+        self.old_hosts.get(name).copied()
+    }
+
+    /// The changed hosts that stand at `standing`, in name order.
+    pub(super) fn changed_in(&self, standing: Standing) -> Vec<Move<'a>> {
         self.changed
             .iter()
-            .filter_map(|change| Some((*change, self.host(&change.name)?)))
-            .filter(|(_, host)| Self::standing(host) == standing)
+            .filter_map(|change| {
+                Some(Move {
+                    change,
+                    host: self.host(&change.name)?,
+                    was: self.former(&change.name),
+                })
+            })
+            .filter(|host| host.standing() == standing)
             .collect()
     }
 
+    /// `./DIR#host`: a bare `DIR#host` would name a flake registry entry.
     fn flake_ref(&self, host: &str) -> String {
-        quote(&format!("{}#{host}", self.settings.flake))
+        let flake = self.settings.flake;
+        let local = flake.starts_with('/') || flake.starts_with("./") || flake.starts_with("../");
+        let prefix = if local { "" } else { "./" };
+        quote(&format!("{prefix}{flake}#{host}"))
     }
 
     /// Deploys one host, for the next boot and rebooted when it must be.
-    fn deploy(&self, change: &HostChange, host: &Host, steps: &mut Vec<String>) {
-        let target = self.flake_ref(&change.name);
-        if change.reboot.is_empty() {
+    fn deploy(&self, host: Move, steps: &mut Vec<String>) {
+        let target = self.flake_ref(&host.change.name);
+        if host.change.reboot.is_empty() {
             steps.push(format!("deploy --skip-checks {target}"));
         } else {
             steps.push(format!("deploy --skip-checks --boot {target}"));
-            steps.push(format!("reboot_host {}", quote(&ssh_target(host))));
+            steps.push(format!("reboot_host {}", ssh_args(host.host)));
         }
     }
 
-    /// A host alone: drained when it is a worker, the quorum checked around it
-    /// when it is a member.
-    pub(super) fn alone(&self, change: &HostChange, host: &Host) -> Vec<String> {
-        let name = quote(&change.name);
+    /// A host alone: drained when it was a worker; the quorum checked before,
+    /// and the host after, when it is or was a server. A server that stops
+    /// being one leaves both Raft peer sets first.
+    pub(super) fn alone(&self, host: Move) -> Vec<String> {
+        let name = quote(&host.change.name);
+        let was_server = host.was(Role::NomadServer);
+        let is_server = host.host.has(Role::NomadServer);
+        let was_worker = host.was(Role::NomadWorker);
         let mut steps = Vec::new();
-        let member = host.has(Role::NomadServer) && change.change != Change::Added;
-        if member {
-            steps.push(format!("retry quorum_healthy {name}"));
+        if was_server || is_server {
+            steps.push("retry cluster_healthy".to_owned());
         }
-        let worker = host.has(Role::NomadWorker) && change.change != Change::Added;
-        if worker {
+        if was_worker {
             steps.push(format!("drain {name}"));
         }
-        self.deploy(change, host, &mut steps);
-        if member {
-            steps.push(format!("retry quorum_healthy {name}"));
+        if was_server && !is_server {
+            steps.extend(leave_quorum(host.was.unwrap_or(host.host)));
         }
-        if worker {
+        self.deploy(host, &mut steps);
+        if is_server {
+            steps.push(format!("retry server_healthy {name}"));
+        } else if was_server {
+            steps.push("retry cluster_healthy".to_owned());
+        }
+        if was_worker && host.host.has(Role::NomadWorker) {
+            steps.push(format!("retry node_ready {name}"));
             steps.push(format!("undrain {name}"));
         }
         steps
@@ -201,8 +229,7 @@ impl<'a> Rollout<'a> {
 
     fn quorum_batches(&self) -> Vec<Batch> {
         let members = self.after.quorum.len();
-        let tolerance = members.saturating_sub(1) / 2;
-        let why = if tolerance == 0 {
+        let why = if members < 3 {
             format!(
                 "a quorum member, alone: with {members} server(s) none may be down, so Consul and Nomad answer nothing while it restarts its agents"
             )
@@ -211,130 +238,85 @@ impl<'a> Rollout<'a> {
                 "a quorum member, alone: {members} servers keep a majority with one down, and the next waits until this one is a healthy voter again"
             )
         };
-        self.changed_in(Standing::Quorum)
+        let mut members = self.changed_in(Standing::Quorum);
+        // A new server joins before any leaves: the quorum never shrinks first.
+        members.sort_by_key(|host| {
+            let was = host.was(Role::NomadServer);
+            let is = host.host.has(Role::NomadServer);
+            (u8::from(was) + 2 * u8::from(!is), host.change.name.clone())
+        });
+        members
             .into_iter()
-            .map(|(change, host)| Batch {
-                title: format!("quorum member {}", change.name),
+            .map(|host| Batch {
+                title: format!("quorum member {}", host.change.name),
                 why: why.clone(),
-                hosts: vec![change.name.clone()],
-                steps: self.alone(change, host),
+                hosts: vec![host.change.name.clone()],
+                steps: self.alone(host),
             })
             .collect()
-    }
-}
-
-/// `user@address`, as `ssh` reaches a host to reboot it.
-pub(super) fn ssh_target(host: &Host) -> String {
-    let setting = |key: &str| {
-        host.deploy
-            .iter()
-            .find(|setting| setting.key == key)
-            .and_then(|setting| setting.value.as_str())
-    };
-    let address = setting("hostname").unwrap_or(&host.address);
-    match setting("sshUser") {
-        Some(user) => format!("{user}@{address}"),
-        None => address.to_owned(),
-    }
-}
-
-/// `text` as one shell word.
-pub fn quote(text: &str) -> String {
-    shlex::try_quote(text).map_or_else(|_| "''".to_owned(), std::borrow::Cow::into_owned)
-}
-
-/// The distinct names, in order.
-fn names<'n>(names: impl IntoIterator<Item = &'n str>) -> Vec<String> {
-    names
-        .into_iter()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(str::to_owned)
-        .collect()
-}
-
-impl Rollout<'_> {
-    fn secrets_batch(&self, secrets: &[SecretChange]) -> Option<Batch> {
-        let flake = quote(self.settings.flake);
-        let mut steps = Vec::new();
-        for file in secrets.iter().filter(|file| file.change != Change::Removed) {
-            let path = quote(&file.path);
-            if file.recipients_changed {
-                steps.push(format!("(cd {flake} && sops updatekeys -y {path})"));
-            }
-            for (key, create) in &file.new_keys {
-                steps.push(format!("# {key}: {}", create.replace('\n', " ")));
-                steps.push(format!(
-                    "(cd {flake} && sops --decrypt --extract {} {path} >/dev/null)",
-                    quote(&format!("[\"{key}\"]"))
-                ));
-            }
-            for key in &file.unused_keys {
-                steps.push(format!(
-                    "# {} no longer reads {key}: remove it when the rollout is done",
-                    file.path
-                ));
-            }
-        }
-        (!steps.is_empty()).then(|| Batch {
-            title: "secrets".to_owned(),
-            why: "before any host: a host that reads a secret its file does not hold, or cannot decrypt, fails to activate. Each new key is checked to be there; add it with `sops` first".to_owned(),
-            hosts: Vec::new(),
-            steps,
-        })
-    }
-
-    fn stopped_jobs_batch(jobs: &[JobChange]) -> Option<Batch> {
-        let steps: Vec<String> = jobs
-            .iter()
-            .filter(|job| matches!(job.effect, Effect::Stop | Effect::Retype))
-            .map(|job| format!("nomad job stop -purge {}", quote(&job.name)))
-            .collect();
-        (!steps.is_empty()).then(|| Batch {
-            title: "jobs to stop".to_owned(),
-            why: "jobs gone from the inventory, or whose type changed (Nomad refuses a new type for a running job), are stopped and purged before any host changes under them".to_owned(),
-            hosts: Vec::new(),
-            steps,
-        })
     }
 
     fn worker_batches(&self) -> Vec<Batch> {
         let workers = self.changed_in(Standing::Worker);
-        let size = self.settings.worker_batch.max(1);
+        let running = self
+            .after
+            .hosts
+            .iter()
+            .filter(|host| host.has(Role::NomadWorker))
+            .count();
+        // The others must be able to take the batch's allocations.
+        let size = self
+            .settings
+            .worker_batch
+            .min(running.saturating_sub(1))
+            .max(1);
         let total = workers.len().div_ceil(size);
         workers
             .chunks(size)
             .enumerate()
-            .map(|(index, chunk)| {
-                let mut steps = Vec::new();
-                let drained: Vec<String> = chunk
-                    .iter()
-                    .filter(|(change, _)| change.change != Change::Added)
-                    .map(|(change, _)| quote(&change.name))
-                    .collect();
-                steps.extend(drained.iter().map(|name| format!("drain {name}")));
-                self.deploy_together(chunk, &mut steps);
-                steps.extend(drained.iter().map(|name| format!("undrain {name}")));
-                Batch {
-                    title: format!("workers, batch {} of {total}", index + 1),
-                    why: format!("at most {size} worker(s) at a time, each drained first so its allocations move to the others, and eligible again after"),
-                    hosts: chunk.iter().map(|(change, _)| change.name.clone()).collect(),
-                    steps,
-                }
+            .map(|(index, chunk)| Batch {
+                title: format!("workers, batch {} of {total}", index + 1),
+                why: if running > 1 {
+                    format!("at most {size} worker(s) at a time, all kept from new allocations first, then drained so theirs move to the others, and eligible again once ready")
+                } else {
+                    "the only worker: nowhere to drain it to, so its jobs restart with it".to_owned()
+                },
+                hosts: chunk.iter().map(|host| host.change.name.clone()).collect(),
+                steps: self.worker_steps(chunk, running > 1),
             })
             .collect()
     }
 
+    fn worker_steps(&self, chunk: &[Move], drain: bool) -> Vec<String> {
+        let drained: Vec<String> = chunk
+            .iter()
+            .filter(|host| drain && host.was(Role::NomadWorker))
+            .map(|host| quote(&host.change.name))
+            .collect();
+        let mut steps: Vec<String> = drained
+            .iter()
+            .map(|name| format!("ineligible {name}"))
+            .collect();
+        steps.extend(drained.iter().map(|name| format!("drain {name}")));
+        self.deploy_together(chunk, &mut steps);
+        steps.extend(
+            drained
+                .iter()
+                .map(|name| format!("retry node_ready {name}")),
+        );
+        steps.extend(drained.iter().map(|name| format!("undrain {name}")));
+        steps
+    }
+
     /// Deploys hosts in one `deploy` call (and one for those that boot into
     /// it), then reboots the latter.
-    fn deploy_together(&self, hosts: &[(&HostChange, &Host)], steps: &mut Vec<String>) {
-        let (live, boot): (Vec<_>, Vec<_>) = hosts
-            .iter()
-            .partition(|(change, _)| change.reboot.is_empty());
-        let targets = |group: &[&(&HostChange, &Host)]| {
+    fn deploy_together(&self, hosts: &[Move], steps: &mut Vec<String>) {
+        let (live, boot): (Vec<&Move>, Vec<&Move>) =
+            hosts.iter().partition(|host| host.change.reboot.is_empty());
+        let targets = |group: &[&Move]| {
             group
                 .iter()
-                .map(|(change, _)| self.flake_ref(&change.name))
+                .map(|host| self.flake_ref(&host.change.name))
                 .collect::<Vec<_>>()
                 .join(" ")
         };
@@ -348,7 +330,7 @@ impl Rollout<'_> {
             ));
             steps.extend(
                 boot.iter()
-                    .map(|(_, host)| format!("reboot_host {}", quote(&ssh_target(host)))),
+                    .map(|host| format!("reboot_host {}", ssh_args(host.host))),
             );
         }
     }
@@ -364,111 +346,65 @@ impl Rollout<'_> {
             title: "hosts nothing depends on".to_owned(),
             why: "no job, share or quorum depends on these: they go together, in one `deploy`"
                 .to_owned(),
-            hosts: hosts
-                .iter()
-                .map(|(change, _)| change.name.clone())
-                .collect(),
+            hosts: hosts.iter().map(|host| host.change.name.clone()).collect(),
             steps,
         })
     }
+}
 
-    /// Changed and new jobs, and the data jobs the share's batches stopped.
-    fn jobs_batch(&self, jobs: &[JobChange], data_stopped: bool) -> Option<Batch> {
-        let current: BTreeSet<&str> = self
-            .after
-            .services
-            .iter()
-            .map(|service| service.name.as_str())
-            .collect();
-        let restarted = if data_stopped {
-            data_jobs(self.after)
-        } else {
-            Vec::new()
-        };
-        let run = names(
-            jobs.iter()
-                .filter(|job| job.effect != Effect::Stop)
-                .map(|job| job.name.as_str())
-                .chain(restarted.iter().map(String::as_str))
-                .filter(|name| current.contains(name)),
+/// Removes a server from Consul's and Nomad's Raft peers while it still runs,
+/// so the remaining servers keep a majority of a smaller set.
+pub(super) fn leave_quorum(host: &Host) -> Vec<String> {
+    let address = host.bind_ip.as_deref().unwrap_or(&host.address);
+    vec![
+        format!(
+            "consul operator raft remove-peer -address={}",
+            quote(&socket(address, CONSUL_RAFT_PORT))
+        ),
+        format!(
+            "nomad operator raft remove-peer -peer-address={}",
+            quote(&socket(address, NOMAD_RAFT_PORT))
+        ),
+    ]
+}
+
+/// `address:port`, with an IPv6 address in brackets.
+fn socket(address: &str, port: u16) -> String {
+    if address.contains(':') {
+        format!("[{address}]:{port}")
+    } else {
+        format!("{address}:{port}")
+    }
+}
+
+/// The arguments `ssh` reaches a host with, as deploy-rs does: its `sshOpts`,
+/// then `--` and `user@address`, so nothing in them is read as an option.
+pub(super) fn ssh_args(host: &Host) -> String {
+    let setting = |key: &str| host.deploy.iter().find(|setting| setting.key == key);
+    let address = setting("hostname")
+        .and_then(|setting| setting.value.as_str())
+        .unwrap_or(&host.address);
+    let target = match setting("sshUser").and_then(|setting| setting.value.as_str()) {
+        Some(user) => format!("{user}@{address}"),
+        None => address.to_owned(),
+    };
+    let mut args = vec!["-o".to_owned(), "BatchMode=yes".to_owned()];
+    if let Some(options) = setting("sshOpts").and_then(|setting| setting.value.as_array()) {
+        args.extend(
+            options
+                .iter()
+                .filter_map(|option| option.as_str())
+                .map(quote),
         );
-        if run.is_empty() {
-            return None;
-        }
-        let mut steps = Vec::new();
-        for name in &run {
-            let stopped = restarted.contains(name);
-            let expect = jobs
-                .iter()
-                .find(|job| &job.name == name)
-                .map(|job| &job.expect);
-            steps.push(match (stopped, expect) {
-                (true, _) => format!("# {name}: stopped for the services share above; runs again"),
-                (false, Some(expect)) => format!("# {name}: {expect}"),
-                (false, None) => format!("# {name}"),
-            });
-            steps.push(format!(
-                "nomad job run {}",
-                quote(&format!(
-                    "{}/{}",
-                    self.settings.flake,
-                    paths::job_file(name)
-                ))
-            ));
-        }
-        Some(Batch {
-            title: "jobs".to_owned(),
-            why: "after the hosts they run on: a job file may need what the new configurations bring (a mount, a device, a port opened)".to_owned(),
-            hosts: Vec::new(),
-            steps,
-        })
     }
+    args.push("--".to_owned());
+    args.push(quote(&target));
+    args.join(" ")
+}
 
-    fn removed_batch(&self, hosts: &[HostChange]) -> Option<Batch> {
-        let removed: Vec<&HostChange> = hosts
-            .iter()
-            .filter(|host| host.change == Change::Removed)
-            .collect();
-        if removed.is_empty() {
-            return None;
-        }
-        let mut steps = Vec::new();
-        for change in &removed {
-            let Some(host) = self
-                .before
-                .hosts
-                .iter()
-                .find(|host| host.name == change.name)
-            else {
-                continue;
-            };
-            let name = quote(&change.name);
-            if host.has(Role::NomadWorker) {
-                steps.push(format!("drain {name}"));
-            }
-            if host.has(Role::NomadServer) {
-                steps.push(format!(
-                    "ssh {} sudo systemctl stop nomad.service consul.service",
-                    quote(&ssh_target(host))
-                ));
-                steps.push(format!(
-                    "nomad server force-leave {}",
-                    quote(&format!("{}.global", change.name))
-                ));
-                steps.push(format!("consul force-leave -prune {name}"));
-            }
-            steps.push(format!(
-                "# {} is out of the inventory: power it off, or reinstall it",
-                change.name
-            ));
-        }
-        Some(Batch {
-            title: "hosts out of the inventory".to_owned(),
-            why: "last: the cluster no longer counts on them. Workers are drained; servers leave the quorum before they go".to_owned(),
-            hosts: removed.iter().map(|host| host.name.clone()).collect(),
-            steps,
-        })
-    }
+/// `text` as one shell word.
+pub fn quote(text: &str) -> String {
+    shlex::try_quote(text).map_or_else(|_| "''".to_owned(), std::borrow::Cow::into_owned)
 }
 
 /// The jobs that keep data on the services share.
@@ -479,4 +415,12 @@ pub(super) fn data_jobs(cluster: &Cluster) -> Vec<String> {
         .filter(|service| service.data.is_some())
         .map(|service| service.name.clone())
         .collect()
+}
+
+/// The job file the rollout runs.
+pub(super) fn run_job(flake: &str, name: &str) -> String {
+    format!(
+        "nomad job run {}",
+        quote(&format!("{flake}/{}", paths::job_file(name)))
+    )
 }

@@ -75,6 +75,8 @@ pub struct SecretChange {
     pub unused_keys: Vec<String>,
     /// Whether it must be encrypted again to a changed set of recipients.
     pub recipients_changed: bool,
+    /// Whether a recipient lost access: the data key must change too.
+    pub recipients_removed: bool,
 }
 
 /// The inventory keys that differ, as dotted paths, the outermost that does:
@@ -112,23 +114,33 @@ fn diff_values(
     }
 }
 
+/// Keys of other entries listed for a host or job, at most: the rest are counted.
+const OTHERS_SHOWN: usize = 5;
+
 /// The keys of `keys` that concern the host or service `name` under `section`:
-/// its own, and the cluster-wide ones; when neither changed, another entry's
-/// (a peer's address is in every firewall).
+/// its own, and the cluster-wide ones; when neither changed, a few of another
+/// entry's (a peer's address is in every firewall), and how many more.
 pub fn keys_of(keys: &[String], section: &str, name: &str) -> Vec<String> {
-    let own = format!("{section}.{name}");
-    let is_own = |key: &str| key == own || key.starts_with(&format!("{own}."));
+    let own = |key: &str| {
+        key.strip_prefix(section)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .and_then(|rest| rest.strip_prefix(name))
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
     let is_entry = |key: &str| key.starts_with("hosts.") || key.starts_with("services.");
     let relevant: Vec<String> = keys
         .iter()
-        .filter(|key| is_own(key) || !is_entry(key))
+        .filter(|key| own(key) || !is_entry(key))
         .cloned()
         .collect();
-    if relevant.is_empty() {
-        keys.to_vec()
-    } else {
-        relevant
+    if !relevant.is_empty() {
+        return relevant;
     }
+    let mut shown: Vec<String> = keys.iter().take(OTHERS_SHOWN).cloned().collect();
+    if keys.len() > OTHERS_SHOWN {
+        shown.push(format!("and {} more", keys.len() - OTHERS_SHOWN));
+    }
+    shown
 }
 
 /// The hosts whose configuration differs between the renders, in name order.
@@ -406,9 +418,14 @@ fn secret_change(
         .difference(&new_names)
         .map(|name| (*name).to_owned())
         .collect();
-    let recipients_changed = match (old, new) {
-        (Some(old), Some(new)) => old.recipients != new.recipients,
-        _ => false,
+    let (recipients_changed, recipients_removed) = match (old, new) {
+        (Some(old), Some(new)) => (
+            old.recipients != new.recipients,
+            old.recipients
+                .iter()
+                .any(|key| !new.recipients.contains(key)),
+        ),
+        _ => (false, false),
     };
     let change = match (old, new) {
         (None, _) => Change::Added,
@@ -425,6 +442,7 @@ fn secret_change(
         new_keys,
         unused_keys,
         recipients_changed,
+        recipients_removed,
     })
 }
 

@@ -49,7 +49,7 @@ pub enum Effect {
 }
 
 /// Task fields that, changed, make Nomad replace the allocation.
-const TASK_REPLACES: [&str; 10] = [
+const TASK_REPLACES: [&str; 15] = [
     "driver",
     "user",
     "config",
@@ -60,12 +60,25 @@ const TASK_REPLACES: [&str; 10] = [
     "artifact",
     "vault",
     "volume_mount",
+    "identity",
+    "csi_plugin",
+    "logs",
+    "affinity",
+    "spread",
 ];
 /// Group fields that, changed, make Nomad replace the allocation.
-const GROUP_REPLACES: [&str; 4] = ["network", "ephemeral_disk", "volume", "meta"];
+const GROUP_REPLACES: [&str; 7] = [
+    "network",
+    "ephemeral_disk",
+    "volume",
+    "meta",
+    "consul",
+    "affinity",
+    "spread",
+];
 /// Job fields that, changed, make Nomad replace the allocation: its meta is in
-/// every task's environment.
-const JOB_REPLACES: [&str; 1] = ["meta"];
+/// every task's environment, its affinities and spreads in every placement.
+const JOB_REPLACES: [&str; 3] = ["meta", "affinity", "spread"];
 
 /// The jobs whose files differ, in name order.
 pub fn jobs(before: &Side, after: &Side) -> Vec<JobChange> {
@@ -102,7 +115,17 @@ fn job_change(name: &str, old: Option<&str>, new: Option<&str>, data: bool) -> O
         (None, Some(_)) => (Change::Added, Effect::Create, Vec::new()),
         (Some(_), None) => (Change::Removed, Effect::Stop, Vec::new()),
         (Some(old), Some(new)) => {
-            let (old, new) = (job_body(old), job_body(new));
+            let (Some(old), Some(new)) = (job_body(old), job_body(new)) else {
+                // gen checked both files; one it cannot read is assumed the worst.
+                return Some(JobChange {
+                    name: name.to_owned(),
+                    change: Change::Changed,
+                    effect: Effect::Replace,
+                    fields: vec!["job".to_owned()],
+                    data,
+                    expect: expectation(name, Effect::Replace, data),
+                });
+            };
             let fields = differences(&old, &new);
             (Change::Changed, effect_of(&old, &new, &fields), fields)
         }
@@ -122,7 +145,7 @@ fn job_change(name: &str, old: Option<&str>, new: Option<&str>, data: bool) -> O
 }
 
 /// The body of the file's one `job` block, as values.
-fn job_body(text: &str) -> Value {
+fn job_body(text: &str) -> Option<Value> {
     hcl::from_str::<Value>(text)
         .ok()
         .and_then(|file| file.get("job").cloned())
@@ -130,7 +153,6 @@ fn job_body(text: &str) -> Value {
             jobs.as_object()
                 .and_then(|jobs| jobs.values().next().cloned())
         })
-        .unwrap_or(Value::Null)
 }
 
 /// The fields that differ, as `job.X`, `group.X` or `task.X`.
@@ -250,6 +272,11 @@ mod tests {
             ("name = \"web\"", "name = \"www\"", Effect::InPlace),
             ("\"10s\"", "\"30s\"", Effect::InPlace),
             ("count = 1", "count = 3", Effect::Scale),
+            (
+                "meta { a = \"1\" }",
+                "meta { a = \"1\" }\n  affinity { value = \"x\" }",
+                Effect::Replace,
+            ),
             ("\"service\"", "\"batch\"", Effect::Retype),
         ] {
             assert_eq!(effect(&JOB.replace(from, to)).0, expected, "{from} → {to}");

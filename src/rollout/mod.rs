@@ -6,6 +6,7 @@
 //! It compares two renders, not two inventories: what changes is what Nix and
 //! Nomad would read differently.
 
+mod around;
 pub mod batches;
 pub mod impact;
 pub mod jobs;
@@ -83,8 +84,8 @@ impl RolloutPlan {
         let mut out = String::from("#!/bin/sh\n");
         comment(&mut out, header);
         out.push_str(
-            "# Run it from this directory with `deploy` (deploy-rs), `nomad`, `consul`\n\
-             # and `sops` on PATH and their environment set (NOMAD_ADDR, NOMAD_TOKEN,\n\
+            "# Run it from this directory with `deploy` (deploy-rs), `nomad`, `consul`,\n\
+             # `sops` and `jq` on PATH and their environment set (NOMAD_ADDR, NOMAD_TOKEN,\n\
              # CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN and the TLS settings), or let\n\
              # `gen plan --run` run it. It stops at the first step that fails.\n#\n",
         );

@@ -17,12 +17,13 @@ pub struct Reboot {
 
 /// Options whose change takes effect only after a reboot, by attribute path;
 /// an option under one (`boot.initrd.availableKernelModules`) counts as it.
-const AT_BOOT: [(&str, &str); 10] = [
+const AT_BOOT: [(&str, &str); 11] = [
     ("boot.kernelPackages", "the kernel"),
     ("boot.kernelPatches", "the kernel"),
     ("boot.kernelParams", "the kernel's command line"),
     ("boot.extraModulePackages", "the kernel's modules"),
     ("boot.blacklistedKernelModules", "the kernel's modules"),
+    ("boot.extraModprobeConfig", "the kernel's modules"),
     ("boot.initrd", "the initrd"),
     ("boot.loader", "the boot loader"),
     ("cluster.node.bootLoader", "the boot loader"),
@@ -49,14 +50,20 @@ pub fn changed_leaves(old: &str, new: &str) -> Vec<String> {
     leaves
 }
 
-/// The reboots the changed bindings `leaves` call for.
+/// The reboots the changed bindings `leaves` call for: a binding at or under
+/// an option, or above one (`boot = lib.mkIf c { kernelParams = …; }` may set
+/// any option under `boot`).
 pub fn of_leaves<'a>(leaves: impl IntoIterator<Item = &'a str>) -> Vec<Reboot> {
+    let under = |path: &str, prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
     leaves
         .into_iter()
         .flat_map(|leaf| {
-            AT_BOOT.iter().filter(move |(option, _)| {
-                leaf == *option || leaf.starts_with(&format!("{option}."))
-            })
+            AT_BOOT
+                .iter()
+                .filter(move |(option, _)| under(leaf, option) || under(option, leaf))
         })
         .map(|(option, why)| Reboot { option, why })
         .collect()
@@ -111,6 +118,9 @@ mod tests {
         let reboots = of_leaves(leaves.iter().map(String::as_str));
         assert_eq!(reboots.len(), 1);
         assert_eq!(reboots[0].option, "boot.kernelParams");
+        let above = of_leaves(["boot"]);
+        assert!(above.iter().any(|reboot| reboot.option == "boot.loader"));
+        assert!(of_leaves(["boot.kernel.sysctl", "cluster.firewall.rules"]).is_empty());
     }
 
     #[test]

@@ -25,6 +25,15 @@ pub(super) fn check(rules: &mut Rules) {
             format!("`{}` is not a valid user name", cluster.admin.user),
         );
     }
+    ssh_user(
+        rules,
+        cluster.deploy.ssh_user.as_deref(),
+        &["cluster", "deploy", "ssh_user"],
+    );
+    for (name, host) in &rules.inventory.hosts {
+        let path = ["hosts", name.as_str(), "deploy", "ssh_user"];
+        ssh_user(rules, host.value.deploy.ssh_user.as_deref(), &path);
+    }
     if let Some(zone) = &cluster.time_zone
         && zone.parse::<chrono_tz::Tz>().is_err()
     {
@@ -32,6 +41,20 @@ pub(super) fn check(rules: &mut Rules) {
             Code::ClusterInvalidTimeZone,
             value(&["cluster", "time_zone"], "not an IANA time zone"),
             format!("`{zone}` is not a time zone"),
+        );
+    }
+}
+
+/// The user deploy-rs and the rollout log in as: a `-` first would be an ssh
+/// option, an `@` another host.
+fn ssh_user(rules: &mut Rules, user: Option<&str>, path: &[&str]) {
+    if let Some(user) = user
+        && !is_user_name(user)
+    {
+        rules.flag(
+            Code::ClusterInvalidSshUser,
+            value(path, "not a user name"),
+            format!("`{user}` is not a valid user name"),
         );
     }
 }

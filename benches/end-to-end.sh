@@ -20,15 +20,8 @@ python3 -c 'import jinja2' 2>/dev/null || python3 -m pip install -q jinja2
 work=$(mktemp -d "$PWD/target/end-to-end.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# Seconds (wall, to the millisecond) and peak kilobytes of one command, its output discarded.
-timed() {
-  local start=$EPOCHREALTIME
-  /usr/bin/time -f "%M" -o "$work/rss" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-  local end=$EPOCHREALTIME
-  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }') $(cat "$work/rss")"
-}
-median() { sort -n | awk '{ value[NR] = $1 } END { print value[int((NR + 1) / 2)] }'; }
-column() { awk -v n="$1" '{ print $n }'; }
+# shellcheck source=benches/timing.sh
+source benches/timing.sh
 
 echo "| hosts = services | files | gen render, empty dir | gen render, up to date | gen check | peak RSS | Python + Jinja2 | cp -r |"
 echo "|---|---|---|---|---|---|---|---|"

@@ -81,6 +81,10 @@ pub struct ClusterView {
     pub nfs_primary_meta: &'static str,
     /// Nomad client meta key listing a node's roles.
     pub roles_meta: &'static str,
+    /// Nomad client meta key listing a node's groups.
+    pub groups_meta: &'static str,
+    /// Whether a service prefers a group: workers then publish theirs.
+    pub places_by_group: bool,
     /// Address of Docker's default bridge: the resolver listens there for containers.
     pub docker_bridge_ip: &'static str,
     /// The Prometheus node exporter's port.
@@ -225,6 +229,8 @@ pub struct HostView {
     pub profile: Option<&'static str>,
     /// Roles after resolution (declared, plus NFS roles from `storage.services`).
     pub roles: Vec<&'static str>,
+    /// Groups it is a member of, published as Nomad client meta on a worker.
+    pub groups: Vec<String>,
     /// `systemd-boot` or `extlinux`.
     pub boot_loader: &'static str,
     /// Whether the persistent root is btrfs: backups read it from a snapshot.
@@ -281,6 +287,8 @@ pub struct ServiceView {
     pub volume: Option<VolumeView>,
     /// Soft placement preference, when asked.
     pub affinity: Option<AffinityView>,
+    /// Where it may only run, when asked.
+    pub constraint: Option<ConstraintView>,
     /// Environment of the task.
     pub env: BTreeMap<String, String>,
     /// Files Nomad writes into the task from templates: the secret environment
@@ -383,7 +391,17 @@ pub struct VolumeView {
     pub docker: String,
 }
 
-#[derive(Debug, Serialize, JsonSchema)]
+/// Where a job may only run: a Nomad `constraint`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ConstraintView {
+    /// Node attribute, a Nomad runtime interpolation such as `${meta.roles}`.
+    pub attribute: String,
+    pub operator: &'static str,
+    pub value: String,
+}
+
+/// A soft placement preference: a Nomad `affinity`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct AffinityView {
     /// Node attribute, a Nomad runtime interpolation such as `${meta.roles}`.
     pub attribute: String,
@@ -395,18 +413,6 @@ pub struct AffinityView {
 /// Builds the view of the whole cluster.
 pub fn build(cluster: &Cluster) -> ClusterView {
     let services: Vec<ServiceView> = cluster.services.iter().map(service_view).collect();
-    // The ingress listens on the host's own network: its ports are opened on
-    // its hosts, not published by Docker.
-    let docker_jobs = cluster
-        .services
-        .iter()
-        .filter(|service| service.ingress.is_none());
-    let published = Published::of(docker_jobs.flat_map(|service| {
-        service
-            .ports
-            .iter()
-            .filter_map(|port| Some((port.host?, port.expose)))
-    }));
     ClusterView {
         settings: cluster.settings.clone(),
         admin: AdminView {
@@ -427,7 +433,7 @@ pub fn build(cluster: &Cluster) -> ClusterView {
             .map(|nfs| nfs_view(nfs, &cluster.services)),
         cifs: cluster.cifs.as_ref().map(cifs_view),
         kopia: cluster.kopia.clone(),
-        published,
+        published: published_ports(cluster),
         dynamic_ports: [firewall::DYNAMIC_PORTS.0, firewall::DYNAMIC_PORTS.1],
         job_variables: job_variables(cluster),
         topology: topology::build(cluster),
@@ -449,6 +455,8 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         role_modules: role_modules(cluster),
         nfs_primary_meta: model::NFS_PRIMARY_META,
         roles_meta: model::ROLES_META,
+        groups_meta: model::GROUPS_META,
+        places_by_group: places_by_group(cluster),
         consul_dns_port: model::CONSUL_DNS_PORT,
         node_exporter_port: firewall::NODE_EXPORTER_PORT,
         prometheus_port: firewall::PROMETHEUS_PORT,
@@ -595,6 +603,7 @@ fn host_view(host: &Host) -> HostView {
         bind_ip: host.bind_ip.clone(),
         profile: host.profile.map(Profile::as_str),
         roles: host.roles.iter().map(|role| role.as_str()).collect(),
+        groups: host.groups.clone(),
         boot_loader: host.boot_loader.as_str(),
         persist_btrfs: host.persist_filesystem == PersistFilesystem::Btrfs,
         is_member: host.has(Role::ClusterMember),
@@ -653,6 +662,7 @@ fn service_view(service: &Service) -> ServiceView {
             docker: format!("{}:{}", data.host_path, data.destination),
         }),
         affinity: service.placement.as_ref().map(affinity_view),
+        constraint: service.requirement.as_ref().map(constraint_view),
         env: service.env.clone(),
         templates: templates(service),
         args: service.args.clone(),
@@ -780,8 +790,52 @@ fn secret_env_template(service: &Service) -> Option<String> {
     Some(body)
 }
 
+/// The host ports Docker publishes. The ingress listens on the host's own
+/// network: its ports are opened on its hosts, not published.
+fn published_ports(cluster: &Cluster) -> Published {
+    let docker_jobs = cluster
+        .services
+        .iter()
+        .filter(|service| service.ingress.is_none());
+    Published::of(docker_jobs.flat_map(|service| {
+        service
+            .ports
+            .iter()
+            .filter_map(|port| Some((port.host?, port.expose)))
+    }))
+}
+
+/// Whether a job prefers or requires a group: the workers then publish theirs.
+fn places_by_group(cluster: &Cluster) -> bool {
+    cluster
+        .services
+        .iter()
+        .flat_map(|service| service.placement.iter().chain(&service.requirement))
+        .any(|placement| matches!(placement, Placement::Group(_)))
+}
+
+fn constraint_view(placement: &Placement) -> ConstraintView {
+    let (attribute, operator, value) = placement_terms(placement);
+    ConstraintView {
+        attribute,
+        operator,
+        value,
+    }
+}
+
 fn affinity_view(placement: &Placement) -> AffinityView {
-    let (attribute, operator, value) = match placement {
+    let (attribute, operator, value) = placement_terms(placement);
+    AffinityView {
+        attribute,
+        operator,
+        value,
+        weight: 100,
+    }
+}
+
+/// The node attribute, operator and value that match a placement.
+fn placement_terms(placement: &Placement) -> (String, &'static str, String) {
+    match placement {
         Placement::NfsPrimary => (
             format!("${{meta.{}}}", model::NFS_PRIMARY_META),
             "=",
@@ -793,11 +847,10 @@ fn affinity_view(placement: &Placement) -> AffinityView {
             role.as_str().to_owned(),
         ),
         Placement::Host(name) => ("${node.unique.name}".to_owned(), "=", name.clone()),
-    };
-    AffinityView {
-        attribute,
-        operator,
-        value,
-        weight: 100,
+        Placement::Group(group) => (
+            format!("${{meta.{}}}", model::GROUPS_META),
+            "set_contains",
+            group.clone(),
+        ),
     }
 }

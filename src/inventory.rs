@@ -53,6 +53,14 @@ pub struct Inventory {
     /// Traefik in front of the services that have a `host` name.
     #[schemars(with = "Option<Ingress>")]
     pub ingress: Option<Located<Ingress>>,
+    /// Settings given to many hosts at once, by group name (a DNS label).
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Group>")]
+    pub groups: BTreeMap<String, Located<Group>>,
+    /// Which values the groups gave which hosts: filled by [`groups::apply`].
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub origins: groups::Origins,
 }
 
 /// What keeps the LAN out of the cluster. Every part is on by default; turning
@@ -385,8 +393,10 @@ macro_rules! named_values {
     };
 }
 
+pub mod groups;
 mod ingress;
 mod lifecycle;
+pub use groups::Group;
 pub use ingress::*;
 pub use lifecycle::*;
 
@@ -547,9 +557,14 @@ pub struct Service {
     /// Environment variables read from the Nomad variable `nomad/jobs/<job>`.
     #[serde(default)]
     pub secret_env: Vec<String>,
-    /// `nfs-primary`, a role name or a host name.
+    /// Where the job leans to run: `nfs-primary`, a role, a group or a host
+    /// (a Nomad affinity; it runs elsewhere when it must).
     #[schemars(with = "Option<String>")]
     pub prefer: Option<Located<String>>,
+    /// Where the job may only run: `nfs-primary`, a role, a group or a host (a
+    /// Nomad constraint; it waits rather than run elsewhere).
+    #[schemars(with = "Option<String>")]
+    pub require: Option<Located<String>>,
     /// CPU and memory reserved for each instance.
     #[serde(default)]
     pub resources: Resources,
@@ -691,6 +706,8 @@ pub enum Placement {
     Role(Role),
     /// On this host.
     Host(String),
+    /// On the members of this group.
+    Group(String),
 }
 
 /// The placement keyword for the NFS primary.
@@ -709,6 +726,9 @@ impl Inventory {
         }
         if self.hosts.contains_key(prefer) {
             return Some(Placement::Host(prefer.to_owned()));
+        }
+        if self.groups.contains_key(prefer) {
+            return Some(Placement::Group(prefer.to_owned()));
         }
         Role::named(prefer).map(Placement::Role)
     }

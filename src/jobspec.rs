@@ -25,6 +25,7 @@ pub struct Job {
     #[serde(default)]
     pub meta: BTreeMap<String, String>,
     pub affinity: Option<Affinity>,
+    pub constraint: Option<Constraint>,
     pub group: BTreeMap<String, Group>,
 }
 

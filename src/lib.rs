@@ -69,12 +69,14 @@ pub fn prepare_bytes(name: &str, bytes: &[u8]) -> Result<Prepared, Error> {
 pub(crate) fn prepare_loaded(loaded: load::Loaded) -> Result<Prepared, Error> {
     let load::Loaded {
         source,
-        inventory,
+        mut inventory,
         places,
         problems,
         unchecked,
         located,
     } = loaded;
+    // Each host as if written out in full: every later stage reads it so.
+    inventory.origins = inventory::groups::apply(&mut inventory);
     let mut found = problems;
     found.extend(
         validate::validate(&inventory, &source.text, &places)

@@ -26,6 +26,8 @@ use lifecycle::{JobKind, Lifecycle};
 pub const NFS_PRIMARY_META: &str = "nfs_services_primary";
 /// Nomad client meta key listing a node's roles, for placement by role.
 pub const ROLES_META: &str = "roles";
+/// Nomad client meta key listing a node's groups, for placement by group.
+pub const GROUPS_META: &str = "groups";
 /// Consul's DNS port, which the local resolver forwards `.consul` names to.
 pub const CONSUL_DNS_PORT: u16 = 8600;
 /// Address of Docker's default bridge, where containers reach the host's resolver.
@@ -187,6 +189,8 @@ pub struct Host {
     pub mounts: Vec<Mount>,
     /// The ports the ingress listens on here, when it runs here.
     pub ingress_ports: Vec<u16>,
+    /// The groups it is a member of, by name.
+    pub groups: Vec<String>,
 }
 
 impl Host {
@@ -200,6 +204,7 @@ impl Host {
             Placement::NfsPrimary => self.has(Role::NfsServicesServer),
             Placement::Role(role) => self.has(*role),
             Placement::Host(name) => self.name == *name,
+            Placement::Group(group) => self.groups.contains(group),
         }
     }
 
@@ -311,6 +316,8 @@ pub struct Service {
     pub tags: Vec<String>,
     pub data: Option<DataVolume>,
     pub placement: Option<Placement>,
+    /// Where it may only run.
+    pub requirement: Option<Placement>,
     pub cpu: u32,
     pub memory: u32,
     pub env: BTreeMap<String, String>,
@@ -349,7 +356,12 @@ impl Service {
     /// Whether Nomad may place the job on `host`: a worker, and one of the
     /// ingress' hosts for the ingress.
     pub fn may_run_on(&self, host: &Host) -> bool {
-        host.has(Role::NomadWorker) && (self.ingress.is_none() || !host.ingress_ports.is_empty())
+        host.has(Role::NomadWorker)
+            && (self.ingress.is_none() || !host.ingress_ports.is_empty())
+            && self
+                .requirement
+                .as_ref()
+                .is_none_or(|required| host.is_preferred_by(required))
     }
 
     /// The keys the job reads from its Nomad variable `nomad/jobs/<job>`.
@@ -691,6 +703,13 @@ fn resolve_host(
     let is_workstation = host.profile.is_some();
     let runs_jobs = roles.contains(&Role::NomadWorker);
     Host {
+        groups: inv
+            .origins
+            .members
+            .iter()
+            .filter(|(_, members)| members.binary_search(&name.to_owned()).is_ok())
+            .map(|(group, _)| group.clone())
+            .collect(),
         name: name.to_owned(),
         system: host.system,
         bind_ip: address.parse::<IpAddr>().ok().map(|ip| ip.to_string()),
@@ -765,8 +784,13 @@ pub fn deploy_settings(
     ];
     for (layer, origin) in layers {
         for (key, value) in written(layer) {
+            // A group's value is written into the host's settings: say whose it was.
+            let origin = inv
+                .origins
+                .of(name, &format!("deploy.{key}"))
+                .map_or_else(|| origin.clone(), |group| format!("groups.{group}.deploy"));
             settings.retain(|known| known.key != key);
-            settings.push(setting(&key, value, origin.clone()));
+            settings.push(setting(&key, value, origin));
         }
     }
     let first = |setting: &Setting| !matches!(setting.key.as_str(), "hostname" | "sshUser");
@@ -864,10 +888,12 @@ fn resolve_service(
     service: &inventory::Service,
     nfs: Option<&Nfs>,
 ) -> Service {
-    let placement = service
-        .prefer
-        .as_ref()
-        .and_then(|prefer| inv.placement(&prefer.value));
+    let placed = |wanted: &Option<inventory::Located<String>>| {
+        wanted
+            .as_ref()
+            .and_then(|wanted| inv.placement(&wanted.value))
+    };
+    let (placement, requirement) = (placed(&service.prefer), placed(&service.require));
     let data = nfs.filter(|_| service.data).map(|nfs| DataVolume {
         host_path: format!("{}/{name}", nfs.mount),
         destination: service.data_path.clone(),
@@ -905,6 +931,7 @@ fn resolve_service(
         ports,
         data,
         placement,
+        requirement,
         cpu: service.resources.cpu,
         memory: service.resources.memory,
         env: service.env.clone(),

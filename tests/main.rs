@@ -6,6 +6,7 @@ mod escaping;
 mod free_text;
 mod fuzz;
 mod golden;
+mod groups;
 mod jobs;
 mod output;
 mod papercuts;

@@ -195,33 +195,36 @@ fn outside_id(cluster: &Cluster, name: &str) -> String {
         .map_or_else(String::new, |index| format!("x{index}"))
 }
 
-/// Where each job may run: the hosts it prefers, the ingress' hosts, or any
-/// worker; and the share its data is on.
+/// Where each job may run: the hosts it requires or prefers, the ingress'
+/// hosts, or any worker; and the share its data is on.
 fn jobs_edges(cluster: &Cluster, host_id: &dyn Fn(&str) -> String, edges: &mut Vec<Link>) {
     for (index, service) in cluster.services.iter().enumerate() {
         let job = format!("j{index}");
-        let preferred: Vec<&model::Host> = match (&service.placement, &service.ingress) {
-            (Some(placement), _) => hosts_preferred(cluster, placement),
-            (None, Some(_)) => cluster
-                .hosts
-                .iter()
-                .filter(|host| !host.ingress_ports.is_empty())
-                .collect(),
-            (None, None) => Vec::new(),
-        };
-        if preferred.is_empty() {
+        let (hosts, label, style): (Vec<&model::Host>, _, _) =
+            match (&service.requirement, &service.placement, &service.ingress) {
+                (Some(required), _, _) => (hosts_preferred(cluster, required), "only on", "solid"),
+                (None, Some(placement), _) => {
+                    (hosts_preferred(cluster, placement), "prefers", "dashed")
+                }
+                (None, None, Some(_)) => (
+                    cluster
+                        .hosts
+                        .iter()
+                        .filter(|host| !host.ingress_ports.is_empty())
+                        .collect(),
+                    "runs on",
+                    "solid",
+                ),
+                (None, None, None) => (Vec::new(), "", ""),
+            };
+        if hosts.is_empty() {
             let label = match service.kind {
                 model::lifecycle::JobKind::System => "on every worker",
                 _ => "on any worker",
             };
             edges.push(edge(&job, WORKERS, label, "solid"));
         }
-        let (label, style) = if service.ingress.is_some() {
-            ("runs on", "solid")
-        } else {
-            ("prefers", "dashed")
-        };
-        for host in preferred {
+        for host in hosts {
             edges.push(edge(&job, &host_id(&host.name), label, style));
         }
         if let (Some(_), Some(nfs)) = (&service.data, &cluster.nfs) {

@@ -132,6 +132,10 @@ codes! {
         hint "write a DNS name such as `home.arpa`: labels of letters, digits and `-`, separated by dots";
     ClusterInvalidAdminUser "cluster::invalid-admin-user" Error "an admin user name NixOS and OpenSSH would refuse"
         hint "use at most 32 lowercase letters, digits, `_` and `-`, starting with a letter or `_`";
+    GroupInvalidName "group::invalid-name" Error "a group name that is not a DNS label, or that a host, a role or `nfs-primary` already has"
+        hint "a group's name is what `prefer` names: lowercase letters, digits and `-`, and no host's or role's name";
+    GroupUnknownMember "group::unknown-member" Error "a group member that names no host, or a pattern that matches none or does not compile";
+    GroupConflict "group::conflict" Error "two groups that give one host different values for one setting";
     ClusterInvalidSshUser "cluster::invalid-ssh-user" Error "a deploy `ssh_user` that is not a user name: ssh would read it as an option or another host"
         hint "use at most 32 lowercase letters, digits, `_` and `-`, starting with a letter or `_`; ssh options go in `ssh_opts`";
     ClusterInvalidTimeZone "cluster::invalid-time-zone" Error "a time zone that is not in the IANA database"
@@ -139,11 +143,11 @@ codes! {
     ReferenceUnknownHost "reference::unknown-host" Error "storage or backup names a host that does not exist";
     ReferenceUnmanagedNfsHost "reference::unmanaged-nfs-host" Error "the NFS primary or a standby is unmanaged"
         hint "the primary and standbys run generated NixOS modules: they must be managed hosts";
-    ReferenceUnknownPlacement "reference::unknown-placement" Error "`prefer` names no host or role, or `nfs-primary` without a share";
-    ReferencePlacementWithoutWorkers "reference::placement-without-workers" Error "`prefer` names a host or role that no Nomad worker has: the job would wait forever"
-        hint "prefer a worker, a role workers have, or `nfs-primary`";
+    ReferenceUnknownPlacement "reference::unknown-placement" Error "`prefer` or `require` names no host, role or group, or `nfs-primary` without a share";
+    ReferencePlacementWithoutWorkers "reference::placement-without-workers" Error "`prefer` or `require` names a host, role or group that no Nomad worker is: the job would wait forever"
+        hint "name a worker, a role or group workers have, or `nfs-primary`";
     ReferencePlacementMatchesAll "reference::placement-matches-all" Warning "`prefer` matches every Nomad worker, so it prefers nothing (warning)"
-        hint "remove `prefer`, or name a host or role that only some workers have";
+        hint "remove `prefer`, or name a host, role or group that only some workers have";
     StorageRelativePath "storage::relative-path" Error "a storage, persist or backup path that is not absolute"
         hint "write the full path from `/`, without `..`";
     StorageMountClash "storage::mount-clash" Error "two shares mounted at one path, or one inside the other"

@@ -152,7 +152,8 @@ pub fn explain(prepared: &Prepared, name: &str, out: &Path) -> Result<String, Er
         "Host {name} ({}), reached at {address}\n",
         resolved.system.as_str()
     );
-    roles_section(&mut text, name, &host.value, resolved);
+    roles_section(&mut text, name, inventory, resolved);
+    nix_section(&mut text, name, inventory);
     files_section(&mut text, name, resolved);
     deploy_section(&mut text, name, resolved, out);
     services_section(&mut text, prepared, resolved);
@@ -202,9 +203,12 @@ fn deploy_section(text: &mut String, name: &str, resolved: &model::Host, out: &P
 fn roles_section(
     out: &mut String,
     name: &str,
-    host: &crate::inventory::Host,
+    inventory: &crate::inventory::Inventory,
     resolved: &model::Host,
 ) {
+    if !resolved.groups.is_empty() {
+        let _ = writeln!(out, "Groups:\n  {}\n", resolved.groups.join(", "));
+    }
     let _ = writeln!(out, "Roles:");
     if resolved.roles.is_empty() {
         let _ = writeln!(
@@ -212,27 +216,55 @@ fn roles_section(
             "  none: a standalone host (minimal-node and the global modules only)"
         );
     }
+    let origins = &inventory.origins;
+    let host = inventory.hosts.get(name).map(|host| &host.value);
     for role in &resolved.roles {
-        let declared = host.roles.iter().any(|declared| declared.value == *role);
-        let why = match role {
-            Role::NfsServicesServer if !declared => "given by storage.services.primary".to_owned(),
-            Role::NfsServicesStandby if !declared => {
+        let declared =
+            host.is_some_and(|host| host.roles.iter().any(|declared| declared.value == *role));
+        let why = match (role, origins.of(name, &format!("roles.{}", role.as_str()))) {
+            (_, Some(group)) => format!("given by groups.{group}.roles"),
+            (Role::NfsServicesServer, None) if !declared => {
+                "given by storage.services.primary".to_owned()
+            }
+            (Role::NfsServicesStandby, None) if !declared => {
                 "given by storage.services.standbys".to_owned()
             }
             _ => format!("declared in hosts.{name}.roles"),
         };
         let _ = writeln!(out, "  {:<22}{why}", role.as_str());
     }
-    if let Some(profile) = host.profile {
+    if let Some(profile) = host.and_then(|host| host.profile) {
         let implied = if profile == Profile::Desktop {
             ", which includes workstation-node.nix"
         } else {
             ""
         };
-        let _ = writeln!(
-            out,
-            "Profile:\n  {profile:<22}declared in hosts.{name}.profile{implied}"
+        let from = origins.of(name, "profile").map_or_else(
+            || format!("declared in hosts.{name}.profile"),
+            |group| format!("given by groups.{group}.profile"),
         );
+        let _ = writeln!(out, "Profile:\n  {profile:<22}{from}{implied}");
+    }
+}
+
+/// The NixOS option values the host file sets, and where each comes from.
+fn nix_section(out: &mut String, name: &str, inventory: &crate::inventory::Inventory) {
+    let Some(host) = inventory.hosts.get(name) else {
+        return;
+    };
+    if host.value.nix.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nNixOS options:");
+    for (option, value) in &host.value.nix {
+        let from = inventory
+            .origins
+            .of(name, &format!("nix.{option}"))
+            .map_or_else(
+                || format!("hosts.{name}.nix"),
+                |group| format!("groups.{group}.nix"),
+            );
+        let _ = writeln!(out, "  {option} = {value}    from {from}");
     }
 }
 
@@ -287,6 +319,7 @@ fn placement_name(placement: &Placement) -> String {
         Placement::NfsPrimary => "the NFS primary".to_owned(),
         Placement::Role(role) => role.as_str().to_owned(),
         Placement::Host(host) => host.clone(),
+        Placement::Group(group) => format!("group {group}"),
     }
 }
 

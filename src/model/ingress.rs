@@ -107,6 +107,7 @@ pub fn job(ingress: &Ingress) -> Service {
         tags: Vec::new(),
         data: None,
         placement: None,
+        requirement: None,
         cpu: 200,
         memory: 256,
         env: std::collections::BTreeMap::new(),

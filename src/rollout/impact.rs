@@ -145,53 +145,87 @@ pub fn keys_of(keys: &[String], section: &str, name: &str) -> Vec<String> {
 
 /// The hosts whose configuration differs between the renders, in name order.
 pub fn hosts(before: &Side, after: &Side, keys: &[String]) -> Vec<HostChange> {
+    use rayon::prelude::*;
     let changed = changed_files(before, after);
-    let flake = FlakeChange::between(before, after);
-    let mut reboots = RebootCache::default();
+    let (flake, (graph, reboots)) = rayon::join(
+        || FlakeChange::between(before, after),
+        || {
+            rayon::join(
+                || Graph::of(after),
+                || reboots_by_file(&changed, before, after),
+            )
+        },
+    );
     let old = host_names(before.model);
-    let graph = Graph::of(after);
-    let mut found = Vec::new();
-    for host in &after.model.hosts {
-        let name = host.name.as_str();
-        let mut files: Vec<String> = graph
-            .closure(name)
-            .into_iter()
-            .filter(|path| changed.contains(path.as_str()))
-            .collect();
-        let flake_leaves = flake.leaves_of(name);
-        if !flake_leaves.is_empty() {
-            files.insert(0, paths::FLAKE.to_owned());
-        }
-        if !old.contains(name) {
-            found.push(HostChange {
+    let mut found: Vec<HostChange> = after
+        .model
+        .hosts
+        .par_iter()
+        .filter_map(|host| {
+            let name = host.name.as_str();
+            let mut files: Vec<String> = graph
+                .closure(name)
+                .into_iter()
+                .filter(|path| changed.contains(path.as_str()))
+                .collect();
+            let flake_leaves = flake.leaves_of(name);
+            if !flake_leaves.is_empty() {
+                files.insert(0, paths::FLAKE.to_owned());
+            }
+            let is_new = !old.contains(name);
+            if files.is_empty() && !is_new {
+                return None;
+            }
+            let mut reboot = Vec::new();
+            if !is_new {
+                reboot = reboot::of_leaves(flake_leaves.iter().map(String::as_str));
+                reboot.extend(
+                    files
+                        .iter()
+                        .filter_map(|path| reboots.get(path.as_str()))
+                        .flatten()
+                        .cloned(),
+                );
+                reboot.sort();
+                reboot.dedup();
+            }
+            Some(HostChange {
                 name: name.to_owned(),
-                change: Change::Added,
+                change: if is_new {
+                    Change::Added
+                } else {
+                    Change::Changed
+                },
                 files,
                 keys: keys_of(keys, "hosts", name),
-                reboot: Vec::new(),
-            });
-            continue;
-        }
-        if files.is_empty() {
-            continue;
-        }
-        let mut reboot = reboot::of_leaves(flake_leaves.iter().map(String::as_str));
-        for path in &files {
-            reboot.extend(reboots.of_file(path, before, after));
-        }
-        reboot.sort();
-        reboot.dedup();
-        found.push(HostChange {
-            name: name.to_owned(),
-            change: Change::Changed,
-            files,
-            keys: keys_of(keys, "hosts", name),
-            reboot,
-        });
-    }
+                reboot,
+            })
+        })
+        .collect();
     found.extend(removed_hosts(before, after, keys));
     found.sort_by(|a, b| a.name.cmp(&b.name));
     found
+}
+
+/// Why each changed Nix file (but the flake, judged per host) needs a reboot.
+fn reboots_by_file<'a>(
+    changed: &BTreeSet<&'a str>,
+    before: &Side,
+    after: &Side,
+) -> HashMap<&'a str, Vec<Reboot>> {
+    use rayon::prelude::*;
+    changed
+        .par_iter()
+        .filter(|path| path.ends_with(".nix") && **path != paths::FLAKE)
+        .map(|path| {
+            let old = before.files.get(path).copied().unwrap_or_default();
+            let new = after.files.get(path).copied().unwrap_or_default();
+            let mut reasons =
+                reboot::of_leaves(reboot::changed_leaves(old, new).iter().map(String::as_str));
+            reasons.extend(reboot::of_lines(old, new));
+            (*path, reasons)
+        })
+        .collect()
 }
 
 fn host_names(cluster: &Cluster) -> BTreeSet<&str> {
@@ -355,29 +389,6 @@ fn existing(side: &Side, path: &str) -> Option<String> {
     }
     let default = format!("{path}/default.nix");
     side.files.contains_key(default.as_str()).then_some(default)
-}
-
-/// Why each changed file needs a reboot, worked out once per file.
-#[derive(Default)]
-struct RebootCache(HashMap<String, Vec<Reboot>>);
-
-impl RebootCache {
-    fn of_file(&mut self, path: &str, before: &Side, after: &Side) -> Vec<Reboot> {
-        if path == paths::FLAKE || !path.ends_with(".nix") {
-            return Vec::new();
-        }
-        self.0
-            .entry(path.to_owned())
-            .or_insert_with(|| {
-                let old = before.files.get(path).copied().unwrap_or_default();
-                let new = after.files.get(path).copied().unwrap_or_default();
-                reboot::of_leaves(reboot::changed_leaves(old, new).iter().map(String::as_str))
-                    .into_iter()
-                    .chain(reboot::of_lines(old, new))
-                    .collect()
-            })
-            .clone()
-    }
 }
 
 /// The sops files whose keys or recipients differ.

@@ -3,6 +3,7 @@
 
 mod calendar;
 mod cluster;
+mod groups;
 mod hosts;
 mod ingress;
 mod lifecycle;
@@ -27,6 +28,7 @@ pub fn validate(inventory: &Inventory, text: &str, places: &Places) -> Vec<Diagn
     };
     names::check(&mut rules);
     cluster::check(&mut rules);
+    groups::check(&mut rules);
     roles::check(&mut rules);
     hosts::check(&mut rules);
     storage::check(&mut rules);

@@ -12,6 +12,7 @@ use crate::suggest;
 struct Workers<'a> {
     names: std::collections::BTreeSet<&'a str>,
     by_role: BTreeMap<Role, usize>,
+    by_group: BTreeMap<&'a str, usize>,
 }
 
 impl<'a> Workers<'a> {
@@ -19,9 +20,15 @@ impl<'a> Workers<'a> {
         let mut workers = Workers {
             names: std::collections::BTreeSet::new(),
             by_role: BTreeMap::new(),
+            by_group: BTreeMap::new(),
         };
         for (name, host) in rules.workers() {
             workers.names.insert(name);
+            for (group, members) in &rules.inventory.origins.members {
+                if members.binary_search(&name.to_owned()).is_ok() {
+                    *workers.by_group.entry(group.as_str()).or_default() += 1;
+                }
+            }
             for role in &host.roles {
                 *workers.by_role.entry(role.value).or_default() += 1;
             }
@@ -41,6 +48,7 @@ impl<'a> Workers<'a> {
             }
             Placement::Host(wanted) => usize::from(self.names.contains(wanted.as_str())),
             Placement::Role(role) => self.by_role.get(role).copied().unwrap_or(0),
+            Placement::Group(group) => self.by_group.get(group.as_str()).copied().unwrap_or(0),
         }
     }
 }
@@ -204,13 +212,19 @@ fn ports(
 }
 
 fn placement(rules: &mut Rules, name: &str, service: &Service, workers: &Workers) {
-    let Some(prefer) = &service.prefer else {
-        return;
-    };
+    for (field, wanted) in [("prefer", &service.prefer), ("require", &service.require)] {
+        if let Some(wanted) = wanted {
+            placement_names(rules, name, field, &wanted.value, workers);
+        }
+    }
+}
+
+/// `prefer` or `require` names the NFS primary, a role, a group or a host, one
+/// that some worker, but not every worker, matches.
+fn placement_names(rules: &mut Rules, name: &str, field: &str, wanted: &str, workers: &Workers) {
     let inventory = rules.inventory;
-    let wanted = prefer.value.as_str();
     if let Some(placement) = inventory.placement(wanted) {
-        placement_reaches_workers(rules, name, service, &placement, workers);
+        placement_reaches_workers(rules, name, field, wanted, &placement, workers);
         return;
     }
     let help = if wanted == NFS_PRIMARY {
@@ -218,24 +232,26 @@ fn placement(rules: &mut Rules, name: &str, service: &Service, workers: &Workers
     } else {
         let mut candidates: Vec<&str> = vec![NFS_PRIMARY];
         candidates.extend(Role::all().map(|role| role.as_str() as &str));
+        candidates.extend(inventory.groups.keys().map(String::as_str));
         candidates.extend(inventory.hosts.keys().map(String::as_str));
         suggest::hint(wanted, &candidates)
     };
     rules
         .flag(
             Code::ReferenceUnknownPlacement,
-            value(&["services", name, "prefer"], "unknown placement"),
-            format!("Placement preference `{wanted}` names no host or role"),
+            value(&["services", name, field], "unknown placement"),
+            format!("Placement `{wanted}` names no host, role or group"),
         )
         .hint(help);
 }
 
-/// A preference no worker matches places nothing; one every worker matches
-/// says nothing.
+/// A placement no worker matches places nothing; a preference every worker
+/// matches says nothing.
 fn placement_reaches_workers(
     rules: &mut Rules,
     name: &str,
-    service: &Service,
+    field: &str,
+    wanted: &str,
     placement: &Placement,
     workers: &Workers,
 ) {
@@ -243,21 +259,17 @@ fn placement_reaches_workers(
         .services_share()
         .map(|share| share.primary.value.as_str());
     let matching = workers.matching(placement, primary);
-    let wanted = service
-        .prefer
-        .as_ref()
-        .map_or("", |prefer| prefer.value.as_str());
-    let prefer = ["services", name, "prefer"];
+    let path = ["services", name, field];
     if matching == 0 && workers.count() > 0 {
         rules.flag(
             Code::ReferencePlacementWithoutWorkers,
-            value(&prefer, "no worker here"),
+            value(&path, "no worker here"),
             format!("`{wanted}` of `{name}` matches no Nomad worker"),
         );
-    } else if matching == workers.count() && workers.count() > 1 {
+    } else if matching == workers.count() && workers.count() > 1 && field == "prefer" {
         rules.flag(
             Code::ReferencePlacementMatchesAll,
-            value(&prefer, "every worker"),
+            value(&path, "every worker"),
             format!("`{wanted}` of `{name}` matches every Nomad worker"),
         );
     }

@@ -9,6 +9,14 @@ in
     default = [ ];
     description = "Roles of this host, published as Nomad client meta for placement by role.";
   };
+{%- if cluster.places_by_group %}
+
+  options.cluster.worker.groups = lib.mkOption {
+    type = lib.types.listOf lib.types.str;
+    default = [ ];
+    description = "Groups of this host, published as Nomad client meta for placement by group.";
+  };
+{%- endif %}
 
   config = {
     services.nomad = {
@@ -23,6 +31,9 @@ in
           enabled = true;
           server_join.retry_join = {{ cluster.retry_join | nix }};
           meta.{{ cluster.roles_meta | nix_attr }} = lib.concatStringsSep "," cfg.roles;
+{%- if cluster.places_by_group %}
+          meta.{{ cluster.groups_meta | nix_attr }} = lib.concatStringsSep "," cfg.groups;
+{%- endif %}
           # A job's kill_timeout is cut to this: the longest any job asks for.
           max_kill_timeout = {{ cluster.max_kill_timeout | nix }};
         };

@@ -43,6 +43,9 @@
 {%- if host.is_worker %}
 
   cluster.worker.roles = {{ host.roles | nix }};
+{%- if cluster.places_by_group and host.groups %}
+  cluster.worker.groups = {{ host.groups | nix }};
+{%- endif %}
 {%- endif %}
 {%- if host.is_nfs_primary %}
 

@@ -26,6 +26,14 @@ value = {{ service.affinity.value | hcl }}
 weight = {{ service.affinity.weight | hcl }}
 }
 {%- endif %}
+{%- if service.constraint %}
+# Only where `require` says: it waits rather than run anywhere else.
+constraint {
+attribute = {{ service.constraint.attribute | hcl }}
+operator = {{ service.constraint.operator | hcl }}
+value = {{ service.constraint.value | hcl }}
+}
+{%- endif %}
 group {{ service.name | hcl }} {
 {%- if service.job_type != "system" %}
 count = {{ service.count | hcl }}

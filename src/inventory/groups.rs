@@ -1,0 +1,197 @@
+//! Groups: settings given to every member host at once.
+//!
+//! A group names its members (host names or glob patterns) and gives them
+//! roles, a profile, deploy settings and NixOS option values. Precedence is
+//! cluster, then groups, then the host: a host's own value always wins, and a
+//! group's wins over the cluster's deploy settings. Two groups never override
+//! each other: when both give one host different values for one setting, that
+//! is a conflict the validation reports, naming both, so the order groups are
+//! written in changes nothing.
+//!
+//! [`apply`] writes the groups' values into the hosts, before validation, so
+//! every later stage sees each host as if written out by hand, and records
+//! where each came from for `gen explain`.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{DeploySettings, Host, Inventory, Located, Profile, Role};
+
+/// Settings given to every member host.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    /// Host names, or glob patterns over them (`w*`, `node-[0-9]*`).
+    #[schemars(with = "Vec<String>")]
+    pub members: Vec<Located<String>>,
+    /// Roles every member has, besides its own.
+    #[serde(default)]
+    #[schemars(with = "Vec<Role>")]
+    pub roles: Vec<Located<Role>>,
+    /// Profile of the members that do not set one.
+    pub profile: Option<Profile>,
+    /// deploy-rs settings of the members, over the cluster's and under each host's.
+    #[serde(default)]
+    pub deploy: DeploySettings,
+    /// NixOS option values of the members, under each host's own.
+    #[serde(default)]
+    pub nix: BTreeMap<String, serde_json::Value>,
+}
+
+/// Where the values the groups gave came from, and where two groups disagree.
+#[derive(Debug, Default)]
+pub struct Origins {
+    /// `(host, setting)` → the group that gave it; settings are `roles.<role>`,
+    /// `profile`, `deploy.<deploy-rs name>` and `nix.<option>`.
+    pub given: BTreeMap<(String, String), String>,
+    /// Hosts each group has, by group.
+    pub members: BTreeMap<String, Vec<String>>,
+    /// Two groups giving one setting of one host different values.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// Two groups that give a host's setting different values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub setting: String,
+    pub first: String,
+    pub second: String,
+    pub host: String,
+}
+
+impl Origins {
+    /// The group that gave `host` its `setting`, if a group did.
+    pub fn of(&self, host: &str, setting: &str) -> Option<&str> {
+        self.given
+            .get(&(host.to_owned(), setting.to_owned()))
+            .map(String::as_str)
+    }
+}
+
+/// Whether a member entry is a glob pattern rather than a host name.
+pub fn is_pattern(member: &str) -> bool {
+    member.contains(['*', '?', '['])
+}
+
+/// The hosts a member entry names: itself, or those its pattern matches. A
+/// pattern that does not compile names none (validation says why).
+pub fn matching<'h>(member: &str, hosts: impl Iterator<Item = &'h String>) -> Vec<&'h String> {
+    if !is_pattern(member) {
+        return hosts.filter(|host| *host == member).collect();
+    }
+    match globset::Glob::new(member) {
+        Ok(glob) => {
+            let matcher = glob.compile_matcher();
+            hosts
+                .filter(|host| matcher.is_match(host.as_str()))
+                .collect()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Writes every group's values into its member hosts; the host's own win.
+pub fn apply(inventory: &mut Inventory) -> Origins {
+    let mut origins = Origins::default();
+    let names: Vec<String> = inventory.hosts.keys().cloned().collect();
+    for (group_name, group) in &inventory.groups {
+        let mut members: Vec<String> = group
+            .value
+            .members
+            .iter()
+            .flat_map(|member| matching(&member.value, names.iter()))
+            .cloned()
+            .collect();
+        members.sort();
+        members.dedup();
+        for host_name in &members {
+            if let Some(host) = inventory.hosts.get_mut(host_name) {
+                give(
+                    &mut origins,
+                    group_name,
+                    &group.value,
+                    host_name,
+                    &mut host.value,
+                );
+            }
+        }
+        origins.members.insert(group_name.clone(), members);
+    }
+    origins
+}
+
+/// Gives one host one group's values, recording each and every disagreement
+/// with a group before.
+fn give(origins: &mut Origins, group_name: &str, group: &Group, host_name: &str, host: &mut Host) {
+    let mut offer = |setting: String, same: bool, unset: bool| -> bool {
+        let key = (host_name.to_owned(), setting.clone());
+        if let Some(first) = origins.given.get(&key) {
+            if !same {
+                origins.conflicts.push(Conflict {
+                    setting,
+                    first: first.clone(),
+                    second: group_name.to_owned(),
+                    host: host_name.to_owned(),
+                });
+            }
+            return false;
+        }
+        if unset {
+            origins.given.insert(key, group_name.to_owned());
+        }
+        unset
+    };
+    for role in &group.roles {
+        let unset = !host.roles.iter().any(|own| own.value == role.value);
+        if offer(format!("roles.{}", role.value.as_str()), true, unset) {
+            host.roles.push(role.clone());
+        }
+    }
+    if let Some(profile) = group.profile {
+        let same = host.profile == Some(profile);
+        if offer("profile".to_owned(), same, host.profile.is_none()) {
+            host.profile = Some(profile);
+        }
+    }
+    for (option, value) in &group.nix {
+        let current = host.nix.get(option);
+        if offer(
+            format!("nix.{option}"),
+            current == Some(value),
+            current.is_none(),
+        ) {
+            host.nix.insert(option.clone(), value.clone());
+        }
+    }
+    give_deploy(&mut offer, &group.deploy, &mut host.deploy);
+}
+
+/// The deploy settings, field by field, under their deploy-rs names.
+fn give_deploy(
+    offer: &mut impl FnMut(String, bool, bool) -> bool,
+    group: &DeploySettings,
+    host: &mut DeploySettings,
+) {
+    macro_rules! fields {
+        ($($field:ident => $name:literal),* $(,)?) => {$(
+            if let Some(value) = &group.$field {
+                let same = host.$field.as_ref() == Some(value);
+                if offer(format!("deploy.{}", $name), same, host.$field.is_none()) {
+                    host.$field = Some(value.clone());
+                }
+            }
+        )*};
+    }
+    fields! {
+        ssh_user => "sshUser",
+        ssh_opts => "sshOpts",
+        remote_build => "remoteBuild",
+        magic_rollback => "magicRollback",
+        auto_rollback => "autoRollback",
+        fast_connection => "fastConnection",
+        confirm_timeout => "confirmTimeout",
+        activation_timeout => "activationTimeout",
+    }
+}

@@ -89,12 +89,25 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
-    /// Write a new, commented inventory for a three-node cluster.
-    #[command(after_help = "Examples:\n  gen init\n  gen init my-cluster")]
+    /// Write a new, commented inventory for a three-node cluster, or the
+    /// inventory of an existing hand-written flake repository (`--from`).
+    ///
+    /// `--from` reads `flake.nix` (`nixosConfigurations`, deploy-rs nodes, the
+    /// nixpkgs input), each `hosts/<name>/default.nix` (the role modules it
+    /// imports from `common/`, its own modules, plain option values),
+    /// `common/` (the admin account, state version, time zone) and
+    /// `services/*.hcl`, and lists at the top of the inventory what it could
+    /// not carry over. Nothing in the repository is changed.
+    #[command(
+        after_help = "Examples:\n  gen init\n  gen init my-cluster\n  gen init --from ../old-cluster-flake new-cluster"
+    )]
     Init {
         /// Directory to write `inventory.yaml` into (created when missing).
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// A flake repository laid out like gen's output, to read the inventory from.
+        #[arg(long, value_name = "REPO")]
+        from: Option<PathBuf>,
     },
     /// List the hosts: system, address, roles, profile, managed.
     #[command(after_help = "Examples:\n  gen hosts\n  gen hosts --json | jq '.[].name'")]

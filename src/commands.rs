@@ -19,7 +19,7 @@ use crate::output::plan::{Action, Conflict, Plan};
 use crate::output::reuse::Reuse;
 use crate::render::{self, Templates};
 use crate::{
-    Prepared, explain, failover, init, inventory, load, output, paths, prepare_within,
+    Prepared, adopt, explain, failover, init, inventory, load, output, paths, prepare_within,
     render_cluster, render_cluster_reusing, report, rollout, sops, template_dir,
     template_overrides,
 };
@@ -61,7 +61,7 @@ fn run(command: Command, global: &Global) -> Result<ExitCode, Error> {
         Command::Check { target } => check(&target, global),
         Command::Diff { target } => diff(&target, global),
         Command::Validate { inventory, format } => validate(&inventory.inventory, format, global),
-        Command::Init { dir } => init_inventory(&dir, global),
+        Command::Init { dir, from } => init_inventory(&dir, from.as_deref(), global),
         Command::Hosts { inventory, json } => hosts(&inventory, json, global),
         Command::Docs { inventory, diagram } => {
             docs(&inventory.inventory, diagram, global)?;
@@ -157,12 +157,26 @@ fn failover(target: &Target, standby: &str, global: &Global) -> Result<ExitCode,
     Ok(ExitCode::SUCCESS)
 }
 
-fn init_inventory(dir: &Path, global: &Global) -> Result<ExitCode, Error> {
-    let path = init::write(dir)?;
+fn init_inventory(dir: &Path, from: Option<&Path>, global: &Global) -> Result<ExitCode, Error> {
+    let Some(repository) = from else {
+        let path = init::write(dir)?;
+        if !global.quiet {
+            eprintln!(
+                "Wrote {}. Next: edit it, then `gen validate` and `gen render`.",
+                path.display()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let adopted = adopt::adopt(repository)?;
+    let path = init::write_text(dir, &adopted.text)?;
     if !global.quiet {
         eprintln!(
-            "Wrote {}. Next: edit it, then `gen validate` and `gen render`.",
-            path.display()
+            "Wrote {} from {}; {} thing(s) could not be carried over, listed at its top. \
+             Next: check it, then `gen validate` and `gen render`.",
+            path.display(),
+            repository.display(),
+            adopted.unmapped.len()
         );
     }
     Ok(ExitCode::SUCCESS)

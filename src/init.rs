@@ -12,8 +12,14 @@ pub const STARTER: &str = include_str!("starter.yaml");
 /// Writes `inventory.yaml` (and its schema, for editors) into `dir`, never over an
 /// existing inventory.
 pub fn write(dir: &Path) -> Result<PathBuf, Error> {
+    write_text(dir, STARTER)
+}
+
+/// Writes `text` as `inventory.yaml` (and the schema, for editors) into `dir`,
+/// never over an existing inventory.
+pub fn write_text(dir: &Path, text: &str) -> Result<PathBuf, Error> {
     let inventory = dir.join("inventory.yaml");
-    create_new(&inventory, STARTER)?;
+    create_new(&inventory, text)?;
     match create_new(
         &dir.join("inventory.schema.json"),
         &format!("{}\n", crate::inventory::schema_text()),

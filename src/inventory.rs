@@ -183,6 +183,20 @@ pub struct DeploySettings {
     pub activation_timeout: Option<u32>,
 }
 
+/// The inventory's name of a deploy-rs setting: `sshUser` is `ssh_user`.
+pub fn deploy_key(deploy_rs_name: &str) -> String {
+    let mut written = String::new();
+    for c in deploy_rs_name.chars() {
+        if c.is_ascii_uppercase() {
+            written.push('_');
+            written.push(c.to_ascii_lowercase());
+        } else {
+            written.push(c);
+        }
+    }
+    written
+}
+
 /// Shared storage.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -5,6 +5,7 @@
 //! [`load`] → [`validate`] → [`model`] → [`context`] → [`render`] → [`check`] → [`output`].
 //! [`commands`] puts them together for the `gen` binary.
 
+pub mod adopt;
 pub mod check;
 pub mod cli;
 pub mod commands;

@@ -1,5 +1,6 @@
 //! Integration tests, linked once.
 
+mod adopt;
 mod cli;
 mod diagnostics;
 mod escaping;

@@ -88,7 +88,7 @@ fn conflicts(rules: &mut Rules) {
             .push(&conflict.host);
     }
     for ((second, setting, first), hosts) in by_pair {
-        let written = inventory_name(setting);
+        let written = crate::inventory::deploy_key(setting);
         let path = |group: &str| -> Vec<String> {
             let mut path = vec!["groups".to_owned(), group.to_owned()];
             path.extend(match written.split_once('.') {
@@ -122,18 +122,4 @@ fn conflicts(rules: &mut Rules) {
             ))
             .also(other, format!("`{first}` gives it too"));
     }
-}
-
-/// A setting as the inventory writes it: `deploy.sshUser` is `deploy.ssh_user`.
-fn inventory_name(setting: &str) -> String {
-    let mut written = String::new();
-    for c in setting.chars() {
-        if c.is_ascii_uppercase() {
-            written.push('_');
-            written.push(c.to_ascii_lowercase());
-        } else {
-            written.push(c);
-        }
-    }
-    written
 }

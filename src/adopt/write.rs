@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::{FoundCluster, FoundHost, FoundService};
-use crate::inventory::Role;
+use crate::inventory::{Role, deploy_key};
 
 /// Deploy settings every host has with one value go to `cluster.deploy`.
 pub(super) fn inventory(
@@ -77,7 +77,7 @@ fn cluster_section(out: &mut String, cluster: &FoundCluster, hosts: &BTreeMap<St
     if !shared.is_empty() {
         out.push_str("  deploy:\n");
         for (key, value) in &shared {
-            let _ = writeln!(out, "    {}: {}", crate::inventory::deploy_key(key), json(value));
+            let _ = writeln!(out, "    {}: {}", deploy_key(key), json(value));
         }
     }
 }
@@ -170,7 +170,7 @@ fn host_entry(out: &mut String, name: &str, host: &FoundHost, shared: &BTreeMap<
     if !own.is_empty() {
         out.push_str("    deploy:\n");
         for (setting, value) in own {
-            let _ = writeln!(out, "      {}: {}", crate::inventory::deploy_key(setting), json(value));
+            let _ = writeln!(out, "      {}: {}", deploy_key(setting), json(value));
         }
     }
     if !host.nix.is_empty() {

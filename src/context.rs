@@ -5,7 +5,7 @@
 
 mod topology;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use schemars::JsonSchema;
@@ -229,7 +229,8 @@ pub struct HostView {
     pub profile: Option<&'static str>,
     /// Roles after resolution (declared, plus NFS roles from `storage.services`).
     pub roles: Vec<&'static str>,
-    /// Groups it is a member of, published as Nomad client meta on a worker.
+    /// The groups it is a member of that a job places by, published as Nomad
+    /// client meta on a worker.
     pub groups: Vec<String>,
     /// `systemd-boot` or `extlinux`.
     pub boot_loader: &'static str,
@@ -413,13 +414,18 @@ pub struct AffinityView {
 /// Builds the view of the whole cluster.
 pub fn build(cluster: &Cluster) -> ClusterView {
     let services: Vec<ServiceView> = cluster.services.iter().map(service_view).collect();
+    let placed = placed_groups(cluster);
     ClusterView {
         settings: cluster.settings.clone(),
         admin: AdminView {
             user: cluster.admin_user.clone(),
             ssh_keys: cluster.admin_ssh_keys.clone(),
         },
-        hosts: cluster.hosts.iter().map(host_view).collect(),
+        hosts: cluster
+            .hosts
+            .iter()
+            .map(|host| host_view(host, &placed))
+            .collect(),
         quorum: cluster.quorum.clone(),
         quorum_size: cluster.quorum.len(),
         retry_join: cluster
@@ -456,7 +462,7 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         nfs_primary_meta: model::NFS_PRIMARY_META,
         roles_meta: model::ROLES_META,
         groups_meta: model::GROUPS_META,
-        places_by_group: places_by_group(cluster),
+        places_by_group: !placed.is_empty(),
         consul_dns_port: model::CONSUL_DNS_PORT,
         node_exporter_port: firewall::NODE_EXPORTER_PORT,
         prometheus_port: firewall::PROMETHEUS_PORT,
@@ -581,7 +587,7 @@ fn role_modules(cluster: &Cluster) -> Vec<String> {
     files.into_iter().map(str::to_owned).collect()
 }
 
-fn host_view(host: &Host) -> HostView {
+fn host_view(host: &Host, placed: &BTreeSet<&str>) -> HostView {
     let imports = host
         .generated_modules()
         .map(paths::from_host_file)
@@ -603,7 +609,12 @@ fn host_view(host: &Host) -> HostView {
         bind_ip: host.bind_ip.clone(),
         profile: host.profile.map(Profile::as_str),
         roles: host.roles.iter().map(|role| role.as_str()).collect(),
-        groups: host.groups.clone(),
+        groups: host
+            .groups
+            .iter()
+            .filter(|group| placed.contains(group.as_str()))
+            .cloned()
+            .collect(),
         boot_loader: host.boot_loader.as_str(),
         persist_btrfs: host.persist_filesystem == PersistFilesystem::Btrfs,
         is_member: host.has(Role::ClusterMember),
@@ -805,13 +816,18 @@ fn published_ports(cluster: &Cluster) -> Published {
     }))
 }
 
-/// Whether a job prefers or requires a group: the workers then publish theirs.
-fn places_by_group(cluster: &Cluster) -> bool {
+/// The groups some job prefers or requires: workers publish these, and only
+/// these, so a change to any other group leaves their configuration alone.
+fn placed_groups(cluster: &Cluster) -> BTreeSet<&str> {
     cluster
         .services
         .iter()
         .flat_map(|service| service.placement.iter().chain(&service.requirement))
-        .any(|placement| matches!(placement, Placement::Group(_)))
+        .filter_map(|placement| match placement {
+            Placement::Group(group) => Some(group.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn constraint_view(placement: &Placement) -> ConstraintView {

@@ -703,13 +703,7 @@ fn resolve_host(
     let is_workstation = host.profile.is_some();
     let runs_jobs = roles.contains(&Role::NomadWorker);
     Host {
-        groups: inv
-            .origins
-            .members
-            .iter()
-            .filter(|(_, members)| members.binary_search(&name.to_owned()).is_ok())
-            .map(|(group, _)| group.clone())
-            .collect(),
+        groups: inv.origins.groups_of.get(name).cloned().unwrap_or_default(),
         name: name.to_owned(),
         system: host.system,
         bind_ip: address.parse::<IpAddr>().ok().map(|ip| ip.to_string()),

@@ -227,6 +227,13 @@ fn jobs_edges(cluster: &Cluster, host_id: &dyn Fn(&str) -> String, edges: &mut V
         for host in hosts {
             edges.push(edge(&job, &host_id(&host.name), label, style));
         }
+        if let (Some(required), Some(placement)) = (&service.requirement, &service.placement) {
+            for host in hosts_preferred(cluster, placement) {
+                if host.is_preferred_by(required) {
+                    edges.push(edge(&job, &host_id(&host.name), "prefers", "dashed"));
+                }
+            }
+        }
         if let (Some(_), Some(nfs)) = (&service.data, &cluster.nfs) {
             edges.push(edge(&job, &host_id(&nfs.primary.name), "data", "dashed"));
         }

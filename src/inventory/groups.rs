@@ -48,6 +48,8 @@ pub struct Origins {
     pub given: BTreeMap<(String, String), String>,
     /// Hosts each group has, by group.
     pub members: BTreeMap<String, Vec<String>>,
+    /// Groups each host is in, by host.
+    pub groups_of: BTreeMap<String, Vec<String>>,
     /// Two groups giving one setting of one host different values.
     pub conflicts: Vec<Conflict>,
 }
@@ -72,42 +74,72 @@ impl Origins {
 
 /// Whether a member entry is a glob pattern rather than a host name.
 pub fn is_pattern(member: &str) -> bool {
-    member.contains(['*', '?', '['])
+    member.contains(['*', '?', '[', '{'])
 }
 
-/// The hosts a member entry names: itself, or those its pattern matches. A
+/// The hosts a member entry names: the host of that name, or the managed hosts
+/// its pattern matches (an unmanaged one, a storage box, takes no settings). A
 /// pattern that does not compile names none (validation says why).
-pub fn matching<'h>(member: &str, hosts: impl Iterator<Item = &'h String>) -> Vec<&'h String> {
+pub fn matching<'h>(member: &str, hosts: &'h BTreeMap<String, Located<Host>>) -> Vec<&'h String> {
     if !is_pattern(member) {
-        return hosts.filter(|host| *host == member).collect();
+        return hosts
+            .get_key_value(member)
+            .map(|(name, _)| name)
+            .into_iter()
+            .collect();
     }
-    match globset::Glob::new(member) {
-        Ok(glob) => {
-            let matcher = glob.compile_matcher();
-            hosts
-                .filter(|host| matcher.is_match(host.as_str()))
-                .collect()
-        }
-        Err(_) => Vec::new(),
-    }
+    let Ok(glob) = globset::Glob::new(member) else {
+        return Vec::new();
+    };
+    let matcher = glob.compile_matcher();
+    hosts
+        .iter()
+        .filter(|(name, host)| host.value.managed && matcher.is_match(name.as_str()))
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// Whether two option paths set the same option, or one sets a part of the other.
+fn overlap(a: &str, b: &str) -> bool {
+    let under = |long: &str, short: &str| {
+        long.strip_prefix(short)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
+    under(a, b) || under(b, a)
 }
 
 /// Writes every group's values into its member hosts; the host's own win.
 pub fn apply(inventory: &mut Inventory) -> Origins {
     let mut origins = Origins::default();
-    let names: Vec<String> = inventory.hosts.keys().cloned().collect();
     for (group_name, group) in &inventory.groups {
         let mut members: Vec<String> = group
             .value
             .members
             .iter()
-            .flat_map(|member| matching(&member.value, names.iter()))
+            .flat_map(|member| matching(&member.value, &inventory.hosts))
             .cloned()
             .collect();
         members.sort();
         members.dedup();
         for host_name in &members {
+            origins
+                .groups_of
+                .entry(host_name.clone())
+                .or_default()
+                .push(group_name.clone());
+        }
+        origins.members.insert(group_name.clone(), members);
+    }
+    for (group_name, group) in &inventory.groups {
+        for host_name in &origins.members[group_name].clone() {
             if let Some(host) = inventory.hosts.get_mut(host_name) {
+                give_nix(
+                    &mut origins,
+                    group_name,
+                    &group.value,
+                    host_name,
+                    &mut host.value,
+                );
                 give(
                     &mut origins,
                     group_name,
@@ -117,9 +149,42 @@ pub fn apply(inventory: &mut Inventory) -> Origins {
                 );
             }
         }
-        origins.members.insert(group_name.clone(), members);
     }
     origins
+}
+
+/// A group's option values, each unless the host sets that option (or a part
+/// of it, or a set holding it) itself; two groups that do are in conflict.
+fn give_nix(
+    origins: &mut Origins,
+    group_name: &str,
+    group: &Group,
+    host_name: &str,
+    host: &mut Host,
+) {
+    for (option, value) in &group.nix {
+        let set = host.nix.keys().find(|key| overlap(key, option)).cloned();
+        let Some(key) = set else {
+            let setting = format!("nix.{option}");
+            origins
+                .given
+                .insert((host_name.to_owned(), setting), group_name.to_owned());
+            host.nix.insert(option.clone(), value.clone());
+            continue;
+        };
+        let Some(first) = origins.of(host_name, &format!("nix.{key}")) else {
+            // The host's own value wins.
+            continue;
+        };
+        if key != *option || host.nix.get(&key) != Some(value) {
+            origins.conflicts.push(Conflict {
+                setting: format!("nix.{option}"),
+                first: first.to_owned(),
+                second: group_name.to_owned(),
+                host: host_name.to_owned(),
+            });
+        }
+    }
 }
 
 /// Gives one host one group's values, recording each and every disagreement
@@ -153,16 +218,6 @@ fn give(origins: &mut Origins, group_name: &str, group: &Group, host_name: &str,
         let same = host.profile == Some(profile);
         if offer("profile".to_owned(), same, host.profile.is_none()) {
             host.profile = Some(profile);
-        }
-    }
-    for (option, value) in &group.nix {
-        let current = host.nix.get(option);
-        if offer(
-            format!("nix.{option}"),
-            current == Some(value),
-            current.is_none(),
-        ) {
-            host.nix.insert(option.clone(), value.clone());
         }
     }
     give_deploy(&mut offer, &group.deploy, &mut host.deploy);

@@ -117,17 +117,25 @@ fn diff_values(
 /// Keys of other entries listed for a host or job, at most: the rest are counted.
 const OTHERS_SHOWN: usize = 5;
 
-/// The keys of `keys` that concern the host or service `name` under `section`:
-/// its own, and the cluster-wide ones; when neither changed, a few of another
-/// entry's (a peer's address is in every firewall), and how many more.
-pub fn keys_of(keys: &[String], section: &str, name: &str) -> Vec<String> {
-    let own = |key: &str| {
+/// The keys of `keys` that concern the host `name`: its own, those of the
+/// `groups` it is or was in, and the cluster-wide ones; when none changed, a
+/// few of another entry's (a peer's address is in every firewall), and how
+/// many more.
+pub fn keys_of(keys: &[String], name: &str, groups: &[&str]) -> Vec<String> {
+    let under = |key: &str, section: &str, entry: &str| {
         key.strip_prefix(section)
             .and_then(|rest| rest.strip_prefix('.'))
-            .and_then(|rest| rest.strip_prefix(name))
+            .and_then(|rest| rest.strip_prefix(entry))
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
     };
-    let is_entry = |key: &str| key.starts_with("hosts.") || key.starts_with("services.");
+    let own = |key: &str| {
+        under(key, "hosts", name) || groups.iter().any(|group| under(key, "groups", group))
+    };
+    let is_entry = |key: &str| {
+        ["hosts.", "services.", "groups."]
+            .iter()
+            .any(|section| key.starts_with(section))
+    };
     let relevant: Vec<String> = keys
         .iter()
         .filter(|key| own(key) || !is_entry(key))
@@ -141,6 +149,18 @@ pub fn keys_of(keys: &[String], section: &str, name: &str) -> Vec<String> {
         shown.push(format!("and {} more", keys.len() - OTHERS_SHOWN));
     }
     shown
+}
+
+/// The groups each host is in, before or after the change.
+fn groups_by_host<'a>(before: &'a Side, after: &'a Side) -> HashMap<&'a str, Vec<&'a str>> {
+    let mut groups: HashMap<&str, Vec<&str>> = HashMap::new();
+    for host in before.model.hosts.iter().chain(&after.model.hosts) {
+        let entry = groups.entry(host.name.as_str()).or_default();
+        entry.extend(host.groups.iter().map(String::as_str));
+        entry.sort_unstable();
+        entry.dedup();
+    }
+    groups
 }
 
 /// The hosts whose configuration differs between the renders, in name order.
@@ -157,6 +177,7 @@ pub fn hosts(before: &Side, after: &Side, keys: &[String]) -> Vec<HostChange> {
         },
     );
     let old = host_names(before.model);
+    let groups = groups_by_host(before, after);
     let mut found: Vec<HostChange> = after
         .model
         .hosts
@@ -176,19 +197,11 @@ pub fn hosts(before: &Side, after: &Side, keys: &[String]) -> Vec<HostChange> {
             if files.is_empty() && !is_new {
                 return None;
             }
-            let mut reboot = Vec::new();
-            if !is_new {
-                reboot = reboot::of_leaves(flake_leaves.iter().map(String::as_str));
-                reboot.extend(
-                    files
-                        .iter()
-                        .filter_map(|path| reboots.get(path.as_str()))
-                        .flatten()
-                        .cloned(),
-                );
-                reboot.sort();
-                reboot.dedup();
-            }
+            let reboot = if is_new {
+                Vec::new()
+            } else {
+                reboots_of(&flake_leaves, &files, &reboots)
+            };
             Some(HostChange {
                 name: name.to_owned(),
                 change: if is_new {
@@ -197,7 +210,7 @@ pub fn hosts(before: &Side, after: &Side, keys: &[String]) -> Vec<HostChange> {
                     Change::Changed
                 },
                 files,
-                keys: keys_of(keys, "hosts", name),
+                keys: keys_of(keys, name, groups.get(name).map_or(&[], Vec::as_slice)),
                 reboot,
             })
         })
@@ -205,6 +218,26 @@ pub fn hosts(before: &Side, after: &Side, keys: &[String]) -> Vec<HostChange> {
     found.extend(removed_hosts(before, after, keys));
     found.sort_by(|a, b| a.name.cmp(&b.name));
     found
+}
+
+/// Why a host whose flake bindings `flake_leaves` and files `files` changed
+/// must reboot.
+fn reboots_of(
+    flake_leaves: &[String],
+    files: &[String],
+    by_file: &HashMap<&str, Vec<Reboot>>,
+) -> Vec<Reboot> {
+    let mut reboot = reboot::of_leaves(flake_leaves.iter().map(String::as_str));
+    reboot.extend(
+        files
+            .iter()
+            .filter_map(|path| by_file.get(path.as_str()))
+            .flatten()
+            .cloned(),
+    );
+    reboot.sort();
+    reboot.dedup();
+    reboot
 }
 
 /// Why each changed Nix file (but the flake, judged per host) needs a reboot.
@@ -237,6 +270,7 @@ fn host_names(cluster: &Cluster) -> BTreeSet<&str> {
 }
 
 fn removed_hosts(before: &Side, after: &Side, keys: &[String]) -> Vec<HostChange> {
+    let groups = groups_by_host(before, after);
     let current = host_names(after.model);
     before
         .model
@@ -247,7 +281,11 @@ fn removed_hosts(before: &Side, after: &Side, keys: &[String]) -> Vec<HostChange
             name: host.name.clone(),
             change: Change::Removed,
             files: Vec::new(),
-            keys: keys_of(keys, "hosts", &host.name),
+            keys: keys_of(
+                keys,
+                &host.name,
+                groups.get(host.name.as_str()).map_or(&[], Vec::as_slice),
+            ),
             reboot: Vec::new(),
         })
         .collect()

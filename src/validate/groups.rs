@@ -57,24 +57,27 @@ fn member_names_hosts(rules: &mut Rules, member: &str, path: &[&str]) {
                 value(path, "not a glob pattern"),
                 format!("`{member}` is not a pattern: {}", error.kind()),
             );
-        } else if matching(member, hosts.keys()).is_empty() {
+        } else if matching(member, hosts).is_empty() {
             rules
                 .flag(
                     Code::GroupUnknownMember,
                     value(path, "matches no host"),
-                    format!("The pattern `{member}` matches no host"),
+                    format!("The pattern `{member}` matches no managed host"),
                 )
-                .hint("`*` matches any run of characters, `?` one, `[0-9]` one of a set; host names are matched whole");
+                .hint("`*` matches any run of characters, `?` one, `[0-9]` one of a set, `{a,b}` either; host names are matched whole, and only managed hosts");
         }
     } else if !hosts.contains_key(member) {
-        let names: Vec<&str> = hosts.keys().map(String::as_str).collect();
+        let hint = suggest::closest(member, hosts.keys().map(String::as_str)).map_or_else(
+            || "name a host of `hosts`, or match several with a pattern such as `w*`".to_owned(),
+            |closest| format!("did you mean `{closest}`?"),
+        );
         rules
             .flag(
                 Code::GroupUnknownMember,
                 value(path, "no such host"),
                 format!("Group member `{member}` is not a host"),
             )
-            .hint(suggest::hint(member, &names));
+            .hint(hint);
     }
 }
 
@@ -88,7 +91,12 @@ fn conflicts(rules: &mut Rules) {
             .push(&conflict.host);
     }
     for ((second, setting, first), hosts) in by_pair {
-        let written = crate::inventory::deploy_key(setting);
+        // Deploy settings are recorded under deploy-rs's names; options as written.
+        let written = if setting.starts_with("deploy.") {
+            crate::inventory::deploy_key(setting)
+        } else {
+            setting.to_owned()
+        };
         let path = |group: &str| -> Vec<String> {
             let mut path = vec!["groups".to_owned(), group.to_owned()];
             path.extend(match written.split_once('.') {

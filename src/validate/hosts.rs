@@ -1,6 +1,6 @@
 //! Hosts: managed or not, their addresses, and the admin who can log in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use super::{Rules, key, value};
@@ -57,17 +57,62 @@ const GENERATED_OPTIONS: [&str; 8] = [
     "cluster",
 ];
 
+/// Records each leaf `option` sets in `set`; one set before is reported.
+fn set_once<'a>(
+    rules: &mut Rules,
+    name: &str,
+    at: &[&str],
+    option: &'a str,
+    leaves: Vec<Vec<String>>,
+    set: &mut Vec<(Vec<String>, &'a str)>,
+) {
+    for leaf in leaves {
+        let overlapping = set
+            .iter()
+            .find(|(other, _)| other.starts_with(&leaf) || leaf.starts_with(other));
+        if let Some((other, first)) = overlapping {
+            let first_place = rules.span(key(&["hosts", name, "nix", first], ""));
+            let shorter = if other.len() <= leaf.len() {
+                other
+            } else {
+                &leaf
+            };
+            rules
+                .flag(
+                    Code::HostsNixDuplicate,
+                    key(at, "set again here"),
+                    format!("Host `{name}` sets `{}` twice", shorter.join(".")),
+                )
+                .also(first_place, "first set here");
+            return;
+        }
+        set.push((leaf, option));
+    }
+}
+
 /// `nix` keys are option paths; each option is set once, and never one gen sets.
+/// A value a group gave is judged where the group writes it, once.
 fn option_values_leave_generated_ones_alone(rules: &mut Rules) {
+    let mut judged: BTreeSet<(String, String)> = BTreeSet::new();
     for (name, host) in &rules.inventory.hosts {
         let mut set: Vec<(Vec<String>, &str)> = Vec::new();
         for (option, value) in &host.value.nix {
-            let at = ["hosts", name.as_str(), "nix", option.as_str()];
+            let from = rules.inventory.origins.of(name, &format!("nix.{option}"));
+            if let Some(group) = from
+                && !judged.insert((group.to_owned(), option.clone()))
+            {
+                continue;
+            }
+            let (section, owner, whose) = match from {
+                Some(group) => ("groups", group, format!("group `{group}`")),
+                None => ("hosts", name.as_str(), format!("host `{name}`")),
+            };
+            let at = [section, owner, "nix", option.as_str()];
             let Some(segments) = option_path_segments(option) else {
                 rules.flag(
                     Code::HostsInvalidOptionPath,
                     key(&at, "not an option path"),
-                    format!("`{option}` of host `{name}` is not an option path"),
+                    format!("`{option}` of {whose} is not an option path"),
                 );
                 continue;
             };
@@ -75,9 +120,7 @@ fn option_values_leave_generated_ones_alone(rules: &mut Rules) {
                 rules.flag(
                     Code::HostsNixNumber,
                     key(&at, "a number Nix cannot hold"),
-                    format!(
-                        "`{option}` of host `{name}` holds {number}, which Nix cannot represent"
-                    ),
+                    format!("`{option}` of {whose} holds {number}, which Nix cannot represent"),
                 );
             }
             let mut leaves = Vec::new();
@@ -86,35 +129,13 @@ fn option_values_leave_generated_ones_alone(rules: &mut Rules) {
                 rules.flag(
                     Code::HostsNixConflict,
                     key(&at, "set by gen"),
-                    format!("`{option}` of host `{name}` sets `{generated}`, which gen sets in the host file"),
+                    format!(
+                        "`{option}` of {whose} sets `{generated}`, which gen sets in the host file"
+                    ),
                 );
                 continue;
             }
-            for leaf in leaves {
-                let overlapping = set
-                    .iter()
-                    .find(|(other, _)| other.starts_with(&leaf) || leaf.starts_with(other));
-                if let Some((other, first)) = overlapping {
-                    let first_place = rules.span(key(&["hosts", name, "nix", first], ""));
-                    rules
-                        .flag(
-                            Code::HostsNixDuplicate,
-                            key(&at, "set again here"),
-                            format!(
-                                "Host `{name}` sets `{}` twice",
-                                if other.len() <= leaf.len() {
-                                    other
-                                } else {
-                                    &leaf
-                                }
-                                .join(".")
-                            ),
-                        )
-                        .also(first_place, "first set here");
-                    break;
-                }
-                set.push((leaf, option));
-            }
+            set_once(rules, name, &at, option, leaves, &mut set);
         }
     }
 }

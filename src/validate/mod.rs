@@ -89,10 +89,20 @@ impl Rules<'_> {
     /// hint or add a second place.
     fn flag(&mut self, code: Code, at: At, message: impl Into<String>) -> &mut Diagnostic {
         let mut problem = Diagnostic::new(code, message).label_only(at.label);
-        if let Some(place) = self.places.get(&pointer(at.path)) {
+        // A value a group gave a host has no place under the host: point at
+        // the nearest key that has one, the host itself at least.
+        let placed = (1..=at.path.len())
+            .rev()
+            .map(|len| At {
+                path: &at.path[..len],
+                ..at
+            })
+            .find(|at| self.places.get(&pointer(at.path)).is_some())
+            .unwrap_or(at);
+        if let Some(place) = self.places.get(&pointer(placed.path)) {
             problem = problem.path(place.path.clone());
         }
-        if let Some((offset, len)) = self.span(at) {
+        if let Some((offset, len)) = self.span(placed) {
             problem = problem.at_span(offset, len, at.label);
         }
         let index = self.problems.len();

@@ -24,10 +24,15 @@ impl<'a> Workers<'a> {
         };
         for (name, host) in rules.workers() {
             workers.names.insert(name);
-            for (group, members) in &rules.inventory.origins.members {
-                if members.binary_search(&name.to_owned()).is_ok() {
-                    *workers.by_group.entry(group.as_str()).or_default() += 1;
-                }
+            for group in rules
+                .inventory
+                .origins
+                .groups_of
+                .get(name)
+                .into_iter()
+                .flatten()
+            {
+                *workers.by_group.entry(group.as_str()).or_default() += 1;
             }
             for role in &host.roles {
                 *workers.by_role.entry(role.value).or_default() += 1;
@@ -277,7 +282,18 @@ fn placement_reaches_workers(
 
 /// A static port is taken once per host: no more instances than workers.
 fn count_fits_workers(rules: &mut Rules, name: &str, service: &Service, workers: &Workers) {
-    let workers = workers.count();
+    let primary = rules
+        .services_share()
+        .map(|share| share.primary.value.as_str());
+    // A job that requires a place has only the workers there.
+    let workers = service
+        .require
+        .as_ref()
+        .and_then(|required| rules.inventory.placement(&required.value))
+        .map_or_else(
+            || workers.count(),
+            |required| workers.matching(&required, primary),
+        );
     let has_static_port = service.ports.values().any(|port| port.host().is_some());
     if has_static_port
         && workers > 0
@@ -287,7 +303,7 @@ fn count_fits_workers(rules: &mut Rules, name: &str, service: &Service, workers:
             Code::ServiceCountAboveWorkers,
             value(&["services", name, "count"], "more instances than workers"),
             format!(
-                "`{name}` runs {} instances on a static port, but there are {workers} workers",
+                "`{name}` runs {} instances on a static port, but there are {workers} workers it may run on",
                 service.count
             ),
         );

@@ -428,14 +428,18 @@ fn compare(
     let templates = Templates::load(overrides.as_deref())?;
     // What the two renders share is read back from the output directory, as
     // an up-to-date render would, instead of being laid out twice.
-    let reuse = Reuse::of(&args.target.out);
-    let (new_files, old_files) = rayon::join(
-        || render_cluster_reusing(path, &after.cluster, &templates, &reuse),
-        || render_cluster_reusing(path, &before.cluster, &templates, &reuse),
+    let reuse = Reuse::shared(&args.target.out);
+    let values = |prepared: &Prepared| load::values(&prepared.source.text).unwrap_or_default();
+    let ((new_files, old_files), (new_values, old_values)) = rayon::join(
+        || {
+            rayon::join(
+                || render_cluster_reusing(path, &after.cluster, &templates, &reuse),
+                || render_cluster_reusing(path, &before.cluster, &templates, &reuse),
+            )
+        },
+        || rayon::join(|| values(&after), || values(&before)),
     );
     let (new_files, old_files) = (new_files?, old_files?);
-    let values = |prepared: &Prepared| load::values(&prepared.source.text).unwrap_or_default();
-    let (new_values, old_values) = (values(&after), values(&before));
     let flake = args.target.out.display().to_string();
     let settings = rollout::batches::Settings {
         flake: &flake,

@@ -22,6 +22,9 @@ pub struct Reuse {
     /// The output directory, when there is one to read from.
     out: Option<PathBuf>,
     files: HashMap<String, Produced>,
+    /// Files already read back, for renders that share this reuse (`gen plan`
+    /// renders twice); `None` for one render, which reads each file once.
+    read_back: Option<std::sync::Mutex<HashMap<String, String>>>,
 }
 
 /// What made a file and what it holds.
@@ -69,6 +72,7 @@ impl Reuse {
         Self {
             out: Some(out.to_owned()),
             files,
+            read_back: None,
         }
     }
 
@@ -88,6 +92,15 @@ impl Reuse {
         hex(&digest.finalize())
     }
 
+    /// [`Reuse::of`], for several renders: a file two of them read back is
+    /// read from disk once.
+    pub fn shared(out: &Path) -> Self {
+        Self {
+            read_back: Some(std::sync::Mutex::default()),
+            ..Self::of(out)
+        }
+    }
+
     /// The file at `path` as the last render wrote it, when `source` made it
     /// and it is still on disk unchanged.
     pub fn contents(&self, path: &str, source: &str) -> Option<String> {
@@ -95,6 +108,24 @@ impl Reuse {
             .files
             .get(path)
             .filter(|produced| produced.source == source)?;
+        let Some(read_back) = &self.read_back else {
+            return self.read(path, produced);
+        };
+        let known = read_back
+            .lock()
+            .ok()
+            .and_then(|read| read.get(path).cloned());
+        if known.is_some() {
+            return known;
+        }
+        let contents = self.read(path, produced)?;
+        if let Ok(mut read) = read_back.lock() {
+            read.insert(path.to_owned(), contents.clone());
+        }
+        Some(contents)
+    }
+
+    fn read(&self, path: &str, produced: &Produced) -> Option<String> {
         // Only a regular file reached without a symbolic link, as the plan reads.
         let file = destination(self.out.as_ref()?, path).ok()?;
         if !std::fs::symlink_metadata(&file).is_ok_and(|meta| meta.is_file()) {

@@ -420,7 +420,15 @@ fn compare(
         || prepare_within(path, global.max_inventory_bytes),
         || earlier(args, global),
     );
-    let (after, (before, compared)) = (after?, earlier?);
+    let (mut after, (mut before, compared)) = (after?, earlier?);
+    let values = |prepared: &mut Prepared| {
+        prepared
+            .values
+            .take()
+            .or_else(|| load::values(&prepared.source.text))
+            .unwrap_or_default()
+    };
+    let (new_values, old_values) = (values(&mut after), values(&mut before));
     if !global.quiet {
         report::diagnostics(&after.source, &after.warnings);
     }
@@ -429,15 +437,9 @@ fn compare(
     // What the two renders share is read back from the output directory, as
     // an up-to-date render would, instead of being laid out twice.
     let reuse = Reuse::shared(&args.target.out);
-    let values = |prepared: &Prepared| load::values(&prepared.source.text).unwrap_or_default();
-    let ((new_files, old_files), (new_values, old_values)) = rayon::join(
-        || {
-            rayon::join(
-                || render_cluster_reusing(path, &after.cluster, &templates, &reuse),
-                || render_cluster_reusing(path, &before.cluster, &templates, &reuse),
-            )
-        },
-        || rayon::join(|| values(&after), || values(&before)),
+    let (new_files, old_files) = rayon::join(
+        || render_cluster_reusing(path, &after.cluster, &templates, &reuse),
+        || render_cluster_reusing(path, &before.cluster, &templates, &reuse),
     );
     let (new_files, old_files) = (new_files?, old_files?);
     let flake = args.target.out.display().to_string();

@@ -49,6 +49,8 @@ pub struct Prepared {
     pub model: model::Cluster,
     pub cluster: ClusterView,
     pub warnings: Vec<Diagnostic>,
+    /// The inventory as generic values, when the load kept them.
+    pub values: Option<serde_json::Value>,
 }
 
 /// Loads, validates and resolves an inventory into the view model templates read.
@@ -75,6 +77,7 @@ pub(crate) fn prepare_loaded(loaded: load::Loaded) -> Result<Prepared, Error> {
         problems,
         unchecked,
         located,
+        values,
     } = loaded;
     // Each host as if written out in full: every later stage reads it so.
     inventory.origins = inventory::groups::apply(&mut inventory);
@@ -106,6 +109,7 @@ pub(crate) fn prepare_loaded(loaded: load::Loaded) -> Result<Prepared, Error> {
         model,
         cluster,
         warnings,
+        values,
     })
 }
 

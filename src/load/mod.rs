@@ -40,6 +40,9 @@ pub struct Loaded {
     /// of the right shape leaves them out; [`locate`] finds them when a
     /// diagnostic needs them.
     pub located: bool,
+    /// The inventory as generic values, as the shape check read it; `None`
+    /// when only a part of it could be read.
+    pub values: Option<serde_json::Value>,
 }
 
 /// The parts of an inventory that hold a shape error: the rules do not judge
@@ -102,13 +105,14 @@ pub fn load_quickly(path: &Path, max_bytes: usize) -> Result<Loaded, Error> {
     let bytes = read(path, max_bytes)?;
     let source = checked_source(path.display().to_string(), &bytes, max_bytes)?;
     match quick_parse(&source.text) {
-        Some(inventory) => Ok(Loaded {
+        Some((inventory, values)) => Ok(Loaded {
             source,
             inventory,
             places: Places::default(),
             problems: Vec::new(),
             unchecked: Unchecked::default(),
             located: false,
+            values: Some(values),
         }),
         None => from_source(source),
     }
@@ -118,16 +122,16 @@ pub fn load_quickly(path: &Path, max_bytes: usize) -> Result<Loaded, Error> {
 /// full check accepts. The shape is judged on generic values, as the full parse
 /// does (a bare `25.05` is a number there, not the string the typed parse would
 /// take), without the places of its nodes, which cost as much again.
-fn quick_parse(text: &str) -> Option<Inventory> {
+fn quick_parse(text: &str) -> Option<(Inventory, serde_json::Value)> {
     let schema = shape::Schema::inventory().ok()?;
     let shaped = || {
         let instance: serde_json::Value =
             serde_saphyr::from_str_with_options(text, parse_options()).ok()?;
-        schema.accepts(&instance).then_some(())
+        schema.accepts(&instance).then_some(instance)
     };
     let typed = || serde_saphyr::from_str_with_options::<Inventory>(text, parse_options()).ok();
     let (shaped, typed) = rayon::join(shaped, typed);
-    shaped.and(typed)
+    Some((typed?, shaped?))
 }
 
 /// Reads no more than one byte past the budget, so a device or a huge file is
@@ -211,6 +215,7 @@ pub fn from_source(source: Source) -> Result<Loaded, Error> {
             places,
             problems,
             unchecked,
+            values,
         }) => Ok(Loaded {
             source,
             inventory,
@@ -218,6 +223,7 @@ pub fn from_source(source: Source) -> Result<Loaded, Error> {
             problems,
             unchecked,
             located: true,
+            values,
         }),
         Err(problems) => Err(Error::Invalid {
             source_text: source,
@@ -250,6 +256,7 @@ fn parse(schema: &shape::Schema, text: &str) -> Result<Parsed, Vec<Diagnostic>> 
                 places,
                 problems,
                 unchecked: Unchecked::default(),
+                values: Some(instance),
             })
             .map_err(|error| vec![diagnose(text, &error)]);
     }
@@ -265,6 +272,7 @@ fn parse(schema: &shape::Schema, text: &str) -> Result<Parsed, Vec<Diagnostic>> 
             unchecked: Unchecked::new(readable.damaged, &places),
             places,
             problems,
+            values: None,
         }),
         None => Err(problems),
     }
@@ -295,6 +303,7 @@ struct Parsed {
     places: Places,
     problems: Vec<Diagnostic>,
     unchecked: Unchecked,
+    values: Option<serde_json::Value>,
 }
 
 /// The text, or why it is not an inventory: too large, or not UTF-8.

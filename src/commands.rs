@@ -421,14 +421,8 @@ fn compare(
         || earlier(args, global),
     );
     let (mut after, (mut before, compared)) = (after?, earlier?);
-    let values = |prepared: &mut Prepared| {
-        prepared
-            .values
-            .take()
-            .or_else(|| load::values(&prepared.source.text))
-            .unwrap_or_default()
-    };
-    let (new_values, old_values) = (values(&mut after), values(&mut before));
+    let new_values = std::mem::take(&mut after.values);
+    let old_values = std::mem::take(&mut before.values);
     if !global.quiet {
         report::diagnostics(&after.source, &after.warnings);
     }

@@ -49,8 +49,8 @@ pub struct Prepared {
     pub model: model::Cluster,
     pub cluster: ClusterView,
     pub warnings: Vec<Diagnostic>,
-    /// The inventory as generic values, when the load kept them.
-    pub values: Option<serde_json::Value>,
+    /// The inventory as generic values, as the load read them.
+    pub values: serde_json::Value,
 }
 
 /// Loads, validates and resolves an inventory into the view model templates read.
@@ -109,7 +109,8 @@ pub(crate) fn prepare_loaded(loaded: load::Loaded) -> Result<Prepared, Error> {
         model,
         cluster,
         warnings,
-        values,
+        // Only a load of a damaged inventory has none, and it is invalid.
+        values: values.unwrap_or_default(),
     })
 }
 

@@ -149,3 +149,17 @@ pub fn error_json(file: &str, error: &Error) -> Result<String, Error> {
         source,
     })
 }
+
+/// `text` with its control characters written as escapes (`\n`, `\u{1b}`), so
+/// free text from an inventory stays on one line of a comment or a listing.
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -136,7 +136,7 @@ fn flake_hosts(flake: &str, cluster: &mut FoundCluster) -> BTreeMap<String, Flak
     let mut entries: BTreeMap<String, FlakeEntry> = BTreeMap::new();
     for binding in nixread::bindings(flake) {
         let parts: Vec<&str> = binding.path.split('.').collect();
-        if binding.path.ends_with("inputs.nixpkgs.url") || binding.path == "inputs.nixpkgs.url" {
+        if binding.path.ends_with("inputs.nixpkgs.url") {
             cluster.nixpkgs = binding
                 .literal()
                 .and_then(|url| url.as_str().map(str::to_owned));
@@ -244,7 +244,10 @@ fn import(
     host: &mut FoundHost,
     unmapped: &mut Vec<String>,
 ) {
-    let resolved = resolve(dir, path);
+    let Some(resolved) = crate::rollout::nixfile::resolve(file, path) else {
+        unmapped.push(format!("{file}: imports `{path}`, outside the repository"));
+        return;
+    };
     let module = resolved.trim_end_matches("/default.nix");
     if module == "common/global" || module == crate::paths::MINIMAL_MODULE {
         return;
@@ -274,21 +277,6 @@ fn import(
     unmapped.push(format!(
         "{file}: imports `{path}`, which is no role of gen's: copy it beside the host file and list it in `modules`"
     ));
-}
-
-/// `path` as written in a file of `dir`, relative to the repository.
-fn resolve(dir: &str, path: &str) -> String {
-    let mut parts: Vec<&str> = dir.split('/').filter(|part| !part.is_empty()).collect();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            name => parts.push(name),
-        }
-    }
-    parts.join("/")
 }
 
 /// The cluster-wide settings any file may hold: the state version, the time

@@ -24,13 +24,13 @@ pub(super) fn inventory(
     if !unmapped.is_empty() {
         out.push_str("#\n# Not carried over: do these by hand.\n");
         for item in unmapped {
-            let _ = writeln!(out, "#   - {}", comment(item));
+            let _ = writeln!(out, "#   - {}", crate::report::escape_controls(item));
         }
     }
-    cluster_section(&mut out, cluster, hosts);
+    let shared = shared_deploy(hosts);
+    cluster_section(&mut out, cluster, hosts, &shared);
     share_section(&mut out, hosts);
     out.push_str("\nhosts:\n");
-    let shared = shared_deploy(hosts);
     for (name, host) in hosts {
         host_entry(&mut out, name, host, &shared);
     }
@@ -43,7 +43,12 @@ pub(super) fn inventory(
     out
 }
 
-fn cluster_section(out: &mut String, cluster: &FoundCluster, hosts: &BTreeMap<String, FoundHost>) {
+fn cluster_section(
+    out: &mut String,
+    cluster: &FoundCluster,
+    hosts: &BTreeMap<String, FoundHost>,
+    shared: &BTreeMap<String, Value>,
+) {
     let _ = writeln!(
         out,
         "\ncluster:\n  name: {}",
@@ -73,10 +78,9 @@ fn cluster_section(out: &mut String, cluster: &FoundCluster, hosts: &BTreeMap<St
         .unwrap_or_else(|| ("admin".to_owned(), Vec::new()));
     let _ = writeln!(out, "  admin:\n    user: {}", json(&user.into()));
     let _ = writeln!(out, "    ssh_keys: {}", json(&Value::Array(keys)));
-    let shared = shared_deploy(hosts);
     if !shared.is_empty() {
         out.push_str("  deploy:\n");
-        for (key, value) in &shared {
+        for (key, value) in shared {
             let _ = writeln!(out, "    {}: {}", deploy_key(key), json(value));
         }
     }
@@ -234,17 +238,4 @@ fn key(name: &str) -> String {
 
 fn json(value: &Value) -> String {
     value.to_string()
-}
-
-/// Free text as one comment line.
-fn comment(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }

@@ -278,12 +278,6 @@ fn parse(schema: &shape::Schema, text: &str) -> Result<Parsed, Vec<Diagnostic>> 
     }
 }
 
-/// The inventory's values as generic data, for comparing two versions key by
-/// key; `None` when the text does not parse.
-pub fn values(text: &str) -> Option<serde_json::Value> {
-    serde_saphyr::from_str_with_options(text, parse_options()).ok()
-}
-
 /// The budgets and rules every parse of an inventory runs under.
 fn parse_options() -> serde_saphyr::Options {
     serde_saphyr::options! {

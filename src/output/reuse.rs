@@ -92,8 +92,8 @@ impl Reuse {
         hex(&digest.finalize())
     }
 
-    /// [`Reuse::of`], for several renders: a file two of them read back is
-    /// read from disk once.
+    /// [`Reuse::of`], for several renders: a file one of them has read back
+    /// is not read from disk again by another.
     pub fn shared(out: &Path) -> Self {
         Self {
             read_back: Some(std::sync::Mutex::default()),

@@ -114,41 +114,68 @@ fn diff_values(
     }
 }
 
-/// Keys of other entries listed for a host or job, at most: the rest are counted.
+/// Keys of other entries listed for a host, at most: the rest are counted.
 const OTHERS_SHOWN: usize = 5;
 
-/// The keys of `keys` that concern the host `name`: its own, those of the
-/// `groups` it is or was in, and the cluster-wide ones; when none changed, a
-/// few of another entry's (a peer's address is in every firewall), and how
-/// many more.
-pub fn keys_of(keys: &[String], name: &str, groups: &[&str]) -> Vec<String> {
-    let under = |key: &str, section: &str, entry: &str| {
-        key.strip_prefix(section)
-            .and_then(|rest| rest.strip_prefix('.'))
-            .and_then(|rest| rest.strip_prefix(entry))
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-    };
-    let own = |key: &str| {
-        under(key, "hosts", name) || groups.iter().any(|group| under(key, "groups", group))
-    };
-    let is_entry = |key: &str| {
-        ["hosts.", "services.", "groups."]
-            .iter()
-            .any(|section| key.starts_with(section))
-    };
-    let relevant: Vec<String> = keys
-        .iter()
-        .filter(|key| own(key) || !is_entry(key))
-        .cloned()
-        .collect();
-    if !relevant.is_empty() {
-        return relevant;
+/// The changed inventory keys by what they concern, so each host's are found
+/// without going through them all.
+pub struct KeyIndex {
+    /// `(hosts|services|groups, name)` → its keys.
+    by_entry: HashMap<(String, String), Vec<String>>,
+    /// Keys outside any host, service or group.
+    cluster_wide: Vec<String>,
+    /// What a host none of whose keys changed is shown: a few others.
+    others: Vec<String>,
+}
+
+impl KeyIndex {
+    pub fn new(keys: &[String]) -> Self {
+        let mut index = Self {
+            by_entry: HashMap::new(),
+            cluster_wide: Vec::new(),
+            others: keys.iter().take(OTHERS_SHOWN).cloned().collect(),
+        };
+        if keys.len() > OTHERS_SHOWN {
+            index
+                .others
+                .push(format!("and {} more", keys.len() - OTHERS_SHOWN));
+        }
+        for key in keys {
+            let mut parts = key.splitn(3, '.');
+            match (parts.next(), parts.next()) {
+                (Some(section @ ("hosts" | "services" | "groups")), Some(name)) => index
+                    .by_entry
+                    .entry((section.to_owned(), name.to_owned()))
+                    .or_default()
+                    .push(key.clone()),
+                _ => index.cluster_wide.push(key.clone()),
+            }
+        }
+        index
     }
-    let mut shown: Vec<String> = keys.iter().take(OTHERS_SHOWN).cloned().collect();
-    if keys.len() > OTHERS_SHOWN {
-        shown.push(format!("and {} more", keys.len() - OTHERS_SHOWN));
+
+    /// The keys that concern the host `name`: its own, those of the `groups`
+    /// it is or was in, and the cluster-wide ones; when none changed, a few of
+    /// another entry's (a peer's address is in every firewall), and how many more.
+    pub fn of_host(&self, name: &str, groups: &[&str]) -> Vec<String> {
+        let entry = |section: &str, name: &str| {
+            self.by_entry
+                .get(&(section.to_owned(), name.to_owned()))
+                .into_iter()
+                .flatten()
+                .cloned()
+        };
+        let mut keys: Vec<String> = entry("hosts", name).collect();
+        for group in groups {
+            keys.extend(entry("groups", group));
+        }
+        keys.extend(self.cluster_wide.iter().cloned());
+        if keys.is_empty() {
+            self.others.clone()
+        } else {
+            keys
+        }
     }
-    shown
 }
 
 /// The groups each host is in, before or after the change.
@@ -166,6 +193,7 @@ fn groups_by_host<'a>(before: &'a Side, after: &'a Side) -> HashMap<&'a str, Vec
 /// The hosts whose configuration differs between the renders, in name order.
 pub fn hosts(before: &Side, after: &Side, keys: &[String]) -> Vec<HostChange> {
     use rayon::prelude::*;
+    let keys = KeyIndex::new(keys);
     let changed = changed_files(before, after);
     let (flake, (graph, reboots)) = rayon::join(
         || FlakeChange::between(before, after),
@@ -210,12 +238,12 @@ pub fn hosts(before: &Side, after: &Side, keys: &[String]) -> Vec<HostChange> {
                     Change::Changed
                 },
                 files,
-                keys: keys_of(keys, name, groups.get(name).map_or(&[], Vec::as_slice)),
+                keys: keys.of_host(name, groups.get(name).map_or(&[], Vec::as_slice)),
                 reboot,
             })
         })
         .collect();
-    found.extend(removed_hosts(before, after, keys));
+    found.extend(removed_hosts(before, after, &old, &groups, &keys));
     found.sort_by(|a, b| a.name.cmp(&b.name));
     found
 }
@@ -269,20 +297,24 @@ fn host_names(cluster: &Cluster) -> BTreeSet<&str> {
         .collect()
 }
 
-fn removed_hosts(before: &Side, after: &Side, keys: &[String]) -> Vec<HostChange> {
-    let groups = groups_by_host(before, after);
+fn removed_hosts(
+    before: &Side,
+    after: &Side,
+    old: &BTreeSet<&str>,
+    groups: &HashMap<&str, Vec<&str>>,
+    keys: &KeyIndex,
+) -> Vec<HostChange> {
     let current = host_names(after.model);
     before
         .model
         .hosts
         .iter()
-        .filter(|host| !current.contains(host.name.as_str()))
+        .filter(|host| old.contains(host.name.as_str()) && !current.contains(host.name.as_str()))
         .map(|host| HostChange {
             name: host.name.clone(),
             change: Change::Removed,
             files: Vec::new(),
-            keys: keys_of(
-                keys,
+            keys: keys.of_host(
                 &host.name,
                 groups.get(host.name.as_str()).map_or(&[], Vec::as_slice),
             ),

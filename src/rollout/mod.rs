@@ -10,7 +10,7 @@ mod around;
 pub mod batches;
 pub mod impact;
 pub mod jobs;
-mod nixfile;
+pub(crate) mod nixfile;
 pub mod reboot;
 mod share;
 
@@ -193,13 +193,7 @@ fn comment(out: &mut String, text: &str) {
     if !text.is_empty() {
         out.push(' ');
     }
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
+    out.push_str(&crate::report::escape_controls(text));
     out.push('\n');
 }
 

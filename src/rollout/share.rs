@@ -8,7 +8,7 @@
 
 use super::batches::{Batch, Move, Rollout, Standing, data_jobs, quote, run_job, ssh_args};
 use crate::inventory::Role;
-use crate::model::Nfs;
+use crate::model::{Cluster, Nfs};
 
 /// The unit that snapshots the share on the primary.
 const SNAPSHOT_UNIT: &str = "nfs-services-snapshot.service";
@@ -32,13 +32,13 @@ impl Rollout<'_> {
         };
         let new = self.after.nfs.as_ref();
         if let (Some(old), Some(new)) = (self.before.nfs.as_ref(), new)
-            && old.primary.name != new.primary.name
+            && self.primary_moves()
             && let Some(failover) = self.failover(old, new)
         {
             plan.batches.push(failover);
             plan.batches
                 .extend(self.standby_batches(Some(&old.primary.name)));
-            plan.run_later = self.stoppable_data_jobs();
+            plan.run_later = self.stoppable_data_jobs(self.before);
             return plan;
         }
         plan.batches.extend(self.standby_batches(None));
@@ -48,13 +48,10 @@ impl Rollout<'_> {
                 .find(|host| host.change.name == new.primary.name)
         });
         if let Some(primary) = primary {
-            let stopped = self.stoppable_data_jobs();
+            let stopped = self.stoppable_data_jobs(self.before);
             let mut steps = stop_jobs(&stopped);
             steps.extend(self.alone(primary));
-            let current: Vec<String> = data_jobs(self.after)
-                .into_iter()
-                .filter(|name| !self.purged.contains(name))
-                .collect();
+            let current = self.stoppable_data_jobs(self.after);
             steps.extend(
                 current
                     .iter()
@@ -82,9 +79,9 @@ impl Rollout<'_> {
         }
     }
 
-    /// The data jobs running before the change, but those already purged.
-    fn stoppable_data_jobs(&self) -> Vec<String> {
-        data_jobs(self.before)
+    /// The data jobs of `cluster`, but those purged before any host.
+    fn stoppable_data_jobs(&self, cluster: &Cluster) -> Vec<String> {
+        data_jobs(cluster)
             .into_iter()
             .filter(|name| !self.purged.contains(name))
             .collect()
@@ -113,7 +110,7 @@ impl Rollout<'_> {
         let former = self.former(&old.primary.name)?;
         let promoted = self.changed_move(&new.primary.name)?;
         let reach = ssh_args(former);
-        let mut steps = stop_jobs(&self.stoppable_data_jobs());
+        let mut steps = stop_jobs(&self.stoppable_data_jobs(self.before));
         let replicate = quote(&format!(
             "replicate-services-to-{}.service",
             new.primary.name

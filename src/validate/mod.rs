@@ -89,20 +89,10 @@ impl Rules<'_> {
     /// hint or add a second place.
     fn flag(&mut self, code: Code, at: At, message: impl Into<String>) -> &mut Diagnostic {
         let mut problem = Diagnostic::new(code, message).label_only(at.label);
-        // A value a group gave a host has no place under the host: point at
-        // the nearest key that has one, the host itself at least.
-        let placed = (1..=at.path.len())
-            .rev()
-            .map(|len| At {
-                path: &at.path[..len],
-                ..at
-            })
-            .find(|at| self.places.get(&pointer(at.path)).is_some())
-            .unwrap_or(at);
-        if let Some(place) = self.places.get(&pointer(placed.path)) {
+        if let Some((place, _)) = self.place(at) {
             problem = problem.path(place.path.clone());
         }
-        if let Some((offset, len)) = self.span(placed) {
+        if let Some((offset, len)) = self.span(at) {
             problem = problem.at_span(offset, len, at.label);
         }
         let index = self.problems.len();
@@ -112,7 +102,7 @@ impl Rules<'_> {
 
     /// Offset and length of the key or value `at` points to.
     fn span(&self, at: At) -> Option<(usize, usize)> {
-        let place = self.places.get(&pointer(at.path))?;
+        let (place, at) = self.place(at)?;
         let offset = match at.part {
             Part::Key => place.key.or(place.value),
             Part::Value => place.value.or(place.key),
@@ -122,6 +112,19 @@ impl Rules<'_> {
             _ => scalar_len(self.text, offset),
         };
         Some((offset, len))
+    }
+
+    /// The place of the key `at` points to or, when it has none, of the
+    /// nearest key above it: a value a group gave a host is not written under
+    /// the host, whose own key is then the place.
+    fn place<'p>(&self, at: At<'p>) -> Option<(&crate::source::Place, At<'p>)> {
+        (1..=at.path.len()).rev().find_map(|len| {
+            let nearer = At {
+                path: &at.path[..len],
+                ..at
+            };
+            Some((self.places.get(&pointer(nearer.path))?, nearer))
+        })
     }
 }
 

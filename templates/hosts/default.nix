@@ -43,7 +43,7 @@
 {%- if host.is_worker %}
 
   cluster.worker.roles = {{ host.roles | nix }};
-{%- if cluster.places_by_group and host.groups %}
+{%- if host.groups %}
   cluster.worker.groups = {{ host.groups | nix }};
 {%- endif %}
 {%- endif %}

@@ -136,6 +136,8 @@ codes! {
         hint "a group's name is what `prefer` names: lowercase letters, digits and `-`, and no host's or role's name";
     GroupUnknownMember "group::unknown-member" Error "a group member that names no host, or a pattern that matches none or does not compile";
     GroupConflict "group::conflict" Error "two groups that give one host different values for one setting";
+    GroupTooMany "group::too-many" Error "a host that more than 64 groups name"
+        hint "a host's settings should be few enough to read: merge groups, or narrow their patterns";
     ClusterInvalidSshUser "cluster::invalid-ssh-user" Error "a deploy `ssh_user` that is not a user name: ssh would read it as an option or another host"
         hint "use at most 32 lowercase letters, digits, `_` and `-`, starting with a letter or `_`; ssh options go in `ssh_opts`";
     ClusterInvalidTimeZone "cluster::invalid-time-zone" Error "a time zone that is not in the IANA database"

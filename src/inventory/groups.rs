@@ -52,7 +52,12 @@ pub struct Origins {
     pub groups_of: BTreeMap<String, Vec<String>>,
     /// Two groups giving one setting of one host different values.
     pub conflicts: Vec<Conflict>,
+    /// Hosts that more than [`MAX_GROUPS_PER_HOST`] groups name.
+    pub overfull: std::collections::BTreeSet<String>,
 }
+
+/// Groups a host may be a member of.
+pub const MAX_GROUPS_PER_HOST: usize = 64;
 
 /// Two groups that give a host's setting different values.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,13 +126,18 @@ pub fn apply(inventory: &mut Inventory) -> Origins {
             .collect();
         members.sort();
         members.dedup();
-        for host_name in &members {
-            origins
-                .groups_of
-                .entry(host_name.clone())
-                .or_default()
-                .push(group_name.clone());
-        }
+        // A host joins at most MAX_GROUPS_PER_HOST groups: the work and memory
+        // of many groups over many hosts stay in proportion to the hosts.
+        members.retain(|host_name| {
+            let groups = origins.groups_of.entry(host_name.clone()).or_default();
+            if groups.len() < MAX_GROUPS_PER_HOST {
+                groups.push(group_name.clone());
+                true
+            } else {
+                origins.overfull.insert(host_name.clone());
+                false
+            }
+        });
         origins.members.insert(group_name.clone(), members);
     }
     for (group_name, group) in &inventory.groups {

@@ -20,6 +20,16 @@ pub(super) fn check(rules: &mut Rules) {
         }
     }
     conflicts(rules);
+    for host in &inventory.origins.overfull {
+        rules.flag(
+            Code::GroupTooMany,
+            key(&["hosts", host.as_str()], "in too many groups"),
+            format!(
+                "Host `{host}` is named by more than {} groups",
+                crate::inventory::groups::MAX_GROUPS_PER_HOST
+            ),
+        );
+    }
 }
 
 fn group_name(rules: &mut Rules, name: &str) {

@@ -49,7 +49,7 @@ pub struct Origins {
     /// Hosts each group has, by group.
     pub members: BTreeMap<String, Vec<String>>,
     /// Groups each host is in, by host.
-    pub groups_of: BTreeMap<String, Vec<String>>,
+    pub groups_of: std::collections::HashMap<String, Vec<String>>,
     /// Two groups giving one setting of one host different values.
     pub conflicts: Vec<Conflict>,
     /// Hosts that more than [`MAX_GROUPS_PER_HOST`] groups name.
@@ -117,27 +117,32 @@ fn overlap(a: &str, b: &str) -> bool {
 pub fn apply(inventory: &mut Inventory) -> Origins {
     let mut origins = Origins::default();
     for (group_name, group) in &inventory.groups {
-        let mut members: Vec<String> = group
+        let mut matched: Vec<&String> = group
             .value
             .members
             .iter()
             .flat_map(|member| matching(&member.value, &inventory.hosts))
-            .cloned()
             .collect();
-        members.sort();
-        members.dedup();
+        // One member's hosts come in name order already.
+        if group.value.members.len() > 1 {
+            matched.sort();
+            matched.dedup();
+        }
         // A host joins at most MAX_GROUPS_PER_HOST groups: the work and memory
         // of many groups over many hosts stay in proportion to the hosts.
-        members.retain(|host_name| {
-            let groups = origins.groups_of.entry(host_name.clone()).or_default();
+        let mut members = Vec::new();
+        for host_name in matched {
+            let groups = match origins.groups_of.get_mut(host_name) {
+                Some(groups) => groups,
+                None => origins.groups_of.entry(host_name.clone()).or_default(),
+            };
             if groups.len() < MAX_GROUPS_PER_HOST {
                 groups.push(group_name.clone());
-                true
-            } else {
+                members.push(host_name.clone());
+            } else if !origins.overfull.contains(host_name) {
                 origins.overfull.insert(host_name.clone());
-                false
             }
-        });
+        }
         origins.members.insert(group_name.clone(), members);
     }
     for (group_name, group) in &inventory.groups {

@@ -433,6 +433,14 @@ fn render_reusing(workspace: &Workspace, cache: &Path) -> Vec<flakegen::render::
         .expect("renders")
 }
 
+/// Each file's path and contents.
+fn contents(files: &[flakegen::render::RenderedFile]) -> Vec<(String, String)> {
+    files
+        .iter()
+        .map(|file| (file.path.clone(), file.contents.clone()))
+        .collect()
+}
+
 /// A render reads back every file an earlier render wrote from the same
 /// template output, byte for byte what laying it out gives; a file edited by
 /// hand or turned into a symbolic link is laid out again and refused as before.
@@ -451,12 +459,6 @@ fn an_unchanged_file_is_read_back_not_laid_out_again() {
 
     let again = render_reusing(&workspace, &cache);
     assert!(again.iter().all(|file| file.reused), "every file read back");
-    let contents = |files: &[flakegen::render::RenderedFile]| -> Vec<(String, String)> {
-        files
-            .iter()
-            .map(|file| (file.path.clone(), file.contents.clone()))
-            .collect()
-    };
     assert_eq!(contents(&again), contents(&fresh));
 
     let edited = "hosts/c1/default.nix";
@@ -493,6 +495,72 @@ fn an_unchanged_file_is_read_back_not_laid_out_again() {
     };
     assert_eq!(action(edited), Some(Action::Refuse(Conflict::EditedByHand)));
     assert_eq!(action(linked), Some(Action::Refuse(Conflict::NotAFile)));
+}
+
+/// A file is read back without rendering its template when nothing that feeds
+/// the template changed: the cluster view, the user's templates, the header.
+/// The cache's digests of template outputs are spoilt here, so only the digest
+/// of what feeds each template can spare a file.
+#[test]
+fn a_template_is_not_rendered_again_while_nothing_that_feeds_it_changed() {
+    use flakegen::output::reuse::Reuse;
+
+    let workspace = Workspace::rendered();
+    let cache = workspace.path("reuse.json");
+    let fresh = render_reusing(&workspace, &cache);
+    let plan = Plan::build(&workspace.out(), fresh.clone()).expect("plan");
+    Reuse::write_to(&cache, plan.produced());
+    let mut cached: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&cache).expect("cache")).expect("JSON");
+    for produced in cached["files"].as_object_mut().expect("files").values_mut() {
+        produced["source"] = serde_json::json!("spoilt");
+    }
+    std::fs::write(&cache, cached.to_string()).expect("write");
+
+    let again = render_reusing(&workspace, &cache);
+    assert!(again.iter().all(|file| file.reused), "every file read back");
+    assert_eq!(contents(&again), contents(&fresh));
+
+    // A user's template feeds every file: none is read back once it appears.
+    let overrides = workspace.path("templates");
+    std::fs::create_dir_all(overrides.join("hosts")).expect("mkdir");
+    let firewall = flakegen::render::templates::source("hosts/firewall.nft").expect("embedded");
+    std::fs::write(
+        overrides.join("hosts/firewall.nft"),
+        format!("# Reviewed by the site team.\n{firewall}"),
+    )
+    .expect("override");
+    let inventory = workspace.path("inventory.yaml");
+    let prepared = flakegen::prepare(&inventory).expect("valid");
+    let templates = flakegen::render::Templates::load(Some(&overrides)).expect("templates");
+    let reuse = Reuse::read_from(&cache, &workspace.out());
+    let overridden =
+        flakegen::render_cluster_reusing(&inventory, &prepared.cluster, &templates, &reuse)
+            .expect("renders");
+    assert!(overridden.iter().all(|file| !file.reused));
+    let firewalls: Vec<_> = overridden
+        .iter()
+        .filter(|file| file.path.ends_with("firewall.nft"))
+        .collect();
+    assert!(!firewalls.is_empty());
+    assert!(
+        firewalls
+            .iter()
+            .all(|file| file.contents.contains("Reviewed by the site team"))
+    );
+
+    // So does the inventory: a changed time zone, and nothing is read back.
+    let text = std::fs::read_to_string(&inventory).expect("inventory");
+    let zone = "time_zone: Europe/Berlin";
+    assert!(text.contains(zone), "the example sets its time zone");
+    std::fs::write(&inventory, text.replace(zone, "time_zone: Europe/Paris")).expect("edit");
+    let changed = render_reusing(&workspace, &cache);
+    assert!(changed.iter().all(|file| !file.reused));
+    assert!(
+        changed
+            .iter()
+            .any(|file| file.contents.contains("Europe/Paris"))
+    );
 }
 
 /// A cache another build of gen wrote is not trusted.

@@ -96,6 +96,7 @@ fn output_that_does_not_parse_is_refused_with_its_template_and_target() {
         template: "hosts/default.nix".to_owned(),
         overridden: false,
         target: Target::Host("c1".to_owned()),
+        input: String::new(),
         source: String::new(),
         reused: false,
     };

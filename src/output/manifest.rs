@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -41,14 +42,18 @@ impl Manifest {
         })
     }
 
+    /// The manifest of `files`, hashed in parallel.
     pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Self {
+        let files: Vec<(&str, &[u8])> = files.into_iter().collect();
         Self {
             note: "Written by gen: the files it generated here and their hashes. It removes or \
                    overwrites only these, and only while they are unchanged."
                 .to_owned(),
             files: files
-                .into_iter()
+                .into_par_iter()
                 .map(|(path, contents)| (path.to_owned(), hash(contents)))
+                .collect::<Vec<_>>()
+                .into_iter()
                 .collect(),
         }
     }

@@ -253,12 +253,20 @@ fn transition_manifest(plan: &Plan) -> Manifest {
 }
 
 /// Temporary files of an earlier, killed render, in the directories gen writes to.
+///
+/// A render stages a file only to change it, so a temporary file it left beside
+/// one means that file, or the manifest, is not what the inventory renders.
+/// When the whole tree is, only the final manifest's temporary, staged in the
+/// output directory itself, can be left: only that directory is looked at.
 fn remove_leftover_temporaries(plan: &Plan) {
-    let dirs: std::collections::BTreeSet<&Path> = plan
-        .entries
-        .iter()
-        .filter_map(|entry| Path::new(&entry.path).parent())
-        .collect();
+    let dirs: std::collections::BTreeSet<&Path> = if plan.is_current() {
+        std::iter::once(Path::new("")).collect()
+    } else {
+        plan.entries
+            .iter()
+            .filter_map(|entry| Path::new(&entry.path).parent())
+            .collect()
+    };
     for dir in dirs {
         let Ok(listing) = fs::read_dir(plan.out.join(dir)) else {
             continue;

@@ -3,6 +3,8 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::error::Error;
 use crate::output::manifest::{MANIFEST, Manifest};
 use crate::output::reuse::Produced;
@@ -60,8 +62,8 @@ pub struct Plan {
     pub manifest: Manifest,
     /// Whether the manifest on disk already equals `manifest`.
     pub manifest_current: bool,
-    /// What made each produced file, by path.
-    pub sources: Vec<(String, String)>,
+    /// What fed each produced file's template and what the template made, by path.
+    pub sources: Vec<(String, String, String)>,
 }
 
 impl Plan {
@@ -81,23 +83,26 @@ impl Plan {
         );
         let sources = files
             .iter()
-            .map(|file| (file.path.clone(), file.source.clone()))
+            .map(|file| (file.path.clone(), file.input.clone(), file.source.clone()))
             .collect();
-        let mut entries = Vec::with_capacity(files.len());
-        for file in files {
-            // A file read back from where it is, unchanged, is kept as it is.
-            let on_disk = if file.reused {
-                OnDisk::File(file.contents.as_bytes().to_vec())
-            } else {
-                read(out, &file.path)?
-            };
-            entries.push(produced(
-                &previous,
-                &file.path,
-                on_disk,
-                file.contents.into_bytes(),
-            ));
-        }
+        // A file read back from where it is, unchanged, is kept as it is.
+        let on_disk: Vec<OnDisk> = files
+            .par_iter()
+            .map(|file| {
+                if file.reused {
+                    Ok(OnDisk::Same)
+                } else {
+                    read(out, &file.path)
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        let mut entries: Vec<Entry> = files
+            .into_iter()
+            .zip(on_disk)
+            .map(|(file, on_disk)| {
+                produced(&previous, &file.path, on_disk, file.contents.into_bytes())
+            })
+            .collect();
         for path in previous.files.keys() {
             if manifest.files.contains_key(path) {
                 continue;
@@ -121,11 +126,12 @@ impl Plan {
 
     /// What made each file the plan leaves, for the next render to reuse.
     pub fn produced(&self) -> impl Iterator<Item = (String, Produced)> + '_ {
-        self.sources.iter().filter_map(|(path, source)| {
+        self.sources.iter().filter_map(|(path, input, source)| {
             let contents = self.manifest.files.get(path)?;
             Some((
                 path.clone(),
                 Produced {
+                    input: input.clone(),
                     source: source.clone(),
                     contents: contents.clone(),
                 },
@@ -157,6 +163,8 @@ impl Plan {
 enum OnDisk {
     Missing,
     File(Vec<u8>),
+    /// What the file is to hold, as it was read back to be reused.
+    Same,
     NotAFile,
 }
 
@@ -164,7 +172,7 @@ impl OnDisk {
     fn into_bytes(self) -> Option<Vec<u8>> {
         match self {
             Self::File(bytes) => Some(bytes),
-            Self::Missing | Self::NotAFile => None,
+            Self::Missing | Self::Same | Self::NotAFile => None,
         }
     }
 }
@@ -173,6 +181,7 @@ fn produced(previous: &Manifest, path: &str, on_disk: OnDisk, new: Vec<u8>) -> E
     let (old, action) = match on_disk {
         OnDisk::Missing => (None, Action::Create),
         OnDisk::NotAFile => (None, Action::Refuse(Conflict::NotAFile)),
+        OnDisk::Same => (None, Action::Keep),
         // Also what a render interrupted after this file leaves behind: already new.
         OnDisk::File(old) if old == new => (None, Action::Keep),
         OnDisk::File(old) if previous.owns(path, &old) => (Some(old), Action::Update),
@@ -196,7 +205,7 @@ fn produced(previous: &Manifest, path: &str, on_disk: OnDisk, new: Vec<u8>) -> E
 /// A path gen wrote before and no longer produces.
 fn stale(previous: &Manifest, path: &str, on_disk: OnDisk) -> Option<Entry> {
     let (old, action) = match on_disk {
-        OnDisk::Missing => return None,
+        OnDisk::Missing | OnDisk::Same => return None,
         OnDisk::NotAFile => (None, Action::Refuse(Conflict::NotAFile)),
         OnDisk::File(old) if previous.owns(path, &old) => (Some(old), Action::Remove),
         OnDisk::File(old) => (Some(old), Action::Refuse(Conflict::EditedByHand)),

@@ -1,13 +1,16 @@
 //! What an earlier render of the same output directory can spare this one.
 //!
-//! Laying a file out and checking it costs most of a render. A file whose
-//! template output is the one that produced the file now on disk, by this
-//! same build of gen, would be laid out and checked into those same bytes:
-//! they are read back instead. The cache that says which template output made
-//! which file lives outside the output directory (it is no part of the
-//! flake), in the user's cache directory; losing it only costs time.
+//! Rendering a file, laying it out and checking it cost most of a render. Two
+//! digests say when that work would give the bytes already on disk, by this
+//! same build of gen: the digest of what feeds the file's template (the whole
+//! cluster view, the user's templates, the header and the path), which spares
+//! the template too, and the digest of the template's output, which spares
+//! the layout and the check when the view changed elsewhere. Such a file is
+//! read back instead. The cache that holds the digests lives outside the
+//! output directory (it is no part of the flake), in the user's cache
+//! directory; losing it only costs time.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -21,7 +24,7 @@ use super::plan::destination;
 pub struct Reuse {
     /// The output directory, when there is one to read from.
     out: Option<PathBuf>,
-    files: HashMap<String, Produced>,
+    files: BTreeMap<String, Produced>,
     /// Files already read back, for renders that share this reuse (`gen plan`
     /// renders twice); `None` for one render, which reads each file once.
     read_back: Option<std::sync::Mutex<HashMap<String, String>>>,
@@ -30,6 +33,8 @@ pub struct Reuse {
 /// What made a file and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Produced {
+    /// Digest of the build and what fed the template (see [`Reuse::input`]).
+    pub input: String,
     /// Digest of the build, the path, the header and the template output.
     pub source: String,
     /// `sha256:<hex>` of the file gen wrote.
@@ -39,7 +44,8 @@ pub struct Produced {
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct CacheFile {
     build: String,
-    files: HashMap<String, Produced>,
+    /// Ordered, so an unchanged cache is written the same and left alone.
+    files: BTreeMap<String, Produced>,
 }
 
 impl Reuse {
@@ -67,7 +73,7 @@ impl Reuse {
         let files = if cached.build == build_id() {
             cached.files
         } else {
-            HashMap::new()
+            BTreeMap::new()
         };
         Self {
             out: Some(out.to_owned()),
@@ -78,18 +84,26 @@ impl Reuse {
 
     /// The digest of what makes the file at `path`.
     pub fn source(path: &str, overridden: bool, header: &str, raw: &str) -> String {
-        let mut digest = Sha256::new();
-        for part in [
+        digest([
             build_id().as_bytes(),
             path.as_bytes(),
             &[u8::from(overridden)],
             header.as_bytes(),
             raw.as_bytes(),
-        ] {
-            digest.update(part.len().to_le_bytes());
-            digest.update(part);
-        }
-        hex(&digest.finalize())
+        ])
+    }
+
+    /// The digest of what feeds the template of the file at `path`: the
+    /// digest of the cluster view (every file's context is made of it), of
+    /// the user's templates, and the header.
+    pub fn input(path: &str, cluster: &str, overrides: &str, header: &str) -> String {
+        digest([
+            build_id().as_bytes(),
+            path.as_bytes(),
+            cluster.as_bytes(),
+            overrides.as_bytes(),
+            header.as_bytes(),
+        ])
     }
 
     /// [`Reuse::of`], for several renders: a file one of them has read back
@@ -101,6 +115,17 @@ impl Reuse {
         }
     }
 
+    /// The file at `path` as the last render wrote it, and the digest of its
+    /// template's output, when what feeds its template, `input`, made it and
+    /// it is still on disk unchanged.
+    pub fn unchanged(&self, path: &str, input: &str) -> Option<(String, String)> {
+        let produced = self
+            .files
+            .get(path)
+            .filter(|produced| produced.input == input)?;
+        Some((self.read_back(path, produced)?, produced.source.clone()))
+    }
+
     /// The file at `path` as the last render wrote it, when `source` made it
     /// and it is still on disk unchanged.
     pub fn contents(&self, path: &str, source: &str) -> Option<String> {
@@ -108,6 +133,10 @@ impl Reuse {
             .files
             .get(path)
             .filter(|produced| produced.source == source)?;
+        self.read_back(path, produced)
+    }
+
+    fn read_back(&self, path: &str, produced: &Produced) -> Option<String> {
         let Some(read_back) = &self.read_back else {
             return self.read(path, produced);
         };
@@ -169,6 +198,36 @@ impl Reuse {
     }
 }
 
+/// The digest of `parts`, each length-prefixed so no two lists of parts share one.
+pub fn digest<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
+    let mut digest = Sha256::new();
+    for part in parts {
+        digest.update(part.len().to_le_bytes());
+        digest.update(part);
+    }
+    hex(&digest.finalize())
+}
+
+/// The digest of `value` as JSON, written straight into the digest.
+pub fn digest_of(value: &impl Serialize) -> Result<String, serde_json::Error> {
+    struct Digesting(Sha256);
+    impl std::io::Write for Digesting {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, Digesting(Sha256::new()));
+    serde_json::to_writer(&mut buffered, value)?;
+    let digesting = buffered
+        .into_inner()
+        .map_err(|error| serde_json::Error::io(error.into_error()))?;
+    Ok(hex(&digesting.0.finalize()))
+}
+
 /// This build of gen: its version and the digest of its sources (`build.rs`).
 /// A rebuilt or upgraded gen lays everything out again.
 fn build_id() -> &'static str {
@@ -202,5 +261,11 @@ mod tests {
         assert_ne!(digest, Reuse::source("b.nix", false, "# h\n", "{ }"));
         assert_ne!(digest, Reuse::source("a.nix", false, "# g\n", "{ }"));
         assert_ne!(digest, Reuse::source("a.nix", false, "# h\n", "{ x = 1; }"));
+        let input = Reuse::input("a.nix", "c", "o", "# h\n");
+        assert_eq!(input, Reuse::input("a.nix", "c", "o", "# h\n"));
+        assert_ne!(input, Reuse::input("b.nix", "c", "o", "# h\n"));
+        assert_ne!(input, Reuse::input("a.nix", "d", "o", "# h\n"));
+        assert_ne!(input, Reuse::input("a.nix", "c", "p", "# h\n"));
+        assert_ne!(input, Reuse::input("a.nix", "c", "o", "# g\n"));
     }
 }

@@ -5,6 +5,8 @@ mod layout;
 mod lint;
 pub mod templates;
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 use tera::{Kwargs, State, Tera, TeraResult, Value};
 
@@ -12,7 +14,7 @@ pub use templates::Templates;
 
 use crate::context::ClusterView;
 use crate::error::Error;
-use crate::output::reuse::Reuse;
+use crate::output::reuse::{Reuse, digest_of};
 use crate::paths;
 
 /// What a file was rendered for, to name it in errors.
@@ -45,8 +47,11 @@ pub struct RenderedFile {
     /// templates never write (any Nomad field, say), so it is only parsed.
     pub overridden: bool,
     pub target: Target,
+    /// Digest of what fed its template: this build, the cluster view, the
+    /// user's templates, the header and the path (see `output::reuse`).
+    pub input: String,
     /// Digest of what made it: this build, the path, the header and the
-    /// template output (see `output::reuse`).
+    /// template output.
     pub source: String,
     /// Read back from the output directory, where an earlier render wrote it
     /// from the same source: already laid out and checked.
@@ -55,10 +60,11 @@ pub struct RenderedFile {
 
 /// Renders every output file of the cluster, in path order.
 ///
-/// The view model is turned into a template value once; each file's context
-/// shares it (values are reference-counted) and adds its host or service, so a
-/// render costs time in proportion to the files it writes. Files render in
-/// parallel; the first error in path order is the one reported.
+/// The view model is turned into a template value once, when the first file
+/// needs it; each file's context shares it (values are reference-counted) and
+/// adds its host or service, so a render costs time in proportion to the
+/// files it writes. Files render in parallel; the first error in path order is
+/// the one reported.
 /// `inventory_name` appears in each file's header comment.
 pub fn render(
     cluster: &ClusterView,
@@ -75,15 +81,48 @@ pub fn render_reusing(
     templates: &Templates,
     reuse: &Reuse,
 ) -> Result<Vec<RenderedFile>, Error> {
-    let shared = cluster_value(cluster, "every template")?;
     let header = header_for(inventory_name);
+    let cluster_digest =
+        digest_of(cluster).map_err(|source| unusable_view("every template", source.to_string()))?;
+    let shared = OnceLock::new();
     let mut jobs = plan(cluster);
     jobs.sort_by(|a, b| a.path.cmp(&b.path));
     jobs.into_par_iter()
-        .map(|job| render_job(job, &shared, &header, templates, reuse))
+        .map(|job| {
+            let input = Reuse::input(
+                &job.path,
+                &cluster_digest,
+                templates.overrides_digest(),
+                &header,
+            );
+            if let Some(file) = unchanged(&job, &input, templates, reuse) {
+                return Ok(file);
+            }
+            let shared = shared
+                .get_or_init(|| cluster_value(cluster))
+                .as_ref()
+                .map_err(|message| unusable_view("every template", message.clone()))?;
+            render_job(job, input, shared, &header, templates, reuse)
+        })
         .collect::<Vec<_>>()
         .into_iter()
         .collect()
+}
+
+/// The file `job` makes, read back from the output directory, when what feeds
+/// its template, `input`, made the file there.
+fn unchanged(job: &Job, input: &str, templates: &Templates, reuse: &Reuse) -> Option<RenderedFile> {
+    let (contents, source) = reuse.unchanged(&job.path, input)?;
+    Some(RenderedFile {
+        path: job.path.clone(),
+        contents,
+        template: templates.origin(job.template),
+        overridden: templates.override_of(job.template).is_some(),
+        target: job.target.clone(),
+        input: input.to_owned(),
+        source,
+        reused: true,
+    })
 }
 
 /// The cluster-wide file at `path` alone, rendered by the embedded template of
@@ -94,7 +133,7 @@ pub fn render_cluster_file(
     inventory_name: &str,
     templates: &Templates,
 ) -> Result<RenderedFile, Error> {
-    let shared = cluster_value(cluster, path)?;
+    let shared = cluster_value(cluster).map_err(|message| unusable_view(path, message))?;
     let job = Job {
         path: path.to_owned(),
         template: path,
@@ -103,6 +142,7 @@ pub fn render_cluster_file(
     };
     render_job(
         job,
+        String::new(),
         &shared,
         &header_for(inventory_name),
         templates,
@@ -110,19 +150,25 @@ pub fn render_cluster_file(
     )
 }
 
-/// The cluster view as a template value, shared by the contexts of `templates`.
-fn cluster_value(cluster: &ClusterView, templates: &str) -> Result<Value, Error> {
-    Value::try_from_serializable(cluster).map_err(|source| Error::Template {
+/// The cluster view as a template value, shared by the contexts of every file.
+fn cluster_value(cluster: &ClusterView) -> Result<Value, String> {
+    Value::try_from_serializable(cluster).map_err(|source| source.to_string())
+}
+
+/// The cluster view could not be made into what `templates` read.
+fn unusable_view(templates: &str, message: String) -> Error {
+    Error::Template {
         template: templates.to_owned(),
         target: Target::Cluster.to_string(),
-        message: source.to_string(),
-    })
+        message,
+    }
 }
 
 /// One file: its template rendered with the shared cluster and its own host or
 /// service, then laid out.
 fn render_job(
     job: Job,
+    input: String,
     cluster: &Value,
     header: &str,
     templates: &Templates,
@@ -173,6 +219,7 @@ fn render_job(
         overridden,
         template,
         target: job.target,
+        input,
         source,
         reused: was_reused,
     })

@@ -8,6 +8,7 @@ use tera::Tera;
 
 use crate::error::Error;
 use crate::inventory::Role;
+use crate::output::reuse::digest;
 use crate::suggest;
 
 macro_rules! embedded {
@@ -68,6 +69,9 @@ pub fn source(name: &str) -> Option<&'static str> {
 pub struct Templates {
     tera: Tera,
     overridden: BTreeMap<&'static str, PathBuf>,
+    /// Digest of the user's templates, names and texts; the embedded ones are
+    /// part of the build of gen.
+    overrides_digest: String,
 }
 
 impl Templates {
@@ -122,7 +126,16 @@ impl Templates {
                 message,
             }
         })?;
-        Ok(Self { tera, overridden })
+        let overrides_digest = digest(
+            overridden
+                .keys()
+                .flat_map(|name| [name.as_bytes(), sources[name].1.as_bytes()]),
+        );
+        Ok(Self {
+            tera,
+            overridden,
+            overrides_digest,
+        })
     }
 
     pub(super) fn engine(&self) -> &Tera {
@@ -135,6 +148,12 @@ impl Templates {
             .iter()
             .find(|(known, _)| **known == name)
             .map_or_else(|| name.to_owned(), |(_, path)| path.display().to_string())
+    }
+
+    /// Digest of every template the user overrides, with its text: any of them
+    /// may include another, so each file's output depends on them all.
+    pub fn overrides_digest(&self) -> &str {
+        &self.overrides_digest
     }
 
     /// The user file that overrides template `name`, if one does.

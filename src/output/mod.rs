@@ -22,6 +22,8 @@ use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::error::Error;
 use crate::output::manifest::{MANIFEST, Manifest};
 use crate::output::plan::{Action, Plan, destination};
@@ -38,6 +40,34 @@ pub trait Disk {
     fn sync(&mut self, dir: &Path) -> io::Result<()>;
     /// Renames a staged file over its destination.
     fn commit(&mut self, staged: &Path, path: &Path) -> io::Result<()>;
+    /// Stages each file as [`Disk::stage`] does, in any order; the result of
+    /// each file tried, in order. This one stops at the first failure.
+    fn stage_all(&mut self, files: &[(PathBuf, &[u8])]) -> Vec<io::Result<PathBuf>> {
+        let mut results = Vec::with_capacity(files.len());
+        for (path, contents) in files {
+            let result = self.stage(path, contents);
+            let failed = result.is_err();
+            results.push(result);
+            if failed {
+                break;
+            }
+        }
+        results
+    }
+    /// Commits each staged file as [`Disk::commit`] does, in any order; the
+    /// result of each file tried, in order. This one stops at the first failure.
+    fn commit_all(&mut self, files: &[(PathBuf, PathBuf)]) -> Vec<io::Result<()>> {
+        let mut results = Vec::with_capacity(files.len());
+        for (staged, path) in files {
+            let result = self.commit(staged, path);
+            let failed = result.is_err();
+            results.push(result);
+            if failed {
+                break;
+            }
+        }
+        results
+    }
     /// Removes the file at `path`.
     fn remove(&mut self, path: &Path) -> io::Result<()>;
 }
@@ -45,22 +75,25 @@ pub trait Disk {
 /// The real file system.
 pub struct RealDisk;
 
+/// Creating and renaming files costs mostly system time, which runs on every
+/// core: the real disk stages and commits many files in parallel.
 impl Disk for RealDisk {
     fn stage(&mut self, path: &Path, contents: &[u8]) -> io::Result<PathBuf> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(dir)?;
-        let mut temporary = tempfile::Builder::new()
-            .prefix(TEMPORARY_PREFIX)
-            .tempfile_in(dir)?;
-        temporary.write_all(contents)?;
-        // Temporary files are private; generated files are read like any source file.
-        temporary
-            .as_file()
-            .set_permissions(fs::Permissions::from_mode(0o644))?;
-        temporary
-            .into_temp_path()
-            .keep()
-            .map_err(|error| error.error)
+        stage_file(path, contents)
+    }
+
+    fn stage_all(&mut self, files: &[(PathBuf, &[u8])]) -> Vec<io::Result<PathBuf>> {
+        files
+            .par_iter()
+            .map(|(path, contents)| stage_file(path, contents))
+            .collect()
+    }
+
+    fn commit_all(&mut self, files: &[(PathBuf, PathBuf)]) -> Vec<io::Result<()>> {
+        files
+            .par_iter()
+            .map(|(staged, path)| fs::rename(staged, path))
+            .collect()
     }
 
     fn sync(&mut self, dir: &Path) -> io::Result<()> {
@@ -75,6 +108,23 @@ impl Disk for RealDisk {
     fn remove(&mut self, path: &Path) -> io::Result<()> {
         fs::remove_file(path)
     }
+}
+
+fn stage_file(path: &Path, contents: &[u8]) -> io::Result<PathBuf> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let mut temporary = tempfile::Builder::new()
+        .prefix(TEMPORARY_PREFIX)
+        .tempfile_in(dir)?;
+    temporary.write_all(contents)?;
+    // Temporary files are private; generated files are read like any source file.
+    temporary
+        .as_file()
+        .set_permissions(fs::Permissions::from_mode(0o644))?;
+    temporary
+        .into_temp_path()
+        .keep()
+        .map_err(|error| error.error)
 }
 
 /// Replaces the user's file at `path` with `contents`, as an editor that keeps
@@ -157,24 +207,24 @@ impl Writer<'_> {
             self.stage(MANIFEST, &transition)?;
         }
         let mut applied = Applied::default();
+        let mut changed = Vec::new();
         for entry in &plan.entries {
             match (entry.action, &entry.new) {
                 (Action::Keep, _) => applied.kept += 1,
                 (Action::Create | Action::Update | Action::Refuse(_), Some(new)) => {
-                    self.stage(&entry.path, new)?;
+                    changed.push((entry.path.as_str(), new.as_slice()));
                 }
                 _ => {}
             }
         }
+        self.stage_all(&changed)?;
         self.sync()?;
         // The transition manifest is in place, durably, before any file changes.
         if !plan.is_current() {
             self.commit_next()?;
             self.sync()?;
         }
-        while !self.staged.is_empty() {
-            applied.written.push(self.commit_next()?);
-        }
+        applied.written = self.commit_staged()?;
         for entry in &plan.entries {
             if matches!(entry.action, Action::Remove | Action::Refuse(_)) && entry.new.is_none() {
                 self.remove(&entry.path)?;
@@ -203,6 +253,58 @@ impl Writer<'_> {
         self.staged
             .push_back((temporary, path, relative.to_owned()));
         Ok(())
+    }
+
+    /// Stages every file of `files` (output path and contents); on a failure,
+    /// those staged are still recorded, to be cleared.
+    fn stage_all(&mut self, files: &[(&str, &[u8])]) -> Result<(), Error> {
+        let destinations = files
+            .iter()
+            .map(|(relative, contents)| Ok((destination(self.out, relative)?, *contents)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let results = self.disk.stage_all(&destinations);
+        let mut first_failure = None;
+        for ((relative, _), ((path, _), result)) in
+            files.iter().zip(destinations.into_iter().zip(results))
+        {
+            match result {
+                Ok(temporary) => self
+                    .staged
+                    .push_back((temporary, path, (*relative).to_owned())),
+                Err(source) => {
+                    first_failure.get_or_insert(Error::Write { path, source });
+                }
+            }
+        }
+        first_failure.map_or(Ok(()), Err)
+    }
+
+    /// Renames every staged file into place; returns their output paths. On
+    /// a failure, those not renamed stay staged, to be cleared.
+    fn commit_staged(&mut self) -> Result<Vec<String>, Error> {
+        let staged: Vec<_> = self.staged.drain(..).collect();
+        let moves: Vec<(PathBuf, PathBuf)> = staged
+            .iter()
+            .map(|(temporary, path, _)| (temporary.clone(), path.clone()))
+            .collect();
+        let results = self.disk.commit_all(&moves);
+        let mut committed = Vec::with_capacity(staged.len());
+        let mut first_failure = None;
+        let mut results = results.into_iter();
+        for (temporary, path, relative) in staged {
+            match results.next() {
+                Some(Ok(())) => committed.push(relative),
+                Some(Err(source)) => {
+                    first_failure.get_or_insert(Error::Write {
+                        path: path.clone(),
+                        source,
+                    });
+                    self.staged.push_back((temporary, path, relative));
+                }
+                None => self.staged.push_back((temporary, path, relative)),
+            }
+        }
+        first_failure.map_or(Ok(committed), Err)
     }
 
     /// Renames the first staged file into place; returns its output path.

@@ -76,6 +76,7 @@ impl Plan {
             });
         }
         let previous = Manifest::read(out)?;
+        let dir = OutDir::open(out);
         let manifest = Manifest::from_files(
             files
                 .iter()
@@ -92,7 +93,7 @@ impl Plan {
                 if file.reused {
                     Ok(OnDisk::Same)
                 } else {
-                    read(out, &file.path)
+                    read(out, dir.as_ref(), &file.path)
                 }
             })
             .collect::<Result<_, _>>()?;
@@ -107,13 +108,14 @@ impl Plan {
             if manifest.files.contains_key(path) {
                 continue;
             }
-            let on_disk = read(out, path)?;
+            let on_disk = read(out, dir.as_ref(), path)?;
             if let Some(entry) = stale(&previous, path, on_disk) {
                 entries.push(entry);
             }
         }
         entries.sort_by(|a, b| a.path.cmp(&b.path));
-        let manifest_current = read(out, MANIFEST)?.into_bytes() == Some(manifest.to_bytes()?);
+        let manifest_current =
+            read(out, dir.as_ref(), MANIFEST)?.into_bytes() == Some(manifest.to_bytes()?);
         Ok(Self {
             out: out.to_owned(),
             entries,
@@ -218,7 +220,12 @@ fn stale(previous: &Manifest, path: &str, on_disk: OnDisk) -> Option<Entry> {
     })
 }
 
-fn read(out: &Path, relative: &str) -> Result<OnDisk, Error> {
+fn read(out: &Path, dir: Option<&OutDir>, relative: &str) -> Result<OnDisk, Error> {
+    match dir.map(|dir| dir.read(relative)) {
+        Some(Beneath::File(bytes)) => return Ok(OnDisk::File(bytes)),
+        Some(Beneath::Missing) => return Ok(OnDisk::Missing),
+        Some(Beneath::Unsure) | None => {}
+    }
     let path = destination(out, relative)?;
     match std::fs::symlink_metadata(&path) {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(OnDisk::Missing),
@@ -230,6 +237,80 @@ fn read(out: &Path, relative: &str) -> Result<OnDisk, Error> {
     }
 }
 
+/// The output directory, opened once, so each file beneath it is reached with
+/// one system call (`openat2`, Linux 5.6) instead of one per directory on the
+/// way, which a large tree would pay thousands of times.
+#[derive(Debug)]
+pub struct OutDir(rustix::fd::OwnedFd);
+
+/// A file read beneath the output directory.
+pub enum Beneath {
+    /// A regular file, reached without a symbolic link.
+    File(Vec<u8>),
+    Missing,
+    /// Anything else (a link, a special file, an error, a kernel without
+    /// `openat2`): the careful way tells what it is.
+    Unsure,
+}
+
+impl OutDir {
+    /// The directory `out`, when it can be opened.
+    pub fn open(out: &Path) -> Option<Self> {
+        use rustix::fs::{Mode, OFlags};
+        rustix::fs::open(
+            out,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ok()
+        .map(Self)
+    }
+
+    /// The file at `relative`, read in one pass of the kernel's path walk that
+    /// neither follows a link nor leaves the directory.
+    pub fn read(&self, relative: &str) -> Beneath {
+        use rustix::fs::{FileType, Mode, OFlags, ResolveFlags};
+        if !is_plain(relative) {
+            return Beneath::Unsure;
+        }
+        // Non-blocking, so a FIFO put there opens at once, to be refused below.
+        let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS;
+        let fd = match rustix::fs::openat2(&self.0, relative, flags, Mode::empty(), resolve) {
+            Ok(fd) => fd,
+            Err(rustix::io::Errno::NOENT) => return Beneath::Missing,
+            Err(_) => return Beneath::Unsure,
+        };
+        let Ok(stat) = rustix::fs::fstat(&fd) else {
+            return Beneath::Unsure;
+        };
+        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+            return Beneath::Unsure;
+        }
+        // Its size is known: read straight into a buffer of that size, to the end.
+        let mut bytes = Vec::with_capacity(usize::try_from(stat.st_size).unwrap_or(0) + 1);
+        loop {
+            if bytes.len() == bytes.capacity() {
+                bytes.reserve(bytes.capacity());
+            }
+            match rustix::io::read(&fd, rustix::buffer::spare_capacity(&mut bytes)) {
+                Ok(0) => return Beneath::File(bytes),
+                // Read more, or be interrupted and read again.
+                Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                Err(_) => return Beneath::Unsure,
+            }
+        }
+    }
+}
+
+/// Whether `relative` is a plain relative path: names only, no `..`, no root.
+fn is_plain(relative: &str) -> bool {
+    !relative.is_empty()
+        && Path::new(relative)
+            .components()
+            .all(|part| matches!(part, Component::Normal(_)))
+}
+
 /// The place of a relative output path, refused when it could leave `out`: the
 /// path must be plain and relative, and no directory on the way a symbolic link.
 /// Names are validated long before; this is the second line of defence.
@@ -238,13 +319,10 @@ pub fn destination(out: &Path, relative: &str) -> Result<PathBuf, Error> {
         path: relative.to_owned(),
         reason,
     };
-    let path = Path::new(relative);
-    let plain = path
-        .components()
-        .all(|part| matches!(part, Component::Normal(_)));
-    if relative.is_empty() || !plain {
+    if !is_plain(relative) {
         return Err(unsafe_path("only plain relative paths may be written"));
     }
+    let path = Path::new(relative);
     let mut ancestor = out.to_owned();
     for part in path.parent().into_iter().flat_map(Path::components) {
         ancestor.push(part);
@@ -253,4 +331,45 @@ pub fn destination(out: &Path, relative: &str) -> Result<PathBuf, Error> {
         }
     }
     Ok(out.join(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Beneath, OutDir};
+
+    /// The one-call read answers only for a regular file reached without a
+    /// link, or a missing one; anything else goes the careful way. A FIFO is
+    /// never waited on.
+    #[test]
+    fn only_plain_files_are_read_beneath_the_output() {
+        use std::os::unix::fs::symlink;
+        let out = tempfile::tempdir().expect("temporary directory");
+        let root = out.path();
+        std::fs::create_dir(root.join("hosts")).expect("mkdir");
+        std::fs::write(root.join("hosts/a.nix"), "{ }\n").expect("write");
+        symlink(root.join("hosts/a.nix"), root.join("hosts/link.nix")).expect("link");
+        symlink(root.join("hosts"), root.join("linked")).expect("link");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            root.join("fifo"),
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .expect("mkfifo");
+        let dir = OutDir::open(root).expect("open");
+        assert!(matches!(dir.read("hosts/a.nix"), Beneath::File(bytes) if bytes == b"{ }\n"));
+        assert!(matches!(dir.read("hosts/b.nix"), Beneath::Missing));
+        for unsure in [
+            "hosts/link.nix",
+            "linked/a.nix",
+            "fifo",
+            "hosts",
+            "../x",
+            "/etc/passwd",
+            "",
+        ] {
+            assert!(matches!(dir.read(unsure), Beneath::Unsure), "{unsure}");
+        }
+    }
 }

@@ -17,13 +17,15 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::manifest::{hash, hex};
-use super::plan::destination;
+use super::plan::{Beneath, OutDir, destination};
 
 /// The files of one output directory that may be read back instead of laid out.
 #[derive(Debug, Default)]
 pub struct Reuse {
     /// The output directory, when there is one to read from.
     out: Option<PathBuf>,
+    /// The same, opened.
+    dir: Option<OutDir>,
     files: BTreeMap<String, Produced>,
     /// Files already read back, for renders that share this reuse (`gen plan`
     /// renders twice); `None` for one render, which reads each file once.
@@ -77,6 +79,7 @@ impl Reuse {
         };
         Self {
             out: Some(out.to_owned()),
+            dir: OutDir::open(out),
             files,
             read_back: None,
         }
@@ -155,12 +158,18 @@ impl Reuse {
     }
 
     fn read(&self, path: &str, produced: &Produced) -> Option<String> {
-        // Only a regular file reached without a symbolic link, as the plan reads.
-        let file = destination(self.out.as_ref()?, path).ok()?;
-        if !std::fs::symlink_metadata(&file).is_ok_and(|meta| meta.is_file()) {
-            return None;
-        }
-        let bytes = std::fs::read(file).ok()?;
+        let bytes = match self.dir.as_ref().map(|dir| dir.read(path)) {
+            Some(Beneath::File(bytes)) => bytes,
+            Some(Beneath::Missing) => return None,
+            Some(Beneath::Unsure) | None => {
+                // Only a regular file reached without a symbolic link, as the plan reads.
+                let file = destination(self.out.as_ref()?, path).ok()?;
+                if !std::fs::symlink_metadata(&file).is_ok_and(|meta| meta.is_file()) {
+                    return None;
+                }
+                std::fs::read(file).ok()?
+            }
+        };
         (hash(&bytes) == produced.contents)
             .then(|| String::from_utf8(bytes).ok())
             .flatten()

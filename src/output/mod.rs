@@ -9,7 +9,8 @@
 //! Durability costs a few file system syncs per render, not one per file: every
 //! temporary file is written, then one `syncfs` makes their contents durable
 //! before any is renamed into place; another makes the renames durable before
-//! the final manifest records them. When `render` returns, every file is on disk.
+//! the final manifest records them (a first render's transition manifest is
+//! already the final one). When `render` returns, every file is on disk.
 
 pub mod diff;
 pub mod manifest;
@@ -202,9 +203,13 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     fn apply(&mut self, plan: &Plan) -> Result<Applied, Error> {
-        if !plan.is_current() {
-            let transition = transition_manifest(plan).to_bytes()?;
-            self.stage(MANIFEST, &transition)?;
+        let transition = if plan.is_current() {
+            None
+        } else {
+            Some(transition_manifest(plan).to_bytes()?)
+        };
+        if let Some(transition) = &transition {
+            self.stage(MANIFEST, transition)?;
         }
         let mut applied = Applied::default();
         let mut changed = Vec::new();
@@ -218,9 +223,9 @@ impl Writer<'_> {
             }
         }
         self.stage_all(&changed)?;
-        self.sync()?;
         // The transition manifest is in place, durably, before any file changes.
-        if !plan.is_current() {
+        if transition.is_some() {
+            self.sync()?;
             self.commit_next()?;
             self.sync()?;
         }
@@ -232,8 +237,11 @@ impl Writer<'_> {
             }
         }
         self.sync()?;
-        if !plan.manifest_current {
-            self.stage(MANIFEST, &plan.manifest.to_bytes()?)?;
+        let manifest = plan.manifest.to_bytes()?;
+        // Where nothing was owned that is not owned now, with the same hash (a
+        // first render, files only added), the transition manifest is the final one.
+        if !plan.manifest_current && transition.as_ref() != Some(&manifest) {
+            self.stage(MANIFEST, &manifest)?;
             self.sync()?;
             self.commit_next()?;
             self.sync()?;

@@ -8,6 +8,7 @@ mod topology;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
+use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -413,19 +414,16 @@ pub struct AffinityView {
 
 /// Builds the view of the whole cluster.
 pub fn build(cluster: &Cluster) -> ClusterView {
-    let services: Vec<ServiceView> = cluster.services.iter().map(service_view).collect();
     let placed = placed_groups(cluster);
+    let ((hosts, services), topology) =
+        rayon::join(|| own_views(cluster, &placed), || topology::build(cluster));
     ClusterView {
         settings: cluster.settings.clone(),
         admin: AdminView {
             user: cluster.admin_user.clone(),
             ssh_keys: cluster.admin_ssh_keys.clone(),
         },
-        hosts: cluster
-            .hosts
-            .iter()
-            .map(|host| host_view(host, &placed))
-            .collect(),
+        hosts,
         quorum: cluster.quorum.clone(),
         quorum_size: cluster.quorum.len(),
         retry_join: cluster
@@ -442,7 +440,7 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         published: published_ports(cluster),
         dynamic_ports: [firewall::DYNAMIC_PORTS.0, firewall::DYNAMIC_PORTS.1],
         job_variables: job_variables(cluster),
-        topology: topology::build(cluster),
+        topology,
         max_kill_timeout: model::lifecycle::max_kill_timeout(
             cluster.services.iter().map(|service| &service.lifecycle),
         ),
@@ -470,6 +468,20 @@ pub fn build(cluster: &Cluster) -> ClusterView {
         cifs_credentials_secret: model::CIFS_CREDENTIALS_SECRET,
         secret_files: SecretFilesView::new(),
     }
+}
+
+/// Each host's and each service's view: they stand alone, so they are made in parallel.
+fn own_views(cluster: &Cluster, placed: &BTreeSet<&str>) -> (Vec<HostView>, Vec<ServiceView>) {
+    rayon::join(
+        || {
+            cluster
+                .hosts
+                .par_iter()
+                .map(|host| host_view(host, placed))
+                .collect()
+        },
+        || cluster.services.par_iter().map(service_view).collect(),
+    )
 }
 
 fn cifs_view(cifs: &model::CifsShares) -> CifsView {

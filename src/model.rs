@@ -12,6 +12,7 @@ pub mod secrets;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
+use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -445,7 +446,10 @@ pub fn resolve(inv: &inventory::Inventory) -> Cluster {
         .as_ref()
         .and_then(|kopia| resolve_kopia(inv, &kopia.value));
     let systems: BTreeSet<System> = managed(inv).map(|(_, host)| host.value.system).collect();
-    let hosts: Vec<Host> = managed(inv)
+    // Each host and service is resolved on its own: in parallel.
+    let managed_hosts: Vec<_> = managed(inv).collect();
+    let hosts: Vec<Host> = managed_hosts
+        .par_iter()
         .map(|(name, host)| {
             resolve_host(
                 inv,
@@ -862,10 +866,12 @@ fn mounts(name: &str, nfs: Option<&Nfs>, cifs: Option<&CifsShares>) -> Vec<Mount
 
 /// The inventory's services and the ingress job, by name.
 fn resolve_services(inv: &inventory::Inventory, nfs: Option<&Nfs>) -> Vec<Service> {
-    let mut services: Vec<Service> = inv
-        .services
-        .iter()
+    let declared: Vec<_> = inv.services.iter().collect();
+    let mut services: Vec<Service> = declared
+        .par_iter()
         .map(|(name, service)| resolve_service(inv, name, &service.value, nfs))
+        .collect::<Vec<_>>()
+        .into_iter()
         .chain(
             inv.ingress
                 .as_ref()

@@ -84,29 +84,55 @@ pub fn render_reusing(
     let header = header_for(inventory_name);
     let cluster_digest =
         digest_of(cluster).map_err(|source| unusable_view("every template", source.to_string()))?;
-    let shared = OnceLock::new();
     let mut jobs = plan(cluster);
     jobs.sort_by(|a, b| a.path.cmp(&b.path));
-    jobs.into_par_iter()
-        .map(|job| {
-            let input = Reuse::input(
-                &job.path,
-                &cluster_digest,
-                templates.overrides_digest(),
-                &header,
-            );
-            if let Some(file) = unchanged(&job, &input, templates, reuse) {
-                return Ok(file);
+    // Templates first, then layout: the cluster's template value, which holds
+    // all of it, is freed before the layout of large files needs memory.
+    let steps: Vec<Step> = {
+        let shared = OnceLock::new();
+        jobs.into_par_iter()
+            .map(|job| {
+                let input = Reuse::input(
+                    &job.path,
+                    &cluster_digest,
+                    templates.overrides_digest(),
+                    &header,
+                );
+                if let Some(file) = unchanged(&job, &input, templates, reuse) {
+                    return Ok(Step::Done(file));
+                }
+                let shared = shared
+                    .get_or_init(|| cluster_value(cluster))
+                    .as_ref()
+                    .map_err(|message| unusable_view("every template", message.clone()))?;
+                let raw = render_raw(&job, shared, templates)?;
+                Ok(Step::Rendered { job, input, raw })
+            })
+            .collect::<Vec<Result<Step, Error>>>()
+            .into_iter()
+            .collect::<Result<_, _>>()?
+    };
+    steps
+        .into_par_iter()
+        .map(|step| match step {
+            Step::Done(file) => Ok(file),
+            Step::Rendered { job, input, raw } => {
+                finish(job, input, &raw, &header, templates, reuse)
             }
-            let shared = shared
-                .get_or_init(|| cluster_value(cluster))
-                .as_ref()
-                .map_err(|message| unusable_view("every template", message.clone()))?;
-            render_job(job, input, shared, &header, templates, reuse)
         })
         .collect::<Vec<_>>()
         .into_iter()
         .collect()
+}
+
+/// A file read back, or its template's output, still to be laid out.
+enum Step {
+    Done(RenderedFile),
+    Rendered {
+        job: Job,
+        input: String,
+        raw: String,
+    },
 }
 
 /// The file `job` makes, read back from the output directory, when what feeds
@@ -140,10 +166,11 @@ pub fn render_cluster_file(
         target: Target::Cluster,
         view: View::Cluster,
     };
-    render_job(
+    let raw = render_raw(&job, &shared, templates)?;
+    finish(
         job,
         String::new(),
-        &shared,
+        &raw,
         &header_for(inventory_name),
         templates,
         &Reuse::none(),
@@ -164,19 +191,10 @@ fn unusable_view(templates: &str, message: String) -> Error {
     }
 }
 
-/// One file: its template rendered with the shared cluster and its own host or
-/// service, then laid out.
-fn render_job(
-    job: Job,
-    input: String,
-    cluster: &Value,
-    header: &str,
-    templates: &Templates,
-    reuse: &Reuse,
-) -> Result<RenderedFile, Error> {
-    let template = templates.origin(job.template);
+/// The output of `job`'s template, with the shared cluster and its own host or service.
+fn render_raw(job: &Job, cluster: &Value, templates: &Templates) -> Result<String, Error> {
     let failed = |message: String| Error::Template {
-        template: template.clone(),
+        template: templates.origin(job.template),
         target: job.target.to_string(),
         message,
     };
@@ -194,24 +212,44 @@ fn render_job(
             .ok_or_else(|| failed(format!("the cluster has no `{path}`")))?;
         context.insert_value(name, value.clone());
     }
-    let raw = templates
+    let mut raw = templates
         .engine()
         .render(job.template, &context)
         .map_err(|source| failed(source.to_string()))?;
+    // Held until laid out, with every other file's: not in a buffer sized for any template.
+    raw.shrink_to_fit();
+    Ok(raw)
+}
+
+/// The file `job` makes of its template's output `raw`: read back where an
+/// earlier render laid out the same output, else laid out.
+fn finish(
+    job: Job,
+    input: String,
+    raw: &str,
+    header: &str,
+    templates: &Templates,
+    reuse: &Reuse,
+) -> Result<RenderedFile, Error> {
+    let template = templates.origin(job.template);
     let overridden = templates.override_of(job.template).is_some();
-    let source = Reuse::source(&job.path, overridden, header, &raw);
+    let source = Reuse::source(&job.path, overridden, header, raw);
     let reused = reuse.contents(&job.path, &source);
     let was_reused = reused.is_some();
     let contents = if let Some(contents) = reused {
         contents
     } else {
-        layout::lay_out(&job.path, header, &raw).map_err(|message| Error::InvalidOutput {
-            path: job.path.clone(),
-            template: template.clone(),
-            target: job.target.to_string(),
-            message,
-            excerpt: format!("{header}{raw}"),
-        })?
+        let mut contents =
+            layout::lay_out(&job.path, header, raw).map_err(|message| Error::InvalidOutput {
+                path: job.path.clone(),
+                template: template.clone(),
+                target: job.target.to_string(),
+                message,
+                excerpt: format!("{header}{raw}"),
+            })?;
+        // Held until written, with every other file's.
+        contents.shrink_to_fit();
+        contents
     };
     Ok(RenderedFile {
         path: job.path,

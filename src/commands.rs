@@ -20,8 +20,8 @@ use crate::output::reuse::Reuse;
 use crate::render::{self, Templates};
 use crate::{
     Prepared, adopt, explain, failover, init, inventory, load, output, paths, prepare_within,
-    render_cluster, render_cluster_reusing, report, rollout, sops, template_dir,
-    template_overrides,
+    render_cluster, render_cluster_owned, render_cluster_reusing, report, rollout, sops,
+    template_dir, template_overrides,
 };
 
 /// Entry point of the `gen` binary.
@@ -371,8 +371,7 @@ fn plan(target: &Target, global: &Global) -> Result<Plan, Error> {
     let templates = Templates::load(overrides.as_deref())?;
     // Only the view is needed from here on: the rest is freed before rendering.
     let Prepared { cluster, .. } = prepared;
-    let files = render_cluster_reusing(path, &cluster, &templates, &Reuse::of(&target.out))?;
-    drop(cluster);
+    let files = render_cluster_owned(path, cluster, &templates, &Reuse::of(&target.out))?;
     Plan::build(&target.out, files)
 }
 

@@ -142,6 +142,18 @@ pub fn render_cluster_reusing(
     Ok(files)
 }
 
+/// [`render_cluster_reusing`], freeing the view before the files are laid out.
+pub fn render_cluster_owned(
+    path: &Path,
+    cluster: ClusterView,
+    templates: &Templates,
+    reuse: &Reuse,
+) -> Result<Vec<RenderedFile>, Error> {
+    let files = render::render_owned(cluster, &inventory_name(path), templates, reuse)?;
+    check::check(&files)?;
+    Ok(files)
+}
+
 /// The inventory's file name, as each file's header names it.
 pub(crate) fn inventory_name(path: &Path) -> String {
     path.file_name().map_or_else(

@@ -82,42 +82,75 @@ pub fn render_reusing(
     reuse: &Reuse,
 ) -> Result<Vec<RenderedFile>, Error> {
     let header = header_for(inventory_name);
+    let steps = render_templates(cluster, &header, templates, reuse)?;
+    lay_out_all(steps, &header, templates, reuse)
+}
+
+/// [`render_reusing`], freeing the view as soon as every template has rendered,
+/// before the files are laid out.
+pub fn render_owned(
+    cluster: ClusterView,
+    inventory_name: &str,
+    templates: &Templates,
+    reuse: &Reuse,
+) -> Result<Vec<RenderedFile>, Error> {
+    let header = header_for(inventory_name);
+    let steps = render_templates(&cluster, &header, templates, reuse)?;
+    drop(cluster);
+    lay_out_all(steps, &header, templates, reuse)
+}
+
+/// Every file's template rendered, or the file read back where nothing that
+/// feeds its template changed, in path order. Templates render before any file
+/// is laid out: the cluster's template value, which holds all of it, is freed
+/// before the layout of large files needs memory.
+fn render_templates(
+    cluster: &ClusterView,
+    header: &str,
+    templates: &Templates,
+    reuse: &Reuse,
+) -> Result<Vec<Step>, Error> {
     let cluster_digest =
         digest_of(cluster).map_err(|source| unusable_view("every template", source.to_string()))?;
     let mut jobs = plan(cluster);
     jobs.sort_by(|a, b| a.path.cmp(&b.path));
-    // Templates first, then layout: the cluster's template value, which holds
-    // all of it, is freed before the layout of large files needs memory.
-    let steps: Vec<Step> = {
-        let shared = OnceLock::new();
-        jobs.into_par_iter()
-            .map(|job| {
-                let input = Reuse::input(
-                    &job.path,
-                    &cluster_digest,
-                    templates.overrides_digest(),
-                    &header,
-                );
-                if let Some(file) = unchanged(&job, &input, templates, reuse) {
-                    return Ok(Step::Done(file));
-                }
-                let shared = shared
-                    .get_or_init(|| cluster_value(cluster))
-                    .as_ref()
-                    .map_err(|message| unusable_view("every template", message.clone()))?;
-                let raw = render_raw(&job, shared, templates)?;
-                Ok(Step::Rendered { job, input, raw })
-            })
-            .collect::<Vec<Result<Step, Error>>>()
-            .into_iter()
-            .collect::<Result<_, _>>()?
-    };
+    let shared = OnceLock::new();
+    jobs.into_par_iter()
+        .map(|job| {
+            let input = Reuse::input(
+                &job.path,
+                &cluster_digest,
+                templates.overrides_digest(),
+                header,
+            );
+            if let Some(file) = unchanged(&job, &input, templates, reuse) {
+                return Ok(Step::Done(file));
+            }
+            let shared = shared
+                .get_or_init(|| cluster_value(cluster))
+                .as_ref()
+                .map_err(|message| unusable_view("every template", message.clone()))?;
+            let raw = render_raw(&job, shared, templates)?;
+            Ok(Step::Rendered { job, input, raw })
+        })
+        .collect::<Vec<Result<Step, Error>>>()
+        .into_iter()
+        .collect()
+}
+
+/// Every file laid out (or read back) from its template's output, in order.
+fn lay_out_all(
+    steps: Vec<Step>,
+    header: &str,
+    templates: &Templates,
+    reuse: &Reuse,
+) -> Result<Vec<RenderedFile>, Error> {
     steps
         .into_par_iter()
         .map(|step| match step {
             Step::Done(file) => Ok(file),
             Step::Rendered { job, input, raw } => {
-                finish(job, input, &raw, &header, templates, reuse)
+                finish(job, input, &raw, header, templates, reuse)
             }
         })
         .collect::<Vec<_>>()

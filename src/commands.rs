@@ -547,7 +547,7 @@ fn validate(path: &Path, format: Format, global: &Global) -> Result<ExitCode, Er
     let prepared = prepare_within(path, global.max_inventory_bytes).and_then(|prepared| {
         let overrides =
             template_overrides(global.templates.as_deref(), path, Some(&prepared.inventory));
-        Templates::load(overrides.as_deref()).map(|_| prepared)
+        Templates::compiled(overrides.as_deref()).map(|_| prepared)
     });
     let (source, mut problems) = match prepared {
         Ok(prepared) => (prepared.source, prepared.warnings),

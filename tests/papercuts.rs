@@ -299,4 +299,9 @@ fn validate_loads_the_templates_the_inventory_names() {
     let output = gen_in(broken.path(), &["validate"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("nmae"), "{}", stderr(&output));
+    // Templates compile only when a file needs one; validate compiles them all.
+    std::fs::write(dir.join("job.hcl"), "{% if service.name %}\njob {}\n").expect("override");
+    let output = gen_in(broken.path(), &["validate"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("job.hcl"), "{}", stderr(&output));
 }

@@ -123,15 +123,16 @@ pub fn load_quickly(path: &Path, max_bytes: usize) -> Result<Loaded, Error> {
 /// does (a bare `25.05` is a number there, not the string the typed parse would
 /// take), without the places of its nodes, which cost as much again.
 fn quick_parse(text: &str) -> Option<(Inventory, serde_json::Value)> {
-    let schema = shape::Schema::inventory().ok()?;
-    let shaped = || {
-        let instance: serde_json::Value =
-            serde_saphyr::from_str_with_options(text, parse_options()).ok()?;
-        schema.accepts(&instance).then_some(instance)
-    };
+    // The schema compiles while the text parses, both ways.
+    let generic = || serde_saphyr::from_str_with_options(text, parse_options()).ok();
     let typed = || serde_saphyr::from_str_with_options::<Inventory>(text, parse_options()).ok();
-    let (shaped, typed) = rayon::join(shaped, typed);
-    Some((typed?, shaped?))
+    let ((schema, instance), typed) =
+        rayon::join(|| rayon::join(shape::Schema::inventory, generic), typed);
+    let instance: serde_json::Value = instance?;
+    schema
+        .ok()?
+        .accepts(&instance)
+        .then_some((typed?, instance))
 }
 
 /// Reads no more than one byte past the budget, so a device or a huge file is

@@ -5,8 +5,6 @@ mod layout;
 mod lint;
 pub mod templates;
 
-use std::sync::OnceLock;
-
 use rayon::prelude::*;
 use tera::{Kwargs, State, Tera, TeraResult, Value};
 
@@ -114,8 +112,8 @@ fn render_templates(
         digest_of(cluster).map_err(|source| unusable_view("every template", source.to_string()))?;
     let mut jobs = plan(cluster);
     jobs.sort_by(|a, b| a.path.cmp(&b.path));
-    let shared = OnceLock::new();
-    jobs.into_par_iter()
+    let found: Vec<Found> = jobs
+        .into_par_iter()
         .map(|job| {
             let input = Reuse::input(
                 &job.path,
@@ -123,15 +121,33 @@ fn render_templates(
                 templates.overrides_digest(),
                 header,
             );
-            if let Some(file) = unchanged(&job, &input, templates, reuse) {
-                return Ok(Step::Done(file));
+            match unchanged(&job, &input, templates, reuse) {
+                Some(file) => Found::Done(file),
+                None => Found::Pending { job, input },
             }
-            let shared = shared
-                .get_or_init(|| cluster_value(cluster))
-                .as_ref()
-                .map_err(|message| unusable_view("every template", message.clone()))?;
-            let raw = render_raw(&job, shared, templates)?;
-            Ok(Step::Rendered { job, input, raw })
+        })
+        .collect();
+    if found.iter().all(|found| matches!(found, Found::Done(_))) {
+        return Ok(found
+            .into_iter()
+            .filter_map(|found| match found {
+                Found::Done(file) => Some(Step::Done(file)),
+                Found::Pending { .. } => None,
+            })
+            .collect());
+    }
+    // Some file needs its template: the engine and the cluster's value, at once.
+    let (shared, engine) = rayon::join(|| cluster_value(cluster), || templates.engine().map(drop));
+    engine?;
+    let shared = shared.map_err(|message| unusable_view("every template", message))?;
+    found
+        .into_par_iter()
+        .map(|found| match found {
+            Found::Pending { job, input } => {
+                let raw = render_raw(&job, &shared, templates)?;
+                Ok(Step::Rendered { job, input, raw })
+            }
+            Found::Done(file) => Ok(Step::Done(file)),
         })
         .collect::<Vec<Result<Step, Error>>>()
         .into_iter()
@@ -156,6 +172,12 @@ fn lay_out_all(
         .collect::<Vec<_>>()
         .into_iter()
         .collect()
+}
+
+/// A file read back, or one whose template is still to render.
+enum Found {
+    Done(RenderedFile),
+    Pending { job: Job, input: String },
 }
 
 /// A file read back, or its template's output, still to be laid out.
@@ -246,7 +268,7 @@ fn render_raw(job: &Job, cluster: &Value, templates: &Templates) -> Result<Strin
         context.insert_value(name, value.clone());
     }
     let mut raw = templates
-        .engine()
+        .engine()?
         .render(job.template, &context)
         .map_err(|source| failed(source.to_string()))?;
     // Held until laid out, with every other file's: not in a buffer sized for any template.

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use tera::Tera;
 
@@ -67,18 +68,22 @@ pub fn source(name: &str) -> Option<&'static str> {
 
 /// The loaded templates, and which of them come from the user's directory.
 pub struct Templates {
-    tera: Tera,
+    /// Each template's name, its origin (its name, or the override's path) and text.
+    sources: BTreeMap<&'static str, (String, String)>,
     overridden: BTreeMap<&'static str, PathBuf>,
     /// Digest of the user's templates, names and texts; the embedded ones are
     /// part of the build of gen.
     overrides_digest: String,
+    /// Compiled when a file first needs its template: a render that reads
+    /// every file back compiles none. A failure is kept as its origin and message.
+    tera: OnceLock<Result<Tera, (String, String)>>,
 }
 
 impl Templates {
     /// The embedded templates, overlaid by the files of `overrides` that have
-    /// an embedded template's name.
+    /// an embedded template's name; the user's are linted, and all are
+    /// compiled when first used ([`Templates::compiled`] compiles them now).
     pub fn load(overrides: Option<&Path>) -> Result<Self, Error> {
-        let mut tera = super::engine();
         let mut sources: BTreeMap<&'static str, (String, String)> = embedded()
             .map(|(name, source)| (name, (name.to_owned(), source.to_owned())))
             .collect();
@@ -103,43 +108,36 @@ impl Templates {
                 message,
             })?;
         }
-        // All at once: Tera resolves includes once every template is in.
-        tera.add_raw_templates(
-            sources
-                .iter()
-                .map(|(name, (_, text))| (*name, text.as_str())),
-        )
-        .map_err(|source| {
-            let message = source.to_string();
-            // Tera's message points at `--> <name>:<line>:<column>`.
-            let origin = sources
-                .iter()
-                .find(|(name, _)| message.contains(&format!("--> {name}:")))
-                .or_else(|| sources.iter().find(|(name, _)| message.contains(**name)))
-                .map_or_else(
-                    || "the templates".to_owned(),
-                    |(_, (origin, _))| origin.clone(),
-                );
-            Error::Template {
-                template: origin,
-                target: "every file it renders".to_owned(),
-                message,
-            }
-        })?;
         let overrides_digest = digest(
             overridden
                 .keys()
                 .flat_map(|name| [name.as_bytes(), sources[name].1.as_bytes()]),
         );
         Ok(Self {
-            tera,
+            sources,
             overridden,
             overrides_digest,
+            tera: OnceLock::new(),
         })
     }
 
-    pub(super) fn engine(&self) -> &Tera {
-        &self.tera
+    /// [`Templates::load`], compiled now: for `gen validate`, which renders nothing.
+    pub fn compiled(overrides: Option<&Path>) -> Result<Self, Error> {
+        let templates = Self::load(overrides)?;
+        templates.engine()?;
+        Ok(templates)
+    }
+
+    /// The engine with every template, compiled on first use.
+    pub(super) fn engine(&self) -> Result<&Tera, Error> {
+        self.tera
+            .get_or_init(|| compile(&self.sources))
+            .as_ref()
+            .map_err(|(origin, message)| Error::Template {
+                template: origin.clone(),
+                target: "every file it renders".to_owned(),
+                message: message.clone(),
+            })
     }
 
     /// How to name template `name` to a person: the override's path, or the embedded name.
@@ -160,6 +158,31 @@ impl Templates {
     pub fn override_of(&self, name: &str) -> Option<&Path> {
         self.overridden.get(name).map(PathBuf::as_path)
     }
+}
+
+/// Every template in one engine, at once: Tera resolves includes once every
+/// template is in. A failure names the template Tera points at.
+fn compile(sources: &BTreeMap<&'static str, (String, String)>) -> Result<Tera, (String, String)> {
+    let mut tera = super::engine();
+    tera.add_raw_templates(
+        sources
+            .iter()
+            .map(|(name, (_, text))| (*name, text.as_str())),
+    )
+    .map_err(|source| {
+        let message = source.to_string();
+        // Tera's message points at `--> <name>:<line>:<column>`.
+        let origin = sources
+            .iter()
+            .find(|(name, _)| message.contains(&format!("--> {name}:")))
+            .or_else(|| sources.iter().find(|(name, _)| message.contains(**name)))
+            .map_or_else(
+                || "the templates".to_owned(),
+                |(_, (origin, _))| origin.clone(),
+            );
+        (origin, message)
+    })?;
+    Ok(tera)
 }
 
 /// Files of an override directory, by the embedded template each replaces. A file

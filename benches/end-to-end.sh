@@ -2,7 +2,8 @@
 # Times the release `gen` end to end at the sizes users reach, beside the floor
 # (`cp -r` of the tree it writes) and the peer (Python + Jinja2 rendering the
 # same templates from `gen context`, benches/jinja_peer.py), and prints a
-# Markdown table: the median of RUNS runs (default 5), and gen's peak memory.
+# Markdown table: the median of RUNS runs (default 5), of the time and of gen's
+# peak memory (which varies by a tenth between runs, as threads share memory).
 #
 #   benches/end-to-end.sh                 # example, 200, 2000 and 5000 hosts
 #   SIZES="200 2000" RUNS=3 benches/end-to-end.sh
@@ -43,7 +44,7 @@ for size in $sizes; do
     timed cp -r "$dir/out$run" "$dir/copy$run" >> "$dir/copy"
   done
   files=$(find "$dir/out1" -type f | wc -l)
-  rss=$(column 2 < "$dir/cold" | sort -n | tail -1)
+  rss=$(column 2 < "$dir/cold" | median)
   printf '| %s | %s | %s s | %s s | %s s | %s MB | %s s | %s s |\n' "$size" "$files" \
     "$(column 1 < "$dir/cold" | median)" "$(column 1 < "$dir/current" | median)" \
     "$(column 1 < "$dir/check" | median)" "$((rss / 1024))" \

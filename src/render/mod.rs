@@ -58,11 +58,11 @@ pub struct RenderedFile {
 
 /// Renders every output file of the cluster, in path order.
 ///
-/// The view model is turned into a template value once, when the first file
-/// needs it; each file's context shares it (values are reference-counted) and
-/// adds its host or service, so a render costs time in proportion to the
-/// files it writes. Files render in parallel; the first error in path order is
-/// the one reported.
+/// The view model is turned into a template value once, when some file's
+/// template must render; each file's context shares it (values are
+/// reference-counted) and adds its host or service, so a render costs time in
+/// proportion to the files it writes. Files render in parallel; the first
+/// template error in path order is the one reported, else the first layout error.
 /// `inventory_name` appears in each file's header comment.
 pub fn render(
     cluster: &ClusterView,

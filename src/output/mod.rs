@@ -44,33 +44,32 @@ pub trait Disk {
     /// Stages each file as [`Disk::stage`] does, in any order; the result of
     /// each file tried, in order. This one stops at the first failure.
     fn stage_all(&mut self, files: &[(PathBuf, &[u8])]) -> Vec<io::Result<PathBuf>> {
-        let mut results = Vec::with_capacity(files.len());
-        for (path, contents) in files {
-            let result = self.stage(path, contents);
-            let failed = result.is_err();
-            results.push(result);
-            if failed {
-                break;
-            }
-        }
-        results
+        until_failure(files, |(path, contents)| self.stage(path, contents))
     }
     /// Commits each staged file as [`Disk::commit`] does, in any order; the
     /// result of each file tried, in order. This one stops at the first failure.
-    fn commit_all(&mut self, files: &[(PathBuf, PathBuf)]) -> Vec<io::Result<()>> {
-        let mut results = Vec::with_capacity(files.len());
-        for (staged, path) in files {
-            let result = self.commit(staged, path);
-            let failed = result.is_err();
-            results.push(result);
-            if failed {
-                break;
-            }
-        }
-        results
+    fn commit_all(&mut self, files: &[(&Path, &Path)]) -> Vec<io::Result<()>> {
+        until_failure(files, |(staged, path)| self.commit(staged, path))
     }
     /// Removes the file at `path`.
     fn remove(&mut self, path: &Path) -> io::Result<()>;
+}
+
+/// The result of `each` for every item in turn, up to the first failure.
+fn until_failure<T, R>(
+    items: &[T],
+    mut each: impl FnMut(&T) -> io::Result<R>,
+) -> Vec<io::Result<R>> {
+    let mut results = Vec::with_capacity(items.len());
+    for item in items {
+        let result = each(item);
+        let failed = result.is_err();
+        results.push(result);
+        if failed {
+            break;
+        }
+    }
+    results
 }
 
 /// The real file system.
@@ -90,7 +89,7 @@ impl Disk for RealDisk {
             .collect()
     }
 
-    fn commit_all(&mut self, files: &[(PathBuf, PathBuf)]) -> Vec<io::Result<()>> {
+    fn commit_all(&mut self, files: &[(&Path, &Path)]) -> Vec<io::Result<()>> {
         files
             .par_iter()
             .map(|(staged, path)| fs::rename(staged, path))
@@ -291,9 +290,9 @@ impl Writer<'_> {
     /// a failure, those not renamed stay staged, to be cleared.
     fn commit_staged(&mut self) -> Result<Vec<String>, Error> {
         let staged: Vec<_> = self.staged.drain(..).collect();
-        let moves: Vec<(PathBuf, PathBuf)> = staged
+        let moves: Vec<(&Path, &Path)> = staged
             .iter()
-            .map(|(temporary, path, _)| (temporary.clone(), path.clone()))
+            .map(|(temporary, path, _)| (temporary.as_path(), path.as_path()))
             .collect();
         let results = self.disk.commit_all(&moves);
         let mut committed = Vec::with_capacity(staged.len());

@@ -162,7 +162,7 @@ impl Plan {
 }
 
 /// What is on disk at a path.
-enum OnDisk {
+pub(super) enum OnDisk {
     Missing,
     File(Vec<u8>),
     /// What the file is to hold, as it was read back to be reused.
@@ -220,7 +220,9 @@ fn stale(previous: &Manifest, path: &str, on_disk: OnDisk) -> Option<Entry> {
     })
 }
 
-fn read(out: &Path, dir: Option<&OutDir>, relative: &str) -> Result<OnDisk, Error> {
+/// What is at `relative` in `out`: a regular file reached without a symbolic
+/// link is read, through `dir` where it can be.
+pub(super) fn read(out: &Path, dir: Option<&OutDir>, relative: &str) -> Result<OnDisk, Error> {
     match dir.map(|dir| dir.read(relative)) {
         Some(Beneath::File(bytes)) => return Ok(OnDisk::File(bytes)),
         Some(Beneath::Missing) => return Ok(OnDisk::Missing),
@@ -244,7 +246,7 @@ fn read(out: &Path, dir: Option<&OutDir>, relative: &str) -> Result<OnDisk, Erro
 pub struct OutDir(rustix::fd::OwnedFd);
 
 /// A file read beneath the output directory.
-pub enum Beneath {
+enum Beneath {
     /// A regular file, reached without a symbolic link.
     File(Vec<u8>),
     Missing,
@@ -268,7 +270,7 @@ impl OutDir {
 
     /// The file at `relative`, read in one pass of the kernel's path walk that
     /// neither follows a link nor leaves the directory.
-    pub fn read(&self, relative: &str) -> Beneath {
+    fn read(&self, relative: &str) -> Beneath {
         use rustix::fs::{FileType, Mode, OFlags, ResolveFlags};
         if !is_plain(relative) {
             return Beneath::Unsure;

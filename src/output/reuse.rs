@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::manifest::{hash, hex};
-use super::plan::{Beneath, OutDir, destination};
+use super::plan::{OnDisk, OutDir, read};
 
 /// The files of one output directory that may be read back instead of laid out.
 #[derive(Debug, Default)]
@@ -126,7 +126,7 @@ impl Reuse {
             .files
             .get(path)
             .filter(|produced| produced.input == input)?;
-        Some((self.read_back(path, produced)?, produced.source.clone()))
+        Some((self.as_written(path, produced)?, produced.source.clone()))
     }
 
     /// The file at `path` as the last render wrote it, when `source` made it
@@ -136,10 +136,11 @@ impl Reuse {
             .files
             .get(path)
             .filter(|produced| produced.source == source)?;
-        self.read_back(path, produced)
+        self.as_written(path, produced)
     }
 
-    fn read_back(&self, path: &str, produced: &Produced) -> Option<String> {
+    /// The file at `path`, when it is still on disk as `produced` says.
+    fn as_written(&self, path: &str, produced: &Produced) -> Option<String> {
         let Some(read_back) = &self.read_back else {
             return self.read(path, produced);
         };
@@ -158,17 +159,9 @@ impl Reuse {
     }
 
     fn read(&self, path: &str, produced: &Produced) -> Option<String> {
-        let bytes = match self.dir.as_ref().map(|dir| dir.read(path)) {
-            Some(Beneath::File(bytes)) => bytes,
-            Some(Beneath::Missing) => return None,
-            Some(Beneath::Unsure) | None => {
-                // Only a regular file reached without a symbolic link, as the plan reads.
-                let file = destination(self.out.as_ref()?, path).ok()?;
-                if !std::fs::symlink_metadata(&file).is_ok_and(|meta| meta.is_file()) {
-                    return None;
-                }
-                std::fs::read(file).ok()?
-            }
+        // Only a regular file reached without a symbolic link, as the plan reads.
+        let Ok(OnDisk::File(bytes)) = read(self.out.as_ref()?, self.dir.as_ref(), path) else {
+            return None;
         };
         (hash(&bytes) == produced.contents)
             .then(|| String::from_utf8(bytes).ok())

@@ -119,3 +119,44 @@ fn init_from_never_overwrites_an_inventory() {
         "mine"
     );
 }
+
+/// A path made by interpolation is known only when evaluated: it is neither
+/// read nor mistaken for a module of the host's. A job file without a job is
+/// listed as not carried over, never dropped without a word.
+#[test]
+fn interpolated_paths_and_files_without_a_job_are_named() {
+    let repository = tempfile::tempdir().expect("temporary directory");
+    let fixture = root().join("tests/fixtures/adopt/handwritten");
+    for entry in walkdir::WalkDir::new(&fixture) {
+        let entry = entry.expect("fixture entry");
+        let to = repository
+            .path()
+            .join(entry.path().strip_prefix(&fixture).expect("inside"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &to).expect("copy");
+        }
+    }
+    let host = repository.path().join("hosts/alpha/default.nix");
+    let text = std::fs::read_to_string(&host).expect("host file");
+    let text = text.replacen(
+        "  imports = [\n",
+        "  imports = [\n    ./${\"hardware\"}/configuration.nix\n",
+        1,
+    );
+    std::fs::write(&host, text).expect("write host file");
+    std::fs::write(
+        repository.path().join("services/settings.hcl"),
+        "variable \"region\" {\n  default = \"home\"\n}\n",
+    )
+    .expect("write job file");
+    let (_dir, text, output) = adopt(repository.path());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("settings.hcl: no `job` block"), "{text}");
+    assert!(!text.contains("configuration.nix"), "{text}");
+}

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::error::Error;
 use crate::inventory::{Role, System};
+use crate::rollout::nixfile;
 use nixread::Binding;
 
 /// The inventory found, and what could not be put in it.
@@ -151,7 +152,7 @@ fn flake_hosts(flake: &str, cluster: &mut FoundCluster) -> BTreeMap<String, Flak
                 .find(|system| text.contains(&format!("\"{system}\"")))
                 .or(entry.host.system);
             if entry.file.is_none() {
-                entry.file = nixread::paths(&binding.value)
+                entry.file = nixfile::path_literals(&text)
                     .into_iter()
                     .find_map(|path| host_file(&path));
             }
@@ -174,14 +175,12 @@ fn flake_hosts(flake: &str, cluster: &mut FoundCluster) -> BTreeMap<String, Flak
     entries
 }
 
-/// The host file a flake path names: `./hosts/c1` is `hosts/c1/default.nix`.
+/// The host file a flake path names: `./hosts/c1` is `hosts/c1/default.nix`;
+/// none outside the repository.
 fn host_file(path: &str) -> Option<String> {
-    let path = path.trim_start_matches("./");
-    if path.starts_with("..") {
-        return None;
-    }
+    let path = nixfile::resolve(crate::paths::FLAKE, path)?;
     Some(if path.ends_with(".nix") {
-        path.to_owned()
+        path
     } else {
         format!("{path}/default.nix")
     })
@@ -201,7 +200,7 @@ fn read_host(
     for binding in nixread::bindings(text) {
         let option = binding.option();
         if option == "imports" {
-            for path in nixread::paths(&binding.value) {
+            for path in nixfile::path_literals(&binding.text()) {
                 import(name, file, dir, &path, host, unmapped);
             }
             continue;
@@ -244,7 +243,7 @@ fn import(
     host: &mut FoundHost,
     unmapped: &mut Vec<String>,
 ) {
-    let Some(resolved) = crate::rollout::nixfile::resolve(file, path) else {
+    let Some(resolved) = nixfile::resolve(file, path) else {
         unmapped.push(format!("{file}: imports `{path}`, outside the repository"));
         return;
     };
@@ -312,15 +311,30 @@ fn read_cluster_settings(text: &str, cluster: &mut FoundCluster) {
     }
 }
 
-/// The job of a `.hcl` file: its image, count, ports, environment and resources.
+/// The first labelled block of a decoded HCL body, by its label.
+fn first_block(blocks: Option<&Value>) -> Option<(&String, &Value)> {
+    blocks?.as_object()?.iter().next()
+}
+
+/// The job of a `.hcl` file: its image, count, ports, environment and resources;
+/// a file without one is listed as not carried over.
 fn read_job(file: &str, text: &str, unmapped: &mut Vec<String>) -> Option<(String, FoundService)> {
     let Ok(parsed) = hcl::from_str::<Value>(text) else {
         unmapped.push(format!("{file}: not HCL gen can read"));
         return None;
     };
-    let (name, job) = parsed.get("job")?.as_object()?.iter().next()?;
-    let group = job.get("group")?.as_object()?.values().next()?;
-    let task = group.get("task")?.as_object()?.values().next()?;
+    let Some((name, job)) = first_block(parsed.get("job")) else {
+        unmapped.push(format!("{file}: no `job` block"));
+        return None;
+    };
+    let Some((_, group)) = first_block(job.get("group")) else {
+        unmapped.push(format!("{file}: job `{name}` has no `group`"));
+        return None;
+    };
+    let Some((_, task)) = first_block(group.get("task")) else {
+        unmapped.push(format!("{file}: job `{name}` has no `task`"));
+        return None;
+    };
     let mut service = FoundService {
         image: task
             .pointer("/config/image")

@@ -138,17 +138,6 @@ fn literal(expr: &Expr) -> Option<serde_json::Value> {
     }
 }
 
-/// The relative paths written in `text` (`./x`, `../../common/y.nix`).
-pub fn paths(expr: &Expr) -> Vec<String> {
-    expr.syntax()
-        .descendants_with_tokens()
-        .filter_map(rnix::NodeOrToken::into_token)
-        .filter(|token| token.kind() == rnix::SyntaxKind::TOKEN_PATH_REL)
-        .map(|token| token.text().to_owned())
-        .filter(|path| !path.ends_with('/'))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +166,9 @@ mod tests {
         );
         assert_eq!(by_path("services.x.name").and_then(Binding::literal), None);
         let imports = by_path("imports").expect("imports");
-        assert_eq!(paths(&imports.value), ["../../common/x.nix", "./hw.nix"]);
+        assert_eq!(
+            crate::rollout::nixfile::path_literals(&imports.text()),
+            ["../../common/x.nix", "./hw.nix"]
+        );
     }
 }

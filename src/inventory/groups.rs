@@ -46,8 +46,6 @@ pub struct Origins {
     /// `(host, setting)` → the group that gave it; settings are `roles.<role>`,
     /// `profile`, `deploy.<deploy-rs name>` and `nix.<option>`.
     pub given: BTreeMap<(String, String), String>,
-    /// Hosts each group has, by group.
-    pub members: BTreeMap<String, Vec<String>>,
     /// Groups each host is in, by host.
     pub groups_of: std::collections::HashMap<String, Vec<String>>,
     /// Two groups giving one setting of one host different values.
@@ -96,12 +94,18 @@ pub fn matching<'h>(member: &str, hosts: &'h BTreeMap<String, Located<Host>>) ->
     let Ok(glob) = globset::Glob::new(member) else {
         return Vec::new();
     };
-    let matcher = glob.compile_matcher();
+    matched(&glob.compile_matcher(), hosts).collect()
+}
+
+/// The managed hosts `matcher` matches, by name.
+pub fn matched<'h>(
+    matcher: &globset::GlobMatcher,
+    hosts: &'h BTreeMap<String, Located<Host>>,
+) -> impl Iterator<Item = &'h String> {
     hosts
         .iter()
-        .filter(|(name, host)| host.value.managed && matcher.is_match(name.as_str()))
+        .filter(move |(name, host)| host.value.managed && matcher.is_match(name.as_str()))
         .map(|(name, _)| name)
-        .collect()
 }
 
 /// Whether two option paths set the same option, or one sets a part of the other.
@@ -143,10 +147,7 @@ pub fn apply(inventory: &mut Inventory) -> Origins {
                 origins.overfull.insert(host_name.clone());
             }
         }
-        origins.members.insert(group_name.clone(), members);
-    }
-    for (group_name, group) in &inventory.groups {
-        for host_name in &origins.members[group_name].clone() {
+        for host_name in &members {
             if let Some(host) = inventory.hosts.get_mut(host_name) {
                 give_nix(
                     &mut origins,

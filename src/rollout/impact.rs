@@ -243,7 +243,7 @@ pub fn hosts(before: &Side, after: &Side, keys: &[String]) -> Vec<HostChange> {
             })
         })
         .collect();
-    found.extend(removed_hosts(before, after, &old, &groups, &keys));
+    found.extend(removed_hosts(before, after, &groups, &keys));
     found.sort_by(|a, b| a.name.cmp(&b.name));
     found
 }
@@ -300,7 +300,6 @@ fn host_names(cluster: &Cluster) -> BTreeSet<&str> {
 fn removed_hosts(
     before: &Side,
     after: &Side,
-    old: &BTreeSet<&str>,
     groups: &HashMap<&str, Vec<&str>>,
     keys: &KeyIndex,
 ) -> Vec<HostChange> {
@@ -309,7 +308,7 @@ fn removed_hosts(
         .model
         .hosts
         .iter()
-        .filter(|host| old.contains(host.name.as_str()) && !current.contains(host.name.as_str()))
+        .filter(|host| !current.contains(host.name.as_str()))
         .map(|host| HostChange {
             name: host.name.clone(),
             change: Change::Removed,

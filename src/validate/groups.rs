@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{Rules, is_dns_label, key, value};
 use crate::diagnostic::Code;
-use crate::inventory::groups::{is_pattern, matching};
+use crate::inventory::groups::{is_pattern, matched};
 use crate::inventory::{NFS_PRIMARY, Role};
 use crate::suggest;
 
@@ -61,20 +61,24 @@ fn group_name(rules: &mut Rules, name: &str) {
 fn member_names_hosts(rules: &mut Rules, member: &str, path: &[&str]) {
     let hosts = &rules.inventory.hosts;
     if is_pattern(member) {
-        if let Err(error) = globset::Glob::new(member) {
-            rules.flag(
-                Code::GroupUnknownMember,
-                value(path, "not a glob pattern"),
-                format!("`{member}` is not a pattern: {}", error.kind()),
-            );
-        } else if matching(member, hosts).is_empty() {
-            rules
+        match globset::Glob::new(member) {
+            Err(error) => {
+                rules.flag(
+                    Code::GroupUnknownMember,
+                    value(path, "not a glob pattern"),
+                    format!("`{member}` is not a pattern: {}", error.kind()),
+                );
+            }
+            Ok(glob) if matched(&glob.compile_matcher(), hosts).next().is_none() => {
+                rules
                 .flag(
                     Code::GroupUnknownMember,
                     value(path, "matches no host"),
                     format!("The pattern `{member}` matches no managed host"),
                 )
                 .hint("`*` matches any run of characters, `?` one, `[0-9]` one of a set, `{a,b}` either; host names are matched whole, and only managed hosts");
+            }
+            Ok(_) => {}
         }
     } else if !hosts.contains_key(member) {
         let hint = suggest::closest(member, hosts.keys().map(String::as_str)).map_or_else(

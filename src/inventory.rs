@@ -197,6 +197,14 @@ pub fn deploy_key(deploy_rs_name: &str) -> String {
     written
 }
 
+/// Whether `deploy_rs_name` is a deploy-rs setting an inventory holds
+/// ([`DeploySettings`]); `hostname`, `profiles` and the like are not.
+pub fn is_deploy_setting(deploy_rs_name: &str) -> bool {
+    let mut setting = serde_json::Map::new();
+    setting.insert(deploy_key(deploy_rs_name), serde_json::Value::Null);
+    serde_json::from_value::<DeploySettings>(setting.into()).is_ok()
+}
+
 /// Shared storage.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -913,6 +921,30 @@ mod tests {
     use strum::IntoEnumIterator;
 
     use super::{BootLoader, CheckType, Profile, Role, System};
+
+    /// Every field of the deploy settings, by deploy-rs's name, and nothing else.
+    #[test]
+    fn deploy_settings_are_known_by_their_deploy_rs_names() {
+        let written = serde_json::to_value(super::DeploySettings {
+            ssh_user: Some("admin".to_owned()),
+            ssh_opts: Some(Vec::new()),
+            remote_build: Some(true),
+            magic_rollback: Some(true),
+            auto_rollback: Some(true),
+            fast_connection: Some(true),
+            confirm_timeout: Some(30),
+            activation_timeout: Some(240),
+        })
+        .expect("serialises");
+        let names = written.as_object().expect("an object");
+        assert_eq!(names.len(), 8);
+        for name in names.keys() {
+            assert!(super::is_deploy_setting(name), "{name}");
+        }
+        for other in ["hostname", "profiles", "user", "ssh_user_name"] {
+            assert!(!super::is_deploy_setting(other), "{other}");
+        }
+    }
 
     /// serde reads each value by the name strum writes, so the inventory, the
     /// schema, the view model and the messages name it alike.

@@ -167,7 +167,7 @@ fn flake_hosts(flake: &str, cluster: &mut FoundCluster) -> BTreeMap<String, Flak
             let host = &mut entries.entry((*name).to_owned()).or_default().host;
             if *key == "hostname" {
                 host.address = value.as_str().map(str::to_owned);
-            } else if write::is_deploy_setting(key) {
+            } else if crate::inventory::is_deploy_setting(key) {
                 host.deploy.insert((*key).to_owned(), value);
             }
         }

@@ -208,21 +208,6 @@ fn service_entry(out: &mut String, name: &str, service: &FoundService) {
     }
 }
 
-/// The deploy-rs settings an inventory has; `profiles` and the like are not.
-pub(super) fn is_deploy_setting(key: &str) -> bool {
-    matches!(
-        key,
-        "sshUser"
-            | "sshOpts"
-            | "remoteBuild"
-            | "magicRollback"
-            | "autoRollback"
-            | "fastConnection"
-            | "confirmTimeout"
-            | "activationTimeout"
-    )
-}
-
 /// A mapping key, quoted unless it is a plain word.
 fn key(name: &str) -> String {
     let plain = !name.is_empty()

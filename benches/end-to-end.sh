@@ -19,6 +19,8 @@ cargo build -q --release --bin gen --example synthetic
 bin="${CARGO_TARGET_DIR:-target}/release"
 python3 -c 'import jinja2' 2>/dev/null || python3 -m pip install -q jinja2
 work=$(mktemp -d "$PWD/target/end-to-end.XXXXXX")
+# gen's cache of each output directory goes with the outputs.
+export XDG_CACHE_HOME="$work/cache"
 trap 'rm -rf "$work"' EXIT
 
 # shellcheck source=benches/timing.sh

@@ -16,6 +16,8 @@ sizes=${SIZES:-"200 2000 5000"}
 cargo build -q --release --bin gen --example synthetic
 bin="${CARGO_TARGET_DIR:-target}/release"
 work=$(mktemp -d "$PWD/target/plan-bench.XXXXXX")
+# gen's cache of each output directory goes with the outputs.
+export XDG_CACHE_HOME="$work/cache"
 trap 'rm -rf "$work"' EXIT
 
 # shellcheck source=benches/timing.sh

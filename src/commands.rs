@@ -16,12 +16,12 @@ use crate::context::RenderContext;
 use crate::diagnostic::Severity;
 use crate::error::Error;
 use crate::output::plan::{Action, Conflict, Plan};
-use crate::output::reuse::Reuse;
-use crate::render::{self, Templates};
+use crate::output::reuse::{Known, Reuse};
+use crate::render::{self, RenderedFile, Templates};
 use crate::{
-    Prepared, adopt, explain, failover, init, inventory, load, output, paths, prepare_within,
-    render_cluster, render_cluster_owned, render_cluster_reusing, report, rollout, sops,
-    template_dir, template_overrides,
+    Prepared, adopt, explain, failover, init, inventory, inventory_name, load, output, paths,
+    prepare_within, render_cluster, render_cluster_owned, render_cluster_reusing, report, rollout,
+    sops, template_dir, template_overrides,
 };
 
 /// Entry point of the `gen` binary.
@@ -128,7 +128,11 @@ fn failover(target: &Target, standby: &str, global: &Global) -> Result<ExitCode,
     let before = crate::prepare_loaded(loaded)?;
     let edited = failover::edit(&source.text, &places, &before.inventory, standby)?;
     let after = crate::prepare_bytes(&source.name, edited.as_bytes())?;
-    let overrides = template_overrides(global.templates.as_deref(), path, Some(&after.inventory));
+    let overrides = template_overrides(
+        global.templates.as_deref(),
+        path,
+        after.inventory.cluster.templates.as_deref(),
+    );
     let templates = Templates::load(overrides.as_deref())?;
     let files = render_cluster(path, &after.cluster, &templates)?;
     let plan = Plan::build(&target.out, files)?;
@@ -253,10 +257,13 @@ fn templates(
 ) -> Result<ExitCode, Error> {
     let path = &inventory.inventory;
     let settings = settings_of(path, global.max_inventory_bytes)?;
+    let configured = settings
+        .as_ref()
+        .and_then(|inventory| inventory.cluster.templates.as_deref());
     let flag = global.templates.as_deref();
     match command {
         TemplatesCommand::List => {
-            let overrides = template_overrides(flag, path, settings.as_ref());
+            let overrides = template_overrides(flag, path, configured);
             let templates = Templates::load(overrides.as_deref())?;
             let mut listing = String::new();
             for (name, _) in crate::render::templates::embedded() {
@@ -268,7 +275,7 @@ fn templates(
             print_out(&listing)?;
         }
         TemplatesCommand::Eject { name } => {
-            let dir = template_dir(flag, path, settings.as_ref());
+            let dir = template_dir(flag, path, configured);
             let path = init::eject(&dir, &name)?;
             if !global.quiet {
                 eprintln!(
@@ -299,9 +306,9 @@ fn man(dir: Option<&Path>) -> Result<(), Error> {
 }
 
 fn render(target: &Target, force: bool, global: &Global) -> Result<ExitCode, Error> {
-    let plan = plan(target, global)?;
+    let (plan, known) = plan(target, global)?;
     let applied = output::apply(&plan, force, &mut output::RealDisk)?;
-    Reuse::save(&target.out, plan.produced());
+    Reuse::save(&target.out, plan.produced(), known);
     if global.verbose {
         for path in &applied.written {
             eprintln!("wrote {path}");
@@ -323,7 +330,7 @@ fn render(target: &Target, force: bool, global: &Global) -> Result<ExitCode, Err
 }
 
 fn diff(target: &Target, global: &Global) -> Result<ExitCode, Error> {
-    let plan = plan(target, global)?;
+    let (plan, _) = plan(target, global)?;
     let diff = output::diff::unified(plan.changes());
     let coloured = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     print_out(&if coloured {
@@ -335,7 +342,7 @@ fn diff(target: &Target, global: &Global) -> Result<ExitCode, Error> {
 }
 
 fn check(target: &Target, global: &Global) -> Result<ExitCode, Error> {
-    let plan = plan(target, global)?;
+    let (plan, _) = plan(target, global)?;
     let mut listing = String::new();
     for entry in plan.changes() {
         let _ = writeln!(listing, "{}: {}", describe(entry.action), entry.path);
@@ -359,20 +366,65 @@ fn check(target: &Target, global: &Global) -> Result<ExitCode, Error> {
     Ok(ExitCode::FAILURE)
 }
 
-/// What rendering would do to the output directory. Warnings are printed on the way.
-fn plan(target: &Target, global: &Global) -> Result<Plan, Error> {
+/// What rendering would do to the output directory, and the inventory it
+/// was planned from, when a later run may trust it unread. Warnings are
+/// printed on the way.
+fn plan(target: &Target, global: &Global) -> Result<(Plan, Option<Known>), Error> {
     let path = &target.inventory.inventory;
-    let prepared = prepare_within(path, global.max_inventory_bytes)?;
+    let source = load::source_of(path, global.max_inventory_bytes)?;
+    let reuse = Reuse::of(&target.out);
+    if let Some(files) = read_back_whole(&reuse, path, &source.text, global) {
+        if global.verbose {
+            eprintln!(
+                "{} and its templates are as they were at the last render: every file read back",
+                path.display()
+            );
+        }
+        return Ok((Plan::build(&target.out, files)?, reuse.known().cloned()));
+    }
+    let prepared = crate::prepare_loaded(load::quickly(source)?)?;
     if !global.quiet {
         report::diagnostics(&prepared.source, &prepared.warnings);
     }
-    let overrides =
-        template_overrides(global.templates.as_deref(), path, Some(&prepared.inventory));
+    let configured = prepared.inventory.cluster.templates.clone();
+    let overrides = template_overrides(global.templates.as_deref(), path, configured.as_deref());
     let templates = Templates::load(overrides.as_deref())?;
+    // Warnings are printed by a run that reads the inventory: one that warns is always read.
+    let known = prepared.warnings.is_empty().then(|| Known {
+        templates: configured,
+        made: Reuse::made(
+            &inventory_name(path),
+            &prepared.source.text,
+            templates.overrides_digest(),
+        ),
+    });
     // Only the view is needed from here on: the rest is freed before rendering.
     let Prepared { cluster, .. } = prepared;
-    let files = render_cluster_owned(path, cluster, &templates, &Reuse::of(&target.out))?;
-    Plan::build(&target.out, files)
+    let files = render_cluster_owned(path, cluster, &templates, &reuse)?;
+    Ok((Plan::build(&target.out, files)?, known))
+}
+
+/// Every file of the last render into the output directory, read back, when
+/// the inventory's text and the templates it names are what made that render.
+/// Anything short of that is left to a full render, errors included.
+fn read_back_whole(
+    reuse: &Reuse,
+    path: &Path,
+    text: &str,
+    global: &Global,
+) -> Option<Vec<RenderedFile>> {
+    let known = reuse.known()?;
+    let overrides = template_overrides(
+        global.templates.as_deref(),
+        path,
+        known.templates.as_deref(),
+    );
+    let templates = Templates::load(overrides.as_deref()).ok()?;
+    reuse.read_back_all(&Reuse::made(
+        &inventory_name(path),
+        text,
+        templates.overrides_digest(),
+    ))
 }
 
 /// `gen plan`: the rollout printed, or run.
@@ -425,7 +477,11 @@ fn compare(
     if !global.quiet {
         report::diagnostics(&after.source, &after.warnings);
     }
-    let overrides = template_overrides(global.templates.as_deref(), path, Some(&after.inventory));
+    let overrides = template_overrides(
+        global.templates.as_deref(),
+        path,
+        after.inventory.cluster.templates.as_deref(),
+    );
     let templates = Templates::load(overrides.as_deref())?;
     // What the two renders share is read back from the output directory, as
     // an up-to-date render would, instead of being laid out twice.
@@ -511,8 +567,11 @@ fn run_script(script: &str) -> Result<ExitCode, Error> {
 /// `gen docs`: the file `gen render` writes, by the same template, on stdout.
 fn docs(path: &Path, diagram: Option<Diagram>, global: &Global) -> Result<(), Error> {
     let prepared = prepare_within(path, global.max_inventory_bytes)?;
-    let overrides =
-        template_overrides(global.templates.as_deref(), path, Some(&prepared.inventory));
+    let overrides = template_overrides(
+        global.templates.as_deref(),
+        path,
+        prepared.inventory.cluster.templates.as_deref(),
+    );
     let templates = Templates::load(overrides.as_deref())?;
     let file = match diagram {
         None => paths::CLUSTER_DOC,
@@ -545,8 +604,11 @@ fn describe(action: Action) -> &'static str {
 fn validate(path: &Path, format: Format, global: &Global) -> Result<ExitCode, Error> {
     // The templates the inventory names are part of what renders: they load too.
     let prepared = prepare_within(path, global.max_inventory_bytes).and_then(|prepared| {
-        let overrides =
-            template_overrides(global.templates.as_deref(), path, Some(&prepared.inventory));
+        let overrides = template_overrides(
+            global.templates.as_deref(),
+            path,
+            prepared.inventory.cluster.templates.as_deref(),
+        );
         Templates::compiled(overrides.as_deref()).map(|_| prepared)
     });
     let (source, mut problems) = match prepared {

@@ -166,16 +166,16 @@ pub(crate) fn inventory_name(path: &Path) -> String {
 /// to: `--templates`, else the inventory's `cluster.templates`, else `templates/`
 /// beside the inventory. Every command reads it from here, so an ejected
 /// template is used by the next `render`, `check` and `diff` alike.
+/// `configured` is the inventory's `cluster.templates`.
 pub fn template_dir(
     flag: Option<&Path>,
     inventory_path: &Path,
-    inventory: Option<&inventory::Inventory>,
+    configured: Option<&str>,
 ) -> PathBuf {
     if let Some(flag) = flag {
         return flag.to_owned();
     }
     let base = inventory_path.parent().unwrap_or(Path::new(""));
-    let configured = inventory.and_then(|inventory| inventory.cluster.templates.as_deref());
     base.join(configured.unwrap_or(DEFAULT_TEMPLATE_DIR))
 }
 
@@ -184,11 +184,10 @@ pub fn template_dir(
 pub fn template_overrides(
     flag: Option<&Path>,
     inventory_path: &Path,
-    inventory: Option<&inventory::Inventory>,
+    configured: Option<&str>,
 ) -> Option<PathBuf> {
-    let dir = template_dir(flag, inventory_path, inventory);
-    let named =
-        flag.is_some() || inventory.is_some_and(|inventory| inventory.cluster.templates.is_some());
+    let dir = template_dir(flag, inventory_path, configured);
+    let named = flag.is_some() || configured.is_some();
     (named || dir.is_dir()).then_some(dir)
 }
 

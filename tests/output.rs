@@ -16,16 +16,17 @@ struct Workspace {
 
 impl Workspace {
     fn rendered() -> Self {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        std::fs::copy(
-            root().join("inventory.yaml"),
-            dir.path().join("inventory.yaml"),
-        )
-        .expect("copy inventory");
-        let workspace = Self { dir };
+        let workspace = Self::with(&root().join("inventory.yaml"));
         let run = workspace.run(&["render"]);
         assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
         workspace
+    }
+
+    /// A copy of the inventory at `inventory`, not rendered.
+    fn with(inventory: &Path) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::copy(inventory, dir.path().join("inventory.yaml")).expect("copy inventory");
+        Self { dir }
     }
 
     fn path(&self, relative: &str) -> PathBuf {
@@ -455,7 +456,7 @@ fn an_unchanged_file_is_read_back_not_laid_out_again() {
     assert!(fresh.iter().all(|file| !file.reused), "no cache yet");
     let plan = Plan::build(&workspace.out(), fresh.clone()).expect("plan");
     assert!(plan.is_current());
-    Reuse::write_to(&cache, plan.produced());
+    Reuse::write_to(&cache, plan.produced(), None);
 
     let again = render_reusing(&workspace, &cache);
     assert!(again.iter().all(|file| file.reused), "every file read back");
@@ -509,7 +510,7 @@ fn a_template_is_not_rendered_again_while_nothing_that_feeds_it_changed() {
     let cache = workspace.path("reuse.json");
     let fresh = render_reusing(&workspace, &cache);
     let plan = Plan::build(&workspace.out(), fresh.clone()).expect("plan");
-    Reuse::write_to(&cache, plan.produced());
+    Reuse::write_to(&cache, plan.produced(), None);
     let mut cached: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&cache).expect("cache")).expect("JSON");
     for produced in cached["files"].as_object_mut().expect("files").values_mut() {
@@ -571,7 +572,7 @@ fn a_cache_from_another_build_is_ignored() {
     let workspace = Workspace::rendered();
     let cache = workspace.path("reuse.json");
     let plan = Plan::build(&workspace.out(), render_reusing(&workspace, &cache)).expect("plan");
-    Reuse::write_to(&cache, plan.produced());
+    Reuse::write_to(&cache, plan.produced(), None);
     let text = std::fs::read_to_string(&cache).expect("cache");
     let mut cached: serde_json::Value = serde_json::from_str(&text).expect("JSON");
     cached["build"] = serde_json::json!("another gen");
@@ -597,4 +598,95 @@ fn the_cache_is_outside_the_output() {
         .map(|entry| entry.expect("entry").path())
         .collect();
     assert_eq!(cached.len(), 1, "{cached:?}");
+}
+
+/// Whether a run read every file back without reading the inventory (`-v` says so).
+fn read_back_unread(run: &Output) -> bool {
+    stderr(run).contains("every file read back")
+}
+
+/// An inventory whose bytes, file name and templates made the last render is
+/// not parsed again: every file is read back. Any change to one of them, a
+/// file edited by hand, or a smaller size budget is judged in full.
+#[test]
+fn an_unchanged_inventory_is_not_read_again() {
+    let workspace = Workspace::rendered();
+    let check = || workspace.run(&["check", "-v"]);
+    let run = check();
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(read_back_unread(&run), "{}", stderr(&run));
+
+    workspace.edit_inventory("time_zone: Europe/Berlin", "time_zone: Europe/Paris");
+    let run = check();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "an edited inventory renders anew"
+    );
+    assert!(!read_back_unread(&run));
+    assert!(stdout(&run).contains("changed: "), "{}", stdout(&run));
+    workspace.edit_inventory("time_zone: Europe/Paris", "time_zone: Europe/Berlin");
+    assert!(read_back_unread(&check()), "the same bytes again");
+
+    let refused = workspace.run(&["check", "--max-inventory-bytes", "100"]);
+    assert_eq!(refused.status.code(), Some(1), "the budget holds");
+    assert!(stderr(&refused).contains("larger"), "{}", stderr(&refused));
+
+    std::fs::copy(
+        workspace.path("inventory.yaml"),
+        workspace.path("renamed.yaml"),
+    )
+    .expect("copy");
+    let renamed = workspace.run(&["check", "-v", "--inventory", "renamed.yaml"]);
+    assert_eq!(
+        renamed.status.code(),
+        Some(1),
+        "each header names the inventory"
+    );
+    assert!(!read_back_unread(&renamed));
+
+    let flake = workspace.out().join("flake.nix");
+    let written = std::fs::read_to_string(&flake).expect("flake");
+    std::fs::write(&flake, format!("{written}# mine\n")).expect("edit");
+    let run = check();
+    assert_eq!(run.status.code(), Some(1));
+    assert!(!read_back_unread(&run));
+    assert!(stdout(&run).contains("flake.nix"), "{}", stdout(&run));
+    std::fs::write(&flake, written).expect("restore");
+    assert!(read_back_unread(&check()));
+
+    let overrides = workspace.path("templates/hosts");
+    std::fs::create_dir_all(&overrides).expect("mkdir");
+    let firewall = flakegen::render::templates::source("hosts/firewall.nft").expect("embedded");
+    std::fs::write(
+        overrides.join("firewall.nft"),
+        format!("# Reviewed by the site team.\n{firewall}"),
+    )
+    .expect("override");
+    let run = check();
+    assert_eq!(run.status.code(), Some(1), "a new template renders anew");
+    assert!(!read_back_unread(&run));
+    let run = workspace.run(&["render", "-v"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(
+        read_back_unread(&check()),
+        "the new templates are known now"
+    );
+}
+
+/// An inventory that warns is read by every run, so every run prints its warnings.
+#[test]
+fn an_inventory_that_warns_is_read_every_time() {
+    let workspace =
+        Workspace::with(&root().join("tests/fixtures/invalid/roles-single-server.yaml"));
+    for command in ["render", "check", "check"] {
+        let run = workspace.run(&[command, "-v"]);
+        assert_eq!(run.status.code(), Some(0), "{command}: {}", stderr(&run));
+        assert!(
+            stderr(&run).contains("roles::single-server"),
+            "{command}: {}",
+            stderr(&run)
+        );
+        assert!(!read_back_unread(&run));
+    }
 }

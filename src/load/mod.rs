@@ -102,8 +102,20 @@ pub fn load(path: &Path, max_bytes: usize) -> Result<Loaded, Error> {
 /// places are left out (see [`Loaded::located`]): most inventories raise no
 /// diagnostic, and finding every place costs as much as the parse itself.
 pub fn load_quickly(path: &Path, max_bytes: usize) -> Result<Loaded, Error> {
-    let bytes = read(path, max_bytes)?;
-    let source = checked_source(path.display().to_string(), &bytes, max_bytes)?;
+    quickly(source_of(path, max_bytes)?)
+}
+
+/// The text of the inventory at `path`, refused as [`load`] refuses it.
+pub fn source_of(path: &Path, max_bytes: usize) -> Result<Source, Error> {
+    checked_source(
+        path.display().to_string(),
+        &read(path, max_bytes)?,
+        max_bytes,
+    )
+}
+
+/// [`load_quickly`] for a text already read.
+pub fn quickly(source: Source) -> Result<Loaded, Error> {
     match quick_parse(&source.text) {
         Some((inventory, values)) => Ok(Loaded {
             source,

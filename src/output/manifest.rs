@@ -2,7 +2,6 @@
 //! of what it wrote. Ownership is decided from it, and only from it.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -76,14 +75,19 @@ impl Manifest {
 }
 
 pub fn hash(contents: &[u8]) -> String {
-    format!("sha256:{}", hex(&Sha256::digest(contents)))
+    let mut text = String::with_capacity(71);
+    text.push_str("sha256:");
+    text.push_str(&hex(&Sha256::digest(contents)));
+    text
 }
 
 /// Bytes as lowercase hexadecimal.
 pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
-        let _ = write!(text, "{byte:02x}");
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0xf)]));
     }
     text
 }

@@ -62,8 +62,8 @@ pub struct Plan {
     pub manifest: Manifest,
     /// Whether the manifest on disk already equals `manifest`.
     pub manifest_current: bool,
-    /// What fed each produced file's template and what the template made, by path.
-    pub sources: Vec<(String, String, String)>,
+    /// What made each produced file, by path, for the next render to reuse.
+    pub produced: Vec<(String, Produced)>,
 }
 
 impl Plan {
@@ -82,9 +82,12 @@ impl Plan {
                 .iter()
                 .map(|file| (file.path.as_str(), file.contents.as_bytes())),
         );
-        let sources = files
+        let made_by = files
             .iter()
-            .map(|file| (file.path.clone(), file.input.clone(), file.source.clone()))
+            .filter_map(|file| {
+                let contents = manifest.files.get(&file.path)?.clone();
+                Some((file.path.clone(), made(file, contents)))
+            })
             .collect();
         // A file read back from where it is, unchanged, is kept as it is.
         let on_disk: Vec<OnDisk> = files
@@ -122,23 +125,13 @@ impl Plan {
             previous,
             manifest,
             manifest_current,
-            sources,
+            produced: made_by,
         })
     }
 
     /// What made each file the plan leaves, for the next render to reuse.
     pub fn produced(&self) -> impl Iterator<Item = (String, Produced)> + '_ {
-        self.sources.iter().filter_map(|(path, input, source)| {
-            let contents = self.manifest.files.get(path)?;
-            Some((
-                path.clone(),
-                Produced {
-                    input: input.clone(),
-                    source: source.clone(),
-                    contents: contents.clone(),
-                },
-            ))
-        })
+        self.produced.iter().cloned()
     }
 
     /// Entries that a render would change or refuses to change.
@@ -176,6 +169,18 @@ impl OnDisk {
             Self::File(bytes) => Some(bytes),
             Self::Missing | Self::Same | Self::NotAFile => None,
         }
+    }
+}
+
+/// What made `file`, which holds `contents` (its manifest digest).
+fn made(file: &RenderedFile, contents: String) -> Produced {
+    Produced {
+        input: file.input.clone(),
+        source: file.source.clone(),
+        contents,
+        template: file.template.clone(),
+        overridden: file.overridden,
+        target: file.target.clone(),
     }
 }
 

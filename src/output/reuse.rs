@@ -6,18 +6,22 @@
 //! cluster view, the user's templates, the header and the path), which spares
 //! the template too, and the digest of the template's output, which spares
 //! the layout and the check when the view changed elsewhere. Such a file is
-//! read back instead. The cache that holds the digests lives outside the
-//! output directory (it is no part of the flake), in the user's cache
-//! directory; losing it only costs time.
+//! read back instead. When the inventory itself is the one that made the
+//! files (the same bytes, with the same templates), every file is read back
+//! and the inventory is not even parsed. The cache that holds the digests
+//! lives outside the output directory (it is no part of the flake), in the
+//! user's cache directory; losing it only costs time.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::manifest::{hash, hex};
 use super::plan::{OnDisk, OutDir, read};
+use crate::render::{RenderedFile, Target};
 
 /// The files of one output directory that may be read back instead of laid out.
 #[derive(Debug, Default)]
@@ -27,6 +31,8 @@ pub struct Reuse {
     /// The same, opened.
     dir: Option<OutDir>,
     files: BTreeMap<String, Produced>,
+    /// The inventory that made `files`, when it may be trusted without reading it.
+    inventory: Option<Known>,
     /// Files already read back, for renders that share this reuse (`gen plan`
     /// renders twice); `None` for one render, which reads each file once.
     read_back: Option<std::sync::Mutex<HashMap<String, String>>>,
@@ -41,11 +47,31 @@ pub struct Produced {
     pub source: String,
     /// `sha256:<hex>` of the file gen wrote.
     pub contents: String,
+    /// The template that made it: its name, or the path of the user's override.
+    pub template: String,
+    /// Whether that template is the user's.
+    pub overridden: bool,
+    /// What it was rendered for.
+    pub target: Target,
+}
+
+/// The inventory a render was made of, recorded when it raised no warning (a
+/// run that does not read it could not print them): while its bytes, its file
+/// name and the user's templates are the same, so is every file it renders to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Known {
+    /// The inventory's `cluster.templates`, which says where the user's
+    /// templates are before the inventory is read.
+    pub templates: Option<String>,
+    /// [`Reuse::made`] of that render.
+    pub made: String,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct CacheFile {
     build: String,
+    #[serde(default)]
+    inventory: Option<Known>,
     /// Ordered, so an unchanged cache is written the same and left alone.
     files: BTreeMap<String, Produced>,
 }
@@ -72,17 +98,59 @@ impl Reuse {
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .unwrap_or_default();
-        let files = if cached.build == build_id() {
-            cached.files
+        let (files, inventory) = if cached.build == build_id() {
+            (cached.files, cached.inventory)
         } else {
-            BTreeMap::new()
+            (BTreeMap::new(), None)
         };
         Self {
             out: Some(out.to_owned()),
             dir: OutDir::open(out),
             files,
+            inventory,
             read_back: None,
         }
+    }
+
+    /// The digest of what a whole render is made of: this build, the
+    /// inventory's file name (each file's header names it) and text, and the
+    /// user's templates.
+    pub fn made(inventory_name: &str, text: &str, overrides: &str) -> String {
+        digest([
+            build_id().as_bytes(),
+            inventory_name.as_bytes(),
+            text.as_bytes(),
+            overrides.as_bytes(),
+        ])
+    }
+
+    /// The inventory the cached files were rendered from, when it is known.
+    pub fn known(&self) -> Option<&Known> {
+        self.inventory.as_ref()
+    }
+
+    /// Every file of the last render, read back, when what `made` digests made
+    /// that render and every file is still on disk as it was written; `None`
+    /// as soon as one is not.
+    pub fn read_back_all(&self, made: &str) -> Option<Vec<RenderedFile>> {
+        if self.inventory.as_ref()?.made != made {
+            return None;
+        }
+        self.files
+            .par_iter()
+            .map(|(path, produced)| {
+                Some(RenderedFile {
+                    path: path.clone(),
+                    contents: self.as_written(path, produced)?,
+                    template: produced.template.clone(),
+                    overridden: produced.overridden,
+                    target: produced.target.clone(),
+                    input: produced.input.clone(),
+                    source: produced.source.clone(),
+                    reused: true,
+                })
+            })
+            .collect()
     }
 
     /// The digest of what makes the file at `path`.
@@ -168,18 +236,28 @@ impl Reuse {
             .flatten()
     }
 
-    /// Records what made each file now in `out`, for the next render. A cache
-    /// that cannot be written is left alone: it only saves time.
-    pub fn save(out: &Path, files: impl IntoIterator<Item = (String, Produced)>) {
+    /// Records what made each file now in `out`, and the inventory that made
+    /// them all, for the next render. A cache that cannot be written is left
+    /// alone: it only saves time.
+    pub fn save(
+        out: &Path,
+        files: impl IntoIterator<Item = (String, Produced)>,
+        inventory: Option<Known>,
+    ) {
         if let Some(cache) = cache_path(out) {
-            Self::write_to(&cache, files);
+            Self::write_to(&cache, files, inventory);
         }
     }
 
     /// [`Reuse::save`], with the cache at `path`.
-    pub fn write_to(path: &Path, files: impl IntoIterator<Item = (String, Produced)>) {
+    pub fn write_to(
+        path: &Path,
+        files: impl IntoIterator<Item = (String, Produced)>,
+        inventory: Option<Known>,
+    ) {
         let cache = CacheFile {
             build: build_id().to_owned(),
+            inventory,
             files: files.into_iter().collect(),
         };
         let Ok(bytes) = serde_json::to_vec(&cache) else {
@@ -269,5 +347,10 @@ mod tests {
         assert_ne!(input, Reuse::input("a.nix", "d", "o", "# h\n"));
         assert_ne!(input, Reuse::input("a.nix", "c", "p", "# h\n"));
         assert_ne!(input, Reuse::input("a.nix", "c", "o", "# g\n"));
+        let made = Reuse::made("inventory.yaml", "hosts: {}", "o");
+        assert_eq!(made, Reuse::made("inventory.yaml", "hosts: {}", "o"));
+        assert_ne!(made, Reuse::made("other.yaml", "hosts: {}", "o"));
+        assert_ne!(made, Reuse::made("inventory.yaml", "hosts: { }", "o"));
+        assert_ne!(made, Reuse::made("inventory.yaml", "hosts: {}", "p"));
     }
 }

@@ -16,7 +16,7 @@ use crate::output::reuse::{Reuse, digest_of};
 use crate::paths;
 
 /// What a file was rendered for, to name it in errors.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Target {
     Cluster,
     Host(String),

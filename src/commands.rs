@@ -398,9 +398,7 @@ fn plan(target: &Target, global: &Global) -> Result<(Plan, Option<Known>), Error
             templates.overrides_digest(),
         ),
     });
-    // Only the view is needed from here on: the rest is freed before rendering.
-    let Prepared { cluster, .. } = prepared;
-    let files = render_cluster_owned(path, cluster, &templates, &reuse)?;
+    let files = render_cluster_owned(path, prepared.into_view(), &templates, &reuse)?;
     Ok((Plan::build(&target.out, files)?, known))
 }
 

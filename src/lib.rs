@@ -20,6 +20,7 @@ pub mod inventory;
 pub mod jobspec;
 mod keypath;
 pub mod load;
+pub mod memory;
 pub mod model;
 pub mod output;
 pub mod paths;
@@ -51,6 +52,15 @@ pub struct Prepared {
     pub warnings: Vec<Diagnostic>,
     /// The inventory as generic values, as the load read them.
     pub values: serde_json::Value,
+}
+
+impl Prepared {
+    /// The view alone, the rest freed: a partial move (`let Prepared { cluster,
+    /// .. } = prepared`) would keep the inventory, the model and the generic
+    /// values alive to the end of the caller, through rendering and layout.
+    pub fn into_view(self) -> ClusterView {
+        self.cluster
+    }
 }
 
 /// Loads, validates and resolves an inventory into the view model templates read.

@@ -95,6 +95,7 @@ pub fn render_owned(
     let header = header_for(inventory_name);
     let steps = render_templates(&cluster, &header, templates, reuse)?;
     drop(cluster);
+    crate::memory::give_back_freed();
     lay_out_all(steps, &header, templates, reuse)
 }
 

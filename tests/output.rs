@@ -593,11 +593,51 @@ fn the_cache_is_outside_the_output() {
     let run = workspace.run(&["render"]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
     assert_eq!(tree(&workspace.out()), before);
-    let cached: Vec<PathBuf> = std::fs::read_dir(workspace.path("cache/flakegen"))
+    let cached = caches(&workspace);
+    assert_eq!(
+        cached.len(),
+        2,
+        "a cache and the name of its directory: {cached:?}"
+    );
+}
+
+/// The files in the workspace's cache directory, by name.
+fn caches(workspace: &Workspace) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(workspace.path("cache/flakegen"))
         .expect("a cache directory")
-        .map(|entry| entry.expect("entry").path())
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
-    assert_eq!(cached.len(), 1, "{cached:?}");
+    names.sort();
+    names
+}
+
+/// A render that writes its cache removes those of output directories that
+/// are gone, and keeps those still there.
+#[test]
+fn the_cache_of_a_removed_output_directory_is_removed() {
+    let workspace = Workspace::rendered();
+    let mine = caches(&workspace);
+    for scratch in ["scratch", "kept"] {
+        let run = workspace.run(&["render", "--out", scratch]);
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    }
+    assert_eq!(caches(&workspace).len(), 6);
+    std::fs::remove_dir_all(workspace.path("scratch")).expect("remove");
+    workspace.edit_inventory("time_zone: Europe/Berlin", "time_zone: Europe/Paris");
+    let run = workspace.run(&["render"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let left = caches(&workspace);
+    assert_eq!(left.len(), 4, "{left:?}");
+    assert!(
+        mine.iter().all(|name| left.contains(name)),
+        "{mine:?} in {left:?}"
+    );
 }
 
 /// Whether a run read every file back without reading the inventory (`-v` says so).

@@ -13,6 +13,8 @@
 //! user's cache directory; losing it only costs time.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -238,33 +240,42 @@ impl Reuse {
 
     /// Records what made each file now in `out`, and the inventory that made
     /// them all, for the next render. A cache that cannot be written is left
-    /// alone: it only saves time.
+    /// alone: it only saves time. Writing one also removes the caches of
+    /// output directories that are gone (scratch renders, tests), which would
+    /// otherwise pile up.
     pub fn save(
         out: &Path,
         files: impl IntoIterator<Item = (String, Produced)>,
         inventory: Option<Known>,
     ) {
-        if let Some(cache) = cache_path(out) {
-            Self::write_to(&cache, files, inventory);
+        let (Some(cache), Ok(out)) = (cache_path(out), std::fs::canonicalize(out)) else {
+            return;
+        };
+        if Self::write_to(&cache, files, inventory) {
+            let _ = std::fs::write(cache.with_extension(OWNER), out.as_os_str().as_bytes());
+            if let Some(dir) = cache.parent() {
+                remove_orphans(dir);
+            }
         }
     }
 
-    /// [`Reuse::save`], with the cache at `path`.
+    /// [`Reuse::save`], with the cache at `path`, and without the output
+    /// directory's name: whether the cache was written (it changed).
     pub fn write_to(
         path: &Path,
         files: impl IntoIterator<Item = (String, Produced)>,
         inventory: Option<Known>,
-    ) {
+    ) -> bool {
         let cache = CacheFile {
             build: build_id().to_owned(),
             inventory,
             files: files.into_iter().collect(),
         };
         let Ok(bytes) = serde_json::to_vec(&cache) else {
-            return;
+            return false;
         };
         if std::fs::read(path).is_ok_and(|cached| cached == bytes) {
-            return;
+            return false;
         }
         // A name of this run's own: two renders at once each write theirs whole.
         let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
@@ -274,6 +285,31 @@ impl Reuse {
             && std::fs::write(&temporary, bytes).is_ok();
         if written && std::fs::rename(&temporary, path).is_err() {
             let _ = std::fs::remove_file(&temporary);
+            return false;
+        }
+        written
+    }
+}
+
+/// Beside each cache, `<digest>.out` names the output directory it is for.
+const OWNER: &str = "out";
+
+/// Removes each cache in `dir` whose output directory is no longer there.
+/// One removed wrongly (a disk not mounted now) only costs a render its time.
+fn remove_orphans(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for owner in entries.flatten().map(|entry| entry.path()) {
+        if owner.extension() != Some(OsStr::new(OWNER)) {
+            continue;
+        }
+        let Ok(named) = std::fs::read(&owner) else {
+            continue;
+        };
+        if !Path::new(OsStr::from_bytes(&named)).is_dir() {
+            let _ = std::fs::remove_file(owner.with_extension("json"));
+            let _ = std::fs::remove_file(&owner);
         }
     }
 }

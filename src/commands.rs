@@ -17,7 +17,7 @@ use crate::diagnostic::Severity;
 use crate::error::Error;
 use crate::output::plan::{Action, Conflict, Plan};
 use crate::output::reuse::{Known, Reuse};
-use crate::render::{self, RenderedFile, Templates};
+use crate::render::{self, Templates};
 use crate::{
     Prepared, adopt, explain, failover, init, inventory, inventory_name, load, output, paths,
     prepare_within, render_cluster, render_cluster_owned, render_cluster_reusing, report, rollout,
@@ -128,12 +128,7 @@ fn failover(target: &Target, standby: &str, global: &Global) -> Result<ExitCode,
     let before = crate::prepare_loaded(loaded)?;
     let edited = failover::edit(&source.text, &places, &before.inventory, standby)?;
     let after = crate::prepare_bytes(&source.name, edited.as_bytes())?;
-    let overrides = template_overrides(
-        global.templates.as_deref(),
-        path,
-        after.inventory.cluster.templates.as_deref(),
-    );
-    let templates = Templates::load(overrides.as_deref())?;
+    let templates = templates_for(path, after.inventory.cluster.templates.as_deref(), global)?;
     let files = render_cluster(path, &after.cluster, &templates)?;
     let plan = Plan::build(&target.out, files)?;
     let applied = output::apply(&plan, false, &mut output::RealDisk)?;
@@ -263,8 +258,7 @@ fn templates(
     let flag = global.templates.as_deref();
     match command {
         TemplatesCommand::List => {
-            let overrides = template_overrides(flag, path, configured);
-            let templates = Templates::load(overrides.as_deref())?;
+            let templates = templates_for(path, configured, global)?;
             let mut listing = String::new();
             for (name, _) in crate::render::templates::embedded() {
                 let _ = match templates.override_of(name) {
@@ -373,56 +367,59 @@ fn plan(target: &Target, global: &Global) -> Result<(Plan, Option<Known>), Error
     let path = &target.inventory.inventory;
     let source = load::source_of(path, global.max_inventory_bytes)?;
     let reuse = Reuse::of(&target.out);
-    if let Some(files) = read_back_whole(&reuse, path, &source.text, global) {
+    if let Some(plan) = unchanged_plan(&reuse, target, &source.text, global) {
         if global.verbose {
             eprintln!(
-                "{} and its templates are as they were at the last render: every file read back",
+                "{}: unchanged since the last render, with the same templates: not parsed again",
                 path.display()
             );
         }
-        return Ok((Plan::build(&target.out, files)?, reuse.known().cloned()));
+        return Ok((plan, reuse.known().cloned()));
     }
     let prepared = crate::prepare_loaded(load::quickly(source)?)?;
     if !global.quiet {
         report::diagnostics(&prepared.source, &prepared.warnings);
     }
     let configured = prepared.inventory.cluster.templates.clone();
-    let overrides = template_overrides(global.templates.as_deref(), path, configured.as_deref());
-    let templates = Templates::load(overrides.as_deref())?;
+    let templates = templates_for(path, configured.as_deref(), global)?;
     // Warnings are printed by a run that reads the inventory: one that warns is always read.
     let known = prepared.warnings.is_empty().then(|| Known {
-        templates: configured,
-        made: Reuse::made(
-            &inventory_name(path),
-            &prepared.source.text,
-            templates.overrides_digest(),
-        ),
+        made: made_of(path, &prepared.source.text, &templates),
+        configured_templates: configured,
     });
     let files = render_cluster_owned(path, prepared.into_view(), &templates, &reuse)?;
     Ok((Plan::build(&target.out, files)?, known))
 }
 
-/// Every file of the last render into the output directory, read back, when
-/// the inventory's text and the templates it names are what made that render.
-/// Anything short of that is left to a full render, errors included.
-fn read_back_whole(
-    reuse: &Reuse,
+/// The plan of the last render into the output directory, its files read
+/// back, when the inventory's text and the templates it names made that
+/// render and the plan finds nothing to do. Anything else (a change, a file
+/// edited or removed, a manifest that owns other files than the cache lists)
+/// is left to a full render, which reports its own errors.
+fn unchanged_plan(reuse: &Reuse, target: &Target, text: &str, global: &Global) -> Option<Plan> {
+    let path = &target.inventory.inventory;
+    let configured = reuse.known()?.configured_templates.as_deref();
+    let templates = templates_for(path, configured, global).ok()?;
+    let files = reuse.read_back_all(&made_of(path, text, &templates))?;
+    Plan::build(&target.out, files)
+        .ok()
+        .filter(Plan::is_current)
+}
+
+/// The templates a render of the inventory at `path` uses, `configured`
+/// being its `cluster.templates`.
+fn templates_for(
     path: &Path,
-    text: &str,
+    configured: Option<&str>,
     global: &Global,
-) -> Option<Vec<RenderedFile>> {
-    let known = reuse.known()?;
-    let overrides = template_overrides(
-        global.templates.as_deref(),
-        path,
-        known.templates.as_deref(),
-    );
-    let templates = Templates::load(overrides.as_deref()).ok()?;
-    reuse.read_back_all(&Reuse::made(
-        &inventory_name(path),
-        text,
-        templates.overrides_digest(),
-    ))
+) -> Result<Templates, Error> {
+    let overrides = template_overrides(global.templates.as_deref(), path, configured);
+    Templates::load(overrides.as_deref())
+}
+
+/// [`Reuse::made`] of a render of the inventory at `path`, which reads `text`.
+fn made_of(path: &Path, text: &str, templates: &Templates) -> String {
+    Reuse::made(&inventory_name(path), text, templates.overrides_digest())
 }
 
 /// `gen plan`: the rollout printed, or run.
@@ -475,12 +472,7 @@ fn compare(
     if !global.quiet {
         report::diagnostics(&after.source, &after.warnings);
     }
-    let overrides = template_overrides(
-        global.templates.as_deref(),
-        path,
-        after.inventory.cluster.templates.as_deref(),
-    );
-    let templates = Templates::load(overrides.as_deref())?;
+    let templates = templates_for(path, after.inventory.cluster.templates.as_deref(), global)?;
     // What the two renders share is read back from the output directory, as
     // an up-to-date render would, instead of being laid out twice.
     let reuse = Reuse::shared(&args.target.out);
@@ -565,12 +557,11 @@ fn run_script(script: &str) -> Result<ExitCode, Error> {
 /// `gen docs`: the file `gen render` writes, by the same template, on stdout.
 fn docs(path: &Path, diagram: Option<Diagram>, global: &Global) -> Result<(), Error> {
     let prepared = prepare_within(path, global.max_inventory_bytes)?;
-    let overrides = template_overrides(
-        global.templates.as_deref(),
+    let templates = templates_for(
         path,
         prepared.inventory.cluster.templates.as_deref(),
-    );
-    let templates = Templates::load(overrides.as_deref())?;
+        global,
+    )?;
     let file = match diagram {
         None => paths::CLUSTER_DOC,
         Some(Diagram::Dot) => paths::TOPOLOGY_DOT,

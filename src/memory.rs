@@ -10,8 +10,7 @@
 /// buffers would come from heaps that never shrink.
 pub fn map_large_blocks() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes glibc's allocation parameters; called first
-    // thing, before any other thread exists.
+    // SAFETY: mallopt only changes glibc's allocation parameters, under its own lock.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }

@@ -640,9 +640,10 @@ fn the_cache_of_a_removed_output_directory_is_removed() {
     );
 }
 
-/// Whether a run read every file back without reading the inventory (`-v` says so).
-fn read_back_unread(run: &Output) -> bool {
-    stderr(run).contains("every file read back")
+/// Whether a run took the files of the last render as they are, without
+/// parsing the inventory (`-v` says so).
+fn inventory_not_parsed(run: &Output) -> bool {
+    stderr(run).contains("not parsed again")
 }
 
 /// An inventory whose bytes, file name and templates made the last render is
@@ -654,7 +655,7 @@ fn an_unchanged_inventory_is_not_read_again() {
     let check = || workspace.run(&["check", "-v"]);
     let run = check();
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
-    assert!(read_back_unread(&run), "{}", stderr(&run));
+    assert!(inventory_not_parsed(&run), "{}", stderr(&run));
 
     workspace.edit_inventory("time_zone: Europe/Berlin", "time_zone: Europe/Paris");
     let run = check();
@@ -663,10 +664,10 @@ fn an_unchanged_inventory_is_not_read_again() {
         Some(1),
         "an edited inventory renders anew"
     );
-    assert!(!read_back_unread(&run));
+    assert!(!inventory_not_parsed(&run));
     assert!(stdout(&run).contains("changed: "), "{}", stdout(&run));
     workspace.edit_inventory("time_zone: Europe/Paris", "time_zone: Europe/Berlin");
-    assert!(read_back_unread(&check()), "the same bytes again");
+    assert!(inventory_not_parsed(&check()), "the same bytes again");
 
     let refused = workspace.run(&["check", "--max-inventory-bytes", "100"]);
     assert_eq!(refused.status.code(), Some(1), "the budget holds");
@@ -683,18 +684,26 @@ fn an_unchanged_inventory_is_not_read_again() {
         Some(1),
         "each header names the inventory"
     );
-    assert!(!read_back_unread(&renamed));
+    assert!(!inventory_not_parsed(&renamed));
 
     let flake = workspace.out().join("flake.nix");
     let written = std::fs::read_to_string(&flake).expect("flake");
     std::fs::write(&flake, format!("{written}# mine\n")).expect("edit");
     let run = check();
     assert_eq!(run.status.code(), Some(1));
-    assert!(!read_back_unread(&run));
+    assert!(!inventory_not_parsed(&run));
     assert!(stdout(&run).contains("flake.nix"), "{}", stdout(&run));
     std::fs::write(&flake, written).expect("restore");
-    assert!(read_back_unread(&check()));
+    assert!(inventory_not_parsed(&check()));
+}
 
+/// The templates are part of what made a render: a new one, one edited, or
+/// `--templates` naming others, and the inventory is read again; `render` and
+/// `diff` take the same way as `check`.
+#[test]
+fn the_templates_are_part_of_an_unchanged_inventory() {
+    let workspace = Workspace::rendered();
+    let check = || workspace.run(&["check", "-v"]);
     let overrides = workspace.path("templates/hosts");
     std::fs::create_dir_all(&overrides).expect("mkdir");
     let firewall = flakegen::render::templates::source("hosts/firewall.nft").expect("embedded");
@@ -705,13 +714,69 @@ fn an_unchanged_inventory_is_not_read_again() {
     .expect("override");
     let run = check();
     assert_eq!(run.status.code(), Some(1), "a new template renders anew");
-    assert!(!read_back_unread(&run));
+    assert!(!inventory_not_parsed(&run));
     let run = workspace.run(&["render", "-v"]);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let run = workspace.run(&["render", "-v"]);
     assert!(
-        read_back_unread(&check()),
+        inventory_not_parsed(&run),
         "the new templates are known now"
     );
+    assert!(
+        stderr(&run).contains("0 written, 0 removed"),
+        "{}",
+        stderr(&run)
+    );
+    let run = workspace.run(&["diff", "-v"]);
+    assert!(inventory_not_parsed(&run));
+    assert_eq!(stdout(&run), "");
+
+    let elsewhere = workspace.run(&["check", "-v", "--templates", "elsewhere"]);
+    assert_eq!(
+        elsewhere.status.code(),
+        Some(1),
+        "--templates names other templates"
+    );
+    assert!(!inventory_not_parsed(&elsewhere));
+    std::fs::write(
+        overrides.join("firewall.nft"),
+        format!("# Reviewed by the site team, twice.\n{firewall}"),
+    )
+    .expect("override");
+    let run = check();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "an edited template renders anew"
+    );
+    assert!(!inventory_not_parsed(&run));
+}
+
+/// A cache is trusted unread only when its files are exactly those the output
+/// directory's manifest owns: one that lists fewer is judged by a full render,
+/// which keeps the file the cache forgot.
+#[test]
+fn a_cache_that_forgets_a_file_is_not_trusted_unread() {
+    let workspace = Workspace::rendered();
+    let cache = caches(&workspace)
+        .into_iter()
+        .find(|name| name.ends_with(".json"))
+        .map(|name| workspace.path(&format!("cache/flakegen/{name}")))
+        .expect("a cache");
+    let mut cached: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&cache).expect("cache")).expect("JSON");
+    let files = cached["files"].as_object_mut().expect("files");
+    assert!(
+        files.remove("flake.nix").is_some(),
+        "the cache lists flake.nix"
+    );
+    std::fs::write(&cache, cached.to_string()).expect("write");
+    for command in ["check", "render"] {
+        let run = workspace.run(&[command, "-v"]);
+        assert_eq!(run.status.code(), Some(0), "{command}: {}", stderr(&run));
+        assert!(!inventory_not_parsed(&run), "{command}");
+    }
+    assert!(workspace.out().join("flake.nix").is_file());
 }
 
 /// An inventory that warns is read by every run, so every run prints its warnings.
@@ -727,6 +792,6 @@ fn an_inventory_that_warns_is_read_every_time() {
             "{command}: {}",
             stderr(&run)
         );
-        assert!(!read_back_unread(&run));
+        assert!(!inventory_not_parsed(&run));
     }
 }

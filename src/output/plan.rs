@@ -86,7 +86,7 @@ impl Plan {
             .iter()
             .filter_map(|file| {
                 let contents = manifest.files.get(&file.path)?.clone();
-                Some((file.path.clone(), made(file, contents)))
+                Some((file.path.clone(), what_made(file, contents)))
             })
             .collect();
         // A file read back from where it is, unchanged, is kept as it is.
@@ -173,7 +173,7 @@ impl OnDisk {
 }
 
 /// What made `file`, which holds `contents` (its manifest digest).
-fn made(file: &RenderedFile, contents: String) -> Produced {
+fn what_made(file: &RenderedFile, contents: String) -> Produced {
     Produced {
         input: file.input.clone(),
         source: file.source.clone(),

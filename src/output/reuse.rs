@@ -49,11 +49,12 @@ pub struct Produced {
     pub source: String,
     /// `sha256:<hex>` of the file gen wrote.
     pub contents: String,
-    /// The template that made it: its name, or the path of the user's override.
+    /// The template that made it (its name, or the path of the user's
+    /// override), whether that is the user's, and what for, as they were: a
+    /// file read back whole is not checked again, and these only name a file
+    /// that fails its check.
     pub template: String,
-    /// Whether that template is the user's.
     pub overridden: bool,
-    /// What it was rendered for.
     pub target: Target,
 }
 
@@ -64,7 +65,7 @@ pub struct Produced {
 pub struct Known {
     /// The inventory's `cluster.templates`, which says where the user's
     /// templates are before the inventory is read.
-    pub templates: Option<String>,
+    pub configured_templates: Option<String>,
     /// [`Reuse::made`] of that render.
     pub made: String,
 }
@@ -88,7 +89,7 @@ impl Reuse {
     /// there is no cache, it cannot be read, or another build wrote it.
     pub fn of(out: &Path) -> Self {
         match cache_path(out) {
-            Some(cache) => Self::read_from(&cache, out),
+            Some((cache, _)) => Self::read_from(&cache, out),
             // No output directory yet (or no cache directory): nothing to read back.
             None => Self::none(),
         }
@@ -248,14 +249,18 @@ impl Reuse {
         files: impl IntoIterator<Item = (String, Produced)>,
         inventory: Option<Known>,
     ) {
-        let (Some(cache), Ok(out)) = (cache_path(out), std::fs::canonicalize(out)) else {
+        let Some((cache, out)) = cache_path(out) else {
             return;
         };
-        if Self::write_to(&cache, files, inventory) {
-            let _ = std::fs::write(cache.with_extension(OWNER), out.as_os_str().as_bytes());
-            if let Some(dir) = cache.parent() {
-                remove_orphans(dir);
-            }
+        // Named before written: a cache is never without the name of its directory.
+        let owner = cache.with_extension(OWNER);
+        if std::fs::read(&owner).ok().as_deref() != Some(out.as_os_str().as_bytes()) {
+            write_whole(&owner, out.as_os_str().as_bytes());
+        }
+        if Self::write_to(&cache, files, inventory)
+            && let Some(dir) = cache.parent()
+        {
+            remove_orphans(dir);
         }
     }
 
@@ -277,38 +282,44 @@ impl Reuse {
         if std::fs::read(path).is_ok_and(|cached| cached == bytes) {
             return false;
         }
-        // A name of this run's own: two renders at once each write theirs whole.
-        let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
-        let written = path
-            .parent()
-            .is_some_and(|dir| std::fs::create_dir_all(dir).is_ok())
-            && std::fs::write(&temporary, bytes).is_ok();
-        if written && std::fs::rename(&temporary, path).is_err() {
-            let _ = std::fs::remove_file(&temporary);
-            return false;
-        }
-        written
+        write_whole(path, &bytes)
     }
+}
+
+/// Writes `bytes` to `path` whole or not at all; whether it was written.
+fn write_whole(path: &Path, bytes: &[u8]) -> bool {
+    // A name of this run's own: two renders at once each write theirs whole.
+    let temporary = path.with_extension(format!("{}.tmp", std::process::id()));
+    let written = path
+        .parent()
+        .is_some_and(|dir| std::fs::create_dir_all(dir).is_ok())
+        && std::fs::write(&temporary, bytes).is_ok();
+    if written && std::fs::rename(&temporary, path).is_err() {
+        let _ = std::fs::remove_file(&temporary);
+        return false;
+    }
+    written
 }
 
 /// Beside each cache, `<digest>.out` names the output directory it is for.
 const OWNER: &str = "out";
 
-/// Removes each cache in `dir` whose output directory is no longer there.
+/// Removes each cache in `dir` whose output directory is no longer there, or
+/// that names none (a cache of an older gen, or one whose name was lost).
 /// One removed wrongly (a disk not mounted now) only costs a render its time.
 fn remove_orphans(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    for owner in entries.flatten().map(|entry| entry.path()) {
-        if owner.extension() != Some(OsStr::new(OWNER)) {
+    for cache in entries.flatten().map(|entry| entry.path()) {
+        if cache.extension() != Some(OsStr::new("json")) {
             continue;
         }
-        let Ok(named) = std::fs::read(&owner) else {
-            continue;
-        };
-        if !Path::new(OsStr::from_bytes(&named)).is_dir() {
-            let _ = std::fs::remove_file(owner.with_extension("json"));
+        let owner = cache.with_extension(OWNER);
+        let named = std::fs::read(&owner).unwrap_or_default();
+        let out = Path::new(OsStr::from_bytes(&named));
+        if !out.is_absolute() || !out.is_dir() {
+            let _ = std::fs::remove_file(&cache);
             let _ = std::fs::remove_file(&owner);
         }
     }
@@ -351,8 +362,8 @@ fn build_id() -> &'static str {
 }
 
 /// `$XDG_CACHE_HOME/flakegen/<digest of the output directory>.json`, or under
-/// `~/.cache` without it.
-fn cache_path(out: &Path) -> Option<PathBuf> {
+/// `~/.cache` without it, and the output directory's canonical path.
+fn cache_path(out: &Path) -> Option<(PathBuf, PathBuf)> {
     // The XDG specification: a relative path is to be ignored.
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
@@ -361,7 +372,7 @@ fn cache_path(out: &Path) -> Option<PathBuf> {
     let out = std::fs::canonicalize(out).ok()?;
     let digest = Sha256::digest(out.as_os_str().as_encoded_bytes());
     let name = hex(&digest[..12]);
-    Some(base.join("flakegen").join(format!("{name}.json")))
+    Some((base.join("flakegen").join(format!("{name}.json")), out))
 }
 
 #[cfg(test)]

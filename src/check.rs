@@ -15,7 +15,7 @@ pub fn check(files: &[RenderedFile]) -> Result<(), Error> {
     // A file read back was checked when it was written from the same source.
     let results: Vec<Result<(), Error>> = files
         .par_iter()
-        .filter(|file| !file.reused)
+        .filter(|file| file.reused.is_none())
         .map(check_file)
         .collect();
     results.into_iter().collect()

@@ -453,13 +453,19 @@ fn an_unchanged_file_is_read_back_not_laid_out_again() {
     let workspace = Workspace::rendered();
     let cache = workspace.path("reuse.json");
     let fresh = render_reusing(&workspace, &cache);
-    assert!(fresh.iter().all(|file| !file.reused), "no cache yet");
+    assert!(
+        fresh.iter().all(|file| file.reused.is_none()),
+        "no cache yet"
+    );
     let plan = Plan::build(&workspace.out(), fresh.clone()).expect("plan");
     assert!(plan.is_current());
     Reuse::write_to(&cache, plan.produced(), None);
 
     let again = render_reusing(&workspace, &cache);
-    assert!(again.iter().all(|file| file.reused), "every file read back");
+    assert!(
+        again.iter().all(|file| file.reused.is_some()),
+        "every file read back"
+    );
     assert_eq!(contents(&again), contents(&fresh));
 
     let edited = "hosts/c1/default.nix";
@@ -484,7 +490,7 @@ fn an_unchanged_file_is_read_back_not_laid_out_again() {
             .iter()
             .find(|file| file.path == path)
             .expect("rendered");
-        assert!(!file.reused, "{path} is laid out again");
+        assert!(file.reused.is_none(), "{path} is laid out again");
     }
     assert_eq!(contents(&after), contents(&fresh));
     let plan = Plan::build(&workspace.out(), after).expect("plan");
@@ -519,7 +525,10 @@ fn a_template_is_not_rendered_again_while_nothing_that_feeds_it_changed() {
     std::fs::write(&cache, cached.to_string()).expect("write");
 
     let again = render_reusing(&workspace, &cache);
-    assert!(again.iter().all(|file| file.reused), "every file read back");
+    assert!(
+        again.iter().all(|file| file.reused.is_some()),
+        "every file read back"
+    );
     assert_eq!(contents(&again), contents(&fresh));
 
     // A user's template feeds every file: none is read back once it appears.
@@ -538,7 +547,7 @@ fn a_template_is_not_rendered_again_while_nothing_that_feeds_it_changed() {
     let overridden =
         flakegen::render_cluster_reusing(&inventory, &prepared.cluster, &templates, &reuse)
             .expect("renders");
-    assert!(overridden.iter().all(|file| !file.reused));
+    assert!(overridden.iter().all(|file| file.reused.is_none()));
     let firewalls: Vec<_> = overridden
         .iter()
         .filter(|file| file.path.ends_with("firewall.nft"))
@@ -556,7 +565,7 @@ fn a_template_is_not_rendered_again_while_nothing_that_feeds_it_changed() {
     assert!(text.contains(zone), "the example sets its time zone");
     std::fs::write(&inventory, text.replace(zone, "time_zone: Europe/Paris")).expect("edit");
     let changed = render_reusing(&workspace, &cache);
-    assert!(changed.iter().all(|file| !file.reused));
+    assert!(changed.iter().all(|file| file.reused.is_none()));
     assert!(
         changed
             .iter()
@@ -580,7 +589,7 @@ fn a_cache_from_another_build_is_ignored() {
     assert!(
         render_reusing(&workspace, &cache)
             .iter()
-            .all(|file| !file.reused)
+            .all(|file| file.reused.is_none())
     );
 }
 

@@ -98,7 +98,7 @@ fn output_that_does_not_parse_is_refused_with_its_template_and_target() {
         target: Target::Host("c1".to_owned()),
         input: String::new(),
         source: String::new(),
-        reused: false,
+        reused: None,
     };
     for file in [
         broken("hosts/c1/default.nix", "{ a = ; }\n"),

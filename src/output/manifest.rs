@@ -41,16 +41,22 @@ impl Manifest {
         })
     }
 
-    /// The manifest of `files`, hashed in parallel.
-    pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Self {
-        let files: Vec<(&str, &[u8])> = files.into_iter().collect();
+    /// The manifest of `files`: each path, its contents, and their digest
+    /// when it is already known; the others are hashed, in parallel.
+    pub fn from_files<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a [u8], Option<&'a str>)>,
+    ) -> Self {
+        let files: Vec<(&str, &[u8], Option<&str>)> = files.into_iter().collect();
         Self {
             note: "Written by gen: the files it generated here and their hashes. It removes or \
                    overwrites only these, and only while they are unchanged."
                 .to_owned(),
             files: files
                 .into_par_iter()
-                .map(|(path, contents)| (path.to_owned(), hash(contents)))
+                .map(|(path, contents, known)| {
+                    let digest = known.map_or_else(|| hash(contents), str::to_owned);
+                    (path.to_owned(), digest)
+                })
                 .collect::<Vec<_>>()
                 .into_iter()
                 .collect(),

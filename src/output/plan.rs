@@ -63,7 +63,7 @@ pub struct Plan {
     /// Whether the manifest on disk already equals `manifest`.
     pub manifest_current: bool,
     /// What made each produced file, by path, for the next render to reuse.
-    pub produced: Vec<(String, Produced)>,
+    pub what_made: Vec<(String, Produced)>,
 }
 
 impl Plan {
@@ -77,11 +77,10 @@ impl Plan {
         }
         let previous = Manifest::read(out)?;
         let dir = OutDir::open(out);
-        let manifest = Manifest::from_files(
-            files
-                .iter()
-                .map(|file| (file.path.as_str(), file.contents.as_bytes())),
-        );
+        let manifest = Manifest::from_files(files.iter().map(|file| {
+            let known = file.reused.as_deref();
+            (file.path.as_str(), file.contents.as_bytes(), known)
+        }));
         let made_by = files
             .iter()
             .filter_map(|file| {
@@ -93,7 +92,7 @@ impl Plan {
         let on_disk: Vec<OnDisk> = files
             .par_iter()
             .map(|file| {
-                if file.reused {
+                if file.reused.is_some() {
                     Ok(OnDisk::Same)
                 } else {
                     read(out, dir.as_ref(), &file.path)
@@ -125,13 +124,13 @@ impl Plan {
             previous,
             manifest,
             manifest_current,
-            produced: made_by,
+            what_made: made_by,
         })
     }
 
     /// What made each file the plan leaves, for the next render to reuse.
     pub fn produced(&self) -> impl Iterator<Item = (String, Produced)> + '_ {
-        self.produced.iter().cloned()
+        self.what_made.iter().cloned()
     }
 
     /// Entries that a render would change or refuses to change.

@@ -150,7 +150,7 @@ impl Reuse {
                     target: produced.target.clone(),
                     input: produced.input.clone(),
                     source: produced.source.clone(),
-                    reused: true,
+                    reused: Some(produced.contents.clone()),
                 })
             })
             .collect()
@@ -192,22 +192,22 @@ impl Reuse {
     /// The file at `path` as the last render wrote it, and the digest of its
     /// template's output, when what feeds its template, `input`, made it and
     /// it is still on disk unchanged.
-    pub fn unchanged(&self, path: &str, input: &str) -> Option<(String, String)> {
+    pub fn unchanged(&self, path: &str, input: &str) -> Option<(String, &Produced)> {
         let produced = self
             .files
             .get(path)
             .filter(|produced| produced.input == input)?;
-        Some((self.as_written(path, produced)?, produced.source.clone()))
+        Some((self.as_written(path, produced)?, produced))
     }
 
-    /// The file at `path` as the last render wrote it, when `source` made it
-    /// and it is still on disk unchanged.
-    pub fn contents(&self, path: &str, source: &str) -> Option<String> {
+    /// The file at `path` as the last render wrote it, and its digest, when
+    /// `source` made it and it is still on disk unchanged.
+    pub fn contents(&self, path: &str, source: &str) -> Option<(String, String)> {
         let produced = self
             .files
             .get(path)
             .filter(|produced| produced.source == source)?;
-        self.as_written(path, produced)
+        Some((self.as_written(path, produced)?, produced.contents.clone()))
     }
 
     /// The file at `path`, when it is still on disk as `produced` says.

@@ -51,9 +51,10 @@ pub struct RenderedFile {
     /// Digest of what made it: this build, the path, the header and the
     /// template output.
     pub source: String,
-    /// Read back from the output directory, where an earlier render wrote it
-    /// from the same source: already laid out and checked.
-    pub reused: bool,
+    /// `sha256:<hex>` of the file, when it was read back from the output
+    /// directory, where an earlier render wrote it from the same source:
+    /// already laid out, checked and hashed.
+    pub reused: Option<String>,
 }
 
 /// Renders every output file of the cluster, in path order.
@@ -194,7 +195,7 @@ enum Step {
 /// The file `job` makes, read back from the output directory, when what feeds
 /// its template, `input`, made the file there.
 fn unchanged(job: &Job, input: &str, templates: &Templates, reuse: &Reuse) -> Option<RenderedFile> {
-    let (contents, source) = reuse.unchanged(&job.path, input)?;
+    let (contents, produced) = reuse.unchanged(&job.path, input)?;
     Some(RenderedFile {
         path: job.path.clone(),
         contents,
@@ -202,8 +203,8 @@ fn unchanged(job: &Job, input: &str, templates: &Templates, reuse: &Reuse) -> Op
         overridden: templates.override_of(job.template).is_some(),
         target: job.target.clone(),
         input: input.to_owned(),
-        source,
-        reused: true,
+        source: produced.source.clone(),
+        reused: Some(produced.contents.clone()),
     })
 }
 
@@ -290,10 +291,8 @@ fn finish(
     let template = templates.origin(job.template);
     let overridden = templates.override_of(job.template).is_some();
     let source = Reuse::source(&job.path, overridden, header, raw);
-    let reused = reuse.contents(&job.path, &source);
-    let was_reused = reused.is_some();
-    let contents = if let Some(contents) = reused {
-        contents
+    let (contents, reused) = if let Some((contents, digest)) = reuse.contents(&job.path, &source) {
+        (contents, Some(digest))
     } else {
         let mut contents =
             layout::lay_out(&job.path, header, raw).map_err(|message| Error::InvalidOutput {
@@ -305,7 +304,7 @@ fn finish(
             })?;
         // Held until written, with every other file's.
         contents.shrink_to_fit();
-        contents
+        (contents, None)
     };
     Ok(RenderedFile {
         path: job.path,
@@ -315,7 +314,7 @@ fn finish(
         target: job.target,
         input,
         source,
-        reused: was_reused,
+        reused,
     })
 }
 

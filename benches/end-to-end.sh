@@ -26,8 +26,8 @@ trap 'rm -rf "$work"' EXIT
 # shellcheck source=benches/timing.sh
 source benches/timing.sh
 
-echo "| hosts = services | files | gen render, empty dir | gen render, up to date | gen check | peak RSS | Python + Jinja2 | cp -r |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| hosts = services | files | gen render, empty dir | gen render, up to date | gen check | gen check, no cache | peak RSS | Python + Jinja2 | cp -r |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for size in $sizes; do
   dir="$work/$size"
   mkdir -p "$dir"
@@ -37,18 +37,21 @@ for size in $sizes; do
     "$bin/examples/synthetic" "$size" > "$dir/inventory.yaml"
   fi
   "$bin/gen" context --inventory "$dir/inventory.yaml" > "$dir/context.json"
-  : > "$dir/cold"; : > "$dir/current"; : > "$dir/check"; : > "$dir/python"; : > "$dir/copy"
+  : > "$dir/cold"; : > "$dir/current"; : > "$dir/check"; : > "$dir/fresh"; : > "$dir/python"; : > "$dir/copy"
   for run in $(seq "$runs"); do
     timed "$bin/gen" render -q --inventory "$dir/inventory.yaml" --out "$dir/out$run" >> "$dir/cold"
     timed "$bin/gen" render -q --inventory "$dir/inventory.yaml" --out "$dir/out$run" >> "$dir/current"
     timed "$bin/gen" check -q --inventory "$dir/inventory.yaml" --out "$dir/out$run" >> "$dir/check"
+    # As in CI, on a fresh clone: no cache of earlier renders (`check` writes none).
+    XDG_CACHE_HOME="$work/no-cache" timed "$bin/gen" check -q --inventory "$dir/inventory.yaml" \
+      --out "$dir/out$run" >> "$dir/fresh"
     timed python3 benches/jinja_peer.py "$dir/context.json" templates "$dir/python$run" >> "$dir/python"
     timed cp -r "$dir/out$run" "$dir/copy$run" >> "$dir/copy"
   done
   files=$(find "$dir/out1" -type f | wc -l)
   rss=$(column 2 < "$dir/cold" | median)
-  printf '| %s | %s | %s s | %s s | %s s | %s MB | %s s | %s s |\n' "$size" "$files" \
+  printf '| %s | %s | %s s | %s s | %s s | %s s | %s MB | %s s | %s s |\n' "$size" "$files" \
     "$(column 1 < "$dir/cold" | median)" "$(column 1 < "$dir/current" | median)" \
-    "$(column 1 < "$dir/check" | median)" "$((rss / 1024))" \
+    "$(column 1 < "$dir/check" | median)" "$(column 1 < "$dir/fresh" | median)" "$((rss / 1024))" \
     "$(column 1 < "$dir/python" | median)" "$(column 1 < "$dir/copy" | median)"
 done

@@ -261,9 +261,21 @@ fn templates(
             let templates = templates_for(path, configured, global)?;
             let mut listing = String::new();
             for (name, _) in crate::render::templates::embedded() {
-                let _ = match templates.override_of(name) {
-                    Some(path) => writeln!(listing, "{name}\t(overridden by {})", path.display()),
-                    None => writeln!(listing, "{name}"),
+                let _ = match (
+                    templates.override_of(name),
+                    templates.unedited_copy_of(name),
+                ) {
+                    (Some(path), _) => {
+                        writeln!(listing, "{name}\t(overridden by {})", path.display())
+                    }
+                    (None, Some(path)) => {
+                        writeln!(
+                            listing,
+                            "{name}\t(ejected to {}, not edited yet)",
+                            path.display()
+                        )
+                    }
+                    (None, None) => writeln!(listing, "{name}"),
                 };
             }
             print_out(&listing)?;

@@ -205,6 +205,18 @@ fn templates_list_and_eject() {
     assert!(ejected.contains("job {{ service.name | hcl }}"));
     let listed = run_in(dir.path(), &["templates", "list", "--templates", "mine"]);
     assert!(
+        text(&listed.stdout)
+            .contains("services/job.hcl\t(ejected to mine/services/job.hcl, not edited yet)"),
+        "{}",
+        text(&listed.stdout)
+    );
+    std::fs::write(
+        dir.path().join("mine/services/job.hcl"),
+        format!("# Ours.\n{ejected}"),
+    )
+    .expect("edit the ejected template");
+    let listed = run_in(dir.path(), &["templates", "list", "--templates", "mine"]);
+    assert!(
         text(&listed.stdout).contains("services/job.hcl\t(overridden by mine/services/job.hcl)")
     );
 

@@ -713,6 +713,13 @@ fn an_unchanged_inventory_is_not_read_again() {
 fn the_templates_are_part_of_an_unchanged_inventory() {
     let workspace = Workspace::rendered();
     let check = || workspace.run(&["check", "-v"]);
+    let eject = workspace.run(&["templates", "eject", "hosts/firewall.nft"]);
+    assert_eq!(eject.status.code(), Some(0), "{}", stderr(&eject));
+    let run = check();
+    assert!(
+        inventory_not_parsed(&run),
+        "ejected, not edited: still gen's own"
+    );
     let overrides = workspace.path("templates/hosts");
     std::fs::create_dir_all(&overrides).expect("mkdir");
     let firewall = flakegen::render::templates::source("hosts/firewall.nft").expect("embedded");

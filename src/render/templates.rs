@@ -71,6 +71,9 @@ pub struct Templates {
     /// Each template's name, its origin (its name, or the override's path) and text.
     sources: BTreeMap<&'static str, (String, String)>,
     overridden: BTreeMap<&'static str, PathBuf>,
+    /// Files of the user's directory that are still the embedded template
+    /// word for word (just ejected): no override until edited.
+    unedited: BTreeMap<&'static str, PathBuf>,
     /// Digest of the user's templates, names and texts; the embedded ones are
     /// part of the build of gen.
     overrides_digest: String,
@@ -87,13 +90,18 @@ impl Templates {
         let mut sources: BTreeMap<&'static str, (String, String)> = embedded()
             .map(|(name, source)| (name, (name.to_owned(), source.to_owned())))
             .collect();
-        let mut overridden = BTreeMap::new();
+        let (mut overridden, mut unedited) = (BTreeMap::new(), BTreeMap::new());
         if let Some(dir) = overrides {
             for (name, path) in override_files(dir)? {
                 let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
                     path: path.clone(),
                     source,
                 })?;
+                // gen's own text keeps gen's own checks (an override's jobs are only parsed).
+                if source(name) == Some(text.as_str()) {
+                    unedited.insert(name, path);
+                    continue;
+                }
                 sources.insert(name, (path.display().to_string(), text));
                 overridden.insert(name, path);
             }
@@ -116,6 +124,7 @@ impl Templates {
         Ok(Self {
             sources,
             overridden,
+            unedited,
             overrides_digest,
             tera: OnceLock::new(),
         })
@@ -157,6 +166,12 @@ impl Templates {
     /// The user file that overrides template `name`, if one does.
     pub fn override_of(&self, name: &str) -> Option<&Path> {
         self.overridden.get(name).map(PathBuf::as_path)
+    }
+
+    /// The user file that holds template `name` word for word, if one does:
+    /// it is no override until edited.
+    pub fn unedited_copy_of(&self, name: &str) -> Option<&Path> {
+        self.unedited.get(name).map(PathBuf::as_path)
     }
 }
 

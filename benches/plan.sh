@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times `gen plan` of the release binary on synthetic clusters, beside `gen
-# check` of the same tree (one render, where the plan makes two), and prints a
-# Markdown table: the median of RUNS runs (default 5) and the plan's peak memory.
+# check` of the same tree (after its render, so the inventory is not parsed
+# again), and prints a Markdown table: the median of RUNS runs (default 5) and
+# the plan's peak memory.
 # Two changes per size: one host's kernel command line (one host reboots), and
 # the cluster's time zone (every host changes, in quorum-safe order). As a user
 # runs it, the output directory holds the changed inventory's render.
@@ -31,7 +32,7 @@ changed() {
   esac
 }
 
-echo "| hosts = services | change | hosts changed | gen plan | gen check (one render) | plan peak RSS |"
+echo "| hosts = services | change | hosts changed | gen plan | gen check | plan peak RSS |"
 echo "|---|---|---|---|---|---|"
 for size in $sizes; do
   dir="$work/$size"

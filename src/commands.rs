@@ -20,8 +20,8 @@ use crate::output::reuse::{Known, Reuse};
 use crate::render::{self, Templates};
 use crate::{
     Prepared, adopt, explain, failover, init, inventory, inventory_name, load, output, paths,
-    prepare_within, render_cluster, render_cluster_owned, render_cluster_reusing, report, rollout,
-    sops, template_dir, template_overrides,
+    prepare_within, render_cluster, render_cluster_reusing, report, rollout, sops, template_dir,
+    template_overrides,
 };
 
 /// Entry point of the `gen` binary.
@@ -399,7 +399,7 @@ fn plan(target: &Target, global: &Global) -> Result<(Plan, Option<Known>), Error
         made: made_of(path, &prepared.source.text, &templates),
         configured_templates: configured,
     });
-    let files = render_cluster_owned(path, prepared.into_view(), &templates, &reuse)?;
+    let files = render_cluster_reusing(path, prepared.into_view(), &templates, &reuse)?;
     Ok((Plan::build(&target.out, files)?, known))
 }
 

@@ -140,26 +140,15 @@ pub fn render_cluster(
     render_cluster_reusing(path, cluster, templates, &Reuse::none())
 }
 
-/// [`render_cluster`], reading back what `reuse` holds instead of laying it out.
+/// [`render_cluster`], reading back what `reuse` holds instead of laying it
+/// out; a view given by value is freed before the files are laid out.
 pub fn render_cluster_reusing(
     path: &Path,
-    cluster: &ClusterView,
+    cluster: impl std::borrow::Borrow<ClusterView>,
     templates: &Templates,
     reuse: &Reuse,
 ) -> Result<Vec<RenderedFile>, Error> {
     let files = render::render_reusing(cluster, &inventory_name(path), templates, reuse)?;
-    check::check(&files)?;
-    Ok(files)
-}
-
-/// [`render_cluster_reusing`], freeing the view before the files are laid out.
-pub fn render_cluster_owned(
-    path: &Path,
-    cluster: ClusterView,
-    templates: &Templates,
-    reuse: &Reuse,
-) -> Result<Vec<RenderedFile>, Error> {
-    let files = render::render_owned(cluster, &inventory_name(path), templates, reuse)?;
     check::check(&files)?;
     Ok(files)
 }

@@ -5,6 +5,8 @@ mod layout;
 mod lint;
 pub mod templates;
 
+use std::borrow::Borrow;
+
 use rayon::prelude::*;
 use tera::{Kwargs, State, Tera, TeraResult, Value};
 
@@ -74,27 +76,16 @@ pub fn render(
 }
 
 /// [`render`], reading back the files `reuse` holds instead of laying them out.
+/// The view is dropped as soon as every template has rendered, before the files
+/// are laid out: given by value, it is freed then.
 pub fn render_reusing(
-    cluster: &ClusterView,
+    cluster: impl Borrow<ClusterView>,
     inventory_name: &str,
     templates: &Templates,
     reuse: &Reuse,
 ) -> Result<Vec<RenderedFile>, Error> {
     let header = header_for(inventory_name);
-    let steps = render_templates(cluster, &header, templates, reuse)?;
-    lay_out_all(steps, &header, templates, reuse)
-}
-
-/// [`render_reusing`], freeing the view as soon as every template has rendered,
-/// before the files are laid out.
-pub fn render_owned(
-    cluster: ClusterView,
-    inventory_name: &str,
-    templates: &Templates,
-    reuse: &Reuse,
-) -> Result<Vec<RenderedFile>, Error> {
-    let header = header_for(inventory_name);
-    let steps = render_templates(&cluster, &header, templates, reuse)?;
+    let steps = render_templates(cluster.borrow(), &header, templates, reuse)?;
     drop(cluster);
     crate::memory::give_back_freed();
     lay_out_all(steps, &header, templates, reuse)

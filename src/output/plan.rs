@@ -81,7 +81,7 @@ impl Plan {
             let known = file.reused.as_deref();
             (file.path.as_str(), file.contents.as_bytes(), known)
         }));
-        let made_by = files
+        let what_made = files
             .iter()
             .filter_map(|file| {
                 let contents = manifest.files.get(&file.path)?.clone();
@@ -124,7 +124,7 @@ impl Plan {
             previous,
             manifest,
             manifest_current,
-            what_made: made_by,
+            what_made,
         })
     }
 

@@ -76,24 +76,30 @@ fn until_failure<T, R>(
 pub struct RealDisk;
 
 /// Creating and renaming files costs mostly system time, which runs on every
-/// core: the real disk stages and commits many files in parallel.
+/// core: the real disk stages and commits many files in parallel, one
+/// directory per thread at a time (see [`by_directory`]).
 impl Disk for RealDisk {
     fn stage(&mut self, path: &Path, contents: &[u8]) -> io::Result<PathBuf> {
+        fs::create_dir_all(parent_of(path))?;
         stage_file(path, contents)
     }
 
     fn stage_all(&mut self, files: &[(PathBuf, &[u8])]) -> Vec<io::Result<PathBuf>> {
-        files
-            .par_iter()
-            .map(|(path, contents)| stage_file(path, contents))
-            .collect()
+        by_directory(
+            files,
+            |(path, _)| path,
+            |dir| fs::create_dir_all(dir),
+            |(path, contents)| stage_file(path, contents),
+        )
     }
 
     fn commit_all(&mut self, files: &[(&Path, &Path)]) -> Vec<io::Result<()>> {
-        files
-            .par_iter()
-            .map(|(staged, path)| fs::rename(staged, path))
-            .collect()
+        by_directory(
+            files,
+            |(_, path)| path,
+            |_| Ok(()),
+            |(staged, path)| fs::rename(staged, path),
+        )
     }
 
     fn sync(&mut self, dir: &Path) -> io::Result<()> {
@@ -110,12 +116,55 @@ impl Disk for RealDisk {
     }
 }
 
+fn parent_of(path: &Path) -> &Path {
+    path.parent().unwrap_or(Path::new("."))
+}
+
+/// `each` of `items`, in parallel across directories and in turn within one;
+/// the result of each item, in order. Creating, renaming or making a directory
+/// entry locks the directory: threads that shared one would only spin on its
+/// lock, and a directory's first item makes it (`prepare`) once, not per file.
+/// Items of one directory are adjacent, as paths in path order are; the largest
+/// directories start first, so the others fill the remaining threads.
+fn by_directory<T: Sync, R: Send>(
+    items: &[T],
+    path: impl Fn(&T) -> &Path + Sync,
+    prepare: impl Fn(&Path) -> io::Result<()> + Sync,
+    each: impl Fn(&T) -> io::Result<R> + Sync,
+) -> Vec<io::Result<R>> {
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        match runs.last_mut() {
+            Some(run) if parent_of(path(&items[run.start])) == parent_of(path(item)) => {
+                run.end = index + 1;
+            }
+            _ => runs.push(index..index + 1),
+        }
+    }
+    runs.sort_by_key(|run| std::cmp::Reverse(run.len()));
+    let mut done: Vec<(usize, io::Result<R>)> = runs
+        .into_par_iter()
+        .flat_map_iter(|run| {
+            let prepared = prepare(parent_of(path(&items[run.start])));
+            run.map(|index| {
+                let result = match &prepared {
+                    Ok(()) => each(&items[index]),
+                    Err(error) => Err(io::Error::new(error.kind(), error.to_string())),
+                };
+                (index, result)
+            })
+            .collect::<Vec<_>>()
+        })
+        .collect();
+    done.sort_unstable_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Writes `contents` to a new temporary file beside `path`, whose directory exists.
 fn stage_file(path: &Path, contents: &[u8]) -> io::Result<PathBuf> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
     let mut temporary = tempfile::Builder::new()
         .prefix(TEMPORARY_PREFIX)
-        .tempfile_in(dir)?;
+        .tempfile_in(parent_of(path))?;
     temporary.write_all(contents)?;
     // Temporary files are private; generated files are read like any source file.
     temporary
@@ -400,5 +449,68 @@ fn remove_empty_parents(out: &Path, removed: &Path) {
             break;
         }
         dir = current.parent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+
+    use super::by_directory;
+
+    #[test]
+    fn each_directory_is_prepared_once_and_results_keep_their_order() {
+        let paths: Vec<PathBuf> = [
+            "flake.nix",
+            "hosts/a/x",
+            "hosts/a/y",
+            "hosts/b/x",
+            "s/1",
+            "s/2",
+            "s/3",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let prepared = Mutex::new(Vec::new());
+        let results = by_directory(
+            &paths,
+            PathBuf::as_path,
+            |dir| {
+                prepared
+                    .lock()
+                    .map_err(|_| std::io::Error::other("poisoned"))?
+                    .push(dir.to_owned());
+                if dir == Path::new("hosts/b") {
+                    return Err(std::io::Error::other("no room"));
+                }
+                Ok(())
+            },
+            |path| Ok(path.display().to_string()),
+        );
+        let written: Vec<String> = results
+            .into_iter()
+            .map(|result| result.unwrap_or_else(|error| format!("error: {error}")))
+            .collect();
+        assert_eq!(
+            written,
+            [
+                "flake.nix",
+                "hosts/a/x",
+                "hosts/a/y",
+                "error: no room",
+                "s/1",
+                "s/2",
+                "s/3"
+            ]
+        );
+        let mut prepared = prepared.into_inner().unwrap_or_default();
+        prepared.sort();
+        let expected: Vec<PathBuf> = ["", "hosts/a", "hosts/b", "s"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        assert_eq!(prepared, expected);
     }
 }

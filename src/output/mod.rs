@@ -27,7 +27,7 @@ use rayon::prelude::*;
 
 use crate::error::Error;
 use crate::output::manifest::{MANIFEST, Manifest};
-use crate::output::plan::{Action, Plan, destination};
+use crate::output::plan::{Action, Destinations, Plan, destination};
 
 /// Temporary files are named so; a render killed before renaming one leaves it behind.
 pub const TEMPORARY_PREFIX: &str = ".gen-tmp-";
@@ -314,9 +314,10 @@ impl Writer<'_> {
     /// Stages every file of `files` (output path and contents); on a failure,
     /// those staged are still recorded, to be cleared.
     fn stage_all(&mut self, files: &[(&str, &[u8])]) -> Result<(), Error> {
+        let mut places = Destinations::new(self.out);
         let destinations = files
             .iter()
-            .map(|(relative, contents)| Ok((destination(self.out, relative)?, *contents)))
+            .map(|(relative, contents)| Ok((places.of(relative)?, *contents)))
             .collect::<Result<Vec<_>, Error>>()?;
         let results = self.disk.stage_all(&destinations);
         let mut first_failure = None;

@@ -77,6 +77,9 @@ impl Plan {
         }
         let previous = Manifest::read(out)?;
         let dir = OutDir::open(out);
+        // Nothing is beneath a directory that is not there (a first render).
+        let absent = matches!(std::fs::symlink_metadata(out),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound);
         let manifest = Manifest::from_files(files.iter().map(|file| {
             let known = file.reused.as_deref();
             (file.path.as_str(), file.contents.as_bytes(), known)
@@ -94,6 +97,8 @@ impl Plan {
             .map(|file| {
                 if file.reused.is_some() {
                     Ok(OnDisk::Same)
+                } else if absent {
+                    Ok(OnDisk::Missing)
                 } else {
                     read(out, dir.as_ref(), &file.path)
                 }
@@ -321,27 +326,52 @@ fn is_plain(relative: &str) -> bool {
 /// path must be plain and relative, and no directory on the way a symbolic link.
 /// Names are validated long before; this is the second line of defence.
 pub fn destination(out: &Path, relative: &str) -> Result<PathBuf, Error> {
-    let unsafe_path = |reason| Error::UnsafePath {
-        path: relative.to_owned(),
-        reason,
-    };
-    if !is_plain(relative) {
-        return Err(unsafe_path("only plain relative paths may be written"));
-    }
-    let path = Path::new(relative);
-    let mut ancestor = out.to_owned();
-    for part in path.parent().into_iter().flat_map(Path::components) {
-        ancestor.push(part);
-        if ancestor.is_symlink() {
-            return Err(unsafe_path("a directory on the way is a symbolic link"));
+    Destinations::new(out).of(relative)
+}
+
+/// [`destination`] of many paths: each directory on the way is looked at once,
+/// not once for every file beneath it.
+pub struct Destinations<'a> {
+    out: &'a Path,
+    plain_directories: std::collections::HashSet<PathBuf>,
+}
+
+impl<'a> Destinations<'a> {
+    pub fn new(out: &'a Path) -> Self {
+        Self {
+            out,
+            plain_directories: std::collections::HashSet::new(),
         }
     }
-    Ok(out.join(path))
+
+    /// The place of `relative`, as [`destination`] finds it.
+    pub fn of(&mut self, relative: &str) -> Result<PathBuf, Error> {
+        let unsafe_path = |reason| Error::UnsafePath {
+            path: relative.to_owned(),
+            reason,
+        };
+        if !is_plain(relative) {
+            return Err(unsafe_path("only plain relative paths may be written"));
+        }
+        let path = Path::new(relative);
+        let mut ancestor = self.out.to_owned();
+        for part in path.parent().into_iter().flat_map(Path::components) {
+            ancestor.push(part);
+            if self.plain_directories.contains(&ancestor) {
+                continue;
+            }
+            if ancestor.is_symlink() {
+                return Err(unsafe_path("a directory on the way is a symbolic link"));
+            }
+            self.plain_directories.insert(ancestor.clone());
+        }
+        Ok(self.out.join(path))
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Beneath, OutDir};
+    use super::{Beneath, Destinations, OutDir};
 
     /// The one-call read answers only for a regular file reached without a
     /// link, or a missing one; anything else goes the careful way. A FIFO is
@@ -377,5 +407,19 @@ mod tests {
         ] {
             assert!(matches!(dir.read(unsure), Beneath::Unsure), "{unsure}");
         }
+    }
+
+    /// A directory looked at once for many files is refused for each of them.
+    #[test]
+    fn every_file_beneath_a_linked_directory_is_refused() {
+        let out = tempfile::tempdir().expect("temporary directory");
+        let elsewhere = tempfile::tempdir().expect("temporary directory");
+        std::os::unix::fs::symlink(elsewhere.path(), out.path().join("linked")).expect("link");
+        let mut places = Destinations::new(out.path());
+        assert!(places.of("plain/a.nix").is_ok());
+        assert!(places.of("plain/b.nix").is_ok());
+        assert!(places.of("linked/a.nix").is_err());
+        assert!(places.of("linked/deeper/b.nix").is_err());
+        assert!(places.of("../a.nix").is_err());
     }
 }

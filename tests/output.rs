@@ -54,6 +54,26 @@ impl Workspace {
         std::fs::write(&path, text.replacen(from, to, 1)).expect("write inventory");
     }
 
+    /// Runs `gen render`, which must succeed (`when` says after what).
+    fn renders(&self, when: &str) {
+        let run = self.run(&["render"]);
+        assert_eq!(run.status.code(), Some(0), "{when}: {}", stderr(&run));
+    }
+
+    /// Starts `gen render` and kills it (SIGKILL) after `delay`.
+    fn render_killed_after(&self, delay: std::time::Duration) {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+            .arg("render")
+            .current_dir(self.dir.path())
+            .env("XDG_CACHE_HOME", self.path("cache"))
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start gen");
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
     fn plan(&self) -> Plan {
         let files = flakegen::render_inventory(&self.path("inventory.yaml")).expect("renders");
         Plan::build(&self.out(), files).expect("plan")
@@ -292,6 +312,16 @@ impl Disk for FailingDisk {
         self.step()?;
         RealDisk.remove(path)
     }
+
+    fn stage_directory(&mut self, dir: &Path) -> std::io::Result<PathBuf> {
+        self.step()?;
+        RealDisk.stage_directory(dir)
+    }
+
+    fn create(&mut self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
+        self.step()?;
+        RealDisk.create(path, contents)
+    }
 }
 
 impl FailingDisk {
@@ -337,13 +367,7 @@ fn an_interrupted_render_leaves_old_or_new_files_and_the_next_one_converges() {
                 "after {fail_at} operations, {path} is neither old nor new"
             );
         }
-        let rerun = workspace.run(&["render"]);
-        assert_eq!(
-            rerun.status.code(),
-            Some(0),
-            "after {fail_at} operations: {}",
-            stderr(&rerun)
-        );
+        workspace.renders(&format!("after {fail_at} operations"));
         assert!(
             workspace.plan().is_current(),
             "after {fail_at} operations the tree did not converge"
@@ -378,15 +402,7 @@ fn a_killed_render_leaves_old_or_new_files_and_the_next_one_converges() {
             .iter()
             .filter_map(|entry| Some((entry.path.clone(), entry.new.clone()?)))
             .collect();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
-            .arg("render")
-            .current_dir(workspace.dir.path())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start gen");
-        std::thread::sleep(duration * run / RUNS);
-        let _ = child.kill();
-        let _ = child.wait();
+        workspace.render_killed_after(duration * run / RUNS);
 
         for (path, contents) in tree(&workspace.out()) {
             let is_old = old.get(&path) == Some(&contents);
@@ -400,13 +416,7 @@ fn a_killed_render_leaves_old_or_new_files_and_the_next_one_converges() {
                 "run {run}: {path} is neither old nor new"
             );
         }
-        let rerun = workspace.run(&["render"]);
-        assert_eq!(
-            rerun.status.code(),
-            Some(0),
-            "run {run}: {}",
-            stderr(&rerun)
-        );
+        workspace.renders(&format!("run {run}"));
         assert!(
             workspace.plan().is_current(),
             "run {run}: the tree did not converge"
@@ -421,6 +431,117 @@ fn a_killed_render_leaves_old_or_new_files_and_the_next_one_converges() {
         );
     }
     eprintln!("killed renders tried: {RUNS}, spread over {duration:?}");
+}
+
+/// What a workspace's directory holds besides the inventory, the cache and the
+/// output directory: anything a render left there.
+fn beside_the_output(workspace: &Workspace) -> Vec<String> {
+    names_in(workspace.dir.path())
+        .into_iter()
+        .filter(|name| !["inventory.yaml", "cache", "generated"].contains(&name.as_str()))
+        .collect()
+}
+
+/// The names of the entries of `dir`, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("list directory")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// `dir` holds exactly the files of `expected`, each with its contents.
+fn assert_same_tree(dir: &Path, expected: &BTreeMap<String, Vec<u8>>, when: &str) {
+    let found = tree(dir);
+    assert_eq!(
+        found.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "{when}: the output directory holds other files"
+    );
+    for (path, contents) in expected {
+        assert!(found.get(path) == Some(contents), "{when}: {path} differs");
+    }
+}
+
+/// A first render stopped after any number of operations leaves no output
+/// directory or all of it, nothing beside it, and the next render finishes.
+#[test]
+fn an_interrupted_first_render_leaves_nothing_or_everything() {
+    let expected = tree(&Workspace::rendered().out());
+    let mut runs = 0;
+    for fail_at in 1.. {
+        let workspace = Workspace::with(&root().join("inventory.yaml"));
+        let plan = workspace.plan();
+        let mut disk = FailingDisk {
+            operations: 0,
+            fail_at,
+        };
+        let finished = apply(&plan, false, &mut disk).is_ok();
+        runs += 1;
+        if workspace.out().exists() {
+            assert_same_tree(
+                &workspace.out(),
+                &expected,
+                &format!("after {fail_at} operations"),
+            );
+        }
+        assert_eq!(beside_the_output(&workspace), Vec::<String>::new());
+        if finished {
+            assert!(
+                workspace.plan().is_current(),
+                "a finished render is complete"
+            );
+            break;
+        }
+        workspace.renders("after the failure");
+        assert_same_tree(&workspace.out(), &expected, "after the next render");
+    }
+    assert!(
+        runs > 5,
+        "a first render has several operations to interrupt"
+    );
+}
+
+/// A first render killed at spread-out moments leaves no output directory or
+/// all of it; the next render removes what the killed one staged, and finishes.
+#[test]
+fn a_killed_first_render_leaves_nothing_or_everything() {
+    const RUNS: u32 = 30;
+    let reference = Workspace::rendered();
+    let expected = tree(&reference.out());
+    let timed = Workspace::with(&root().join("inventory.yaml"));
+    let started = std::time::Instant::now();
+    assert_eq!(timed.run(&["render"]).status.code(), Some(0));
+    let duration = started.elapsed();
+
+    for run in 0..RUNS {
+        let workspace = Workspace::with(&root().join("inventory.yaml"));
+        workspace.render_killed_after(duration * run / RUNS);
+
+        if workspace.out().exists() {
+            assert_same_tree(&workspace.out(), &expected, &format!("run {run}"));
+        }
+        workspace.renders(&format!("run {run}"));
+        assert_same_tree(
+            &workspace.out(),
+            &expected,
+            &format!("run {run}, rendered again"),
+        );
+        assert_eq!(
+            beside_the_output(&workspace),
+            Vec::<String>::new(),
+            "run {run}: left beside the output directory"
+        );
+    }
+    eprintln!("killed first renders tried: {RUNS}, spread over {duration:?}");
 }
 
 /// The files of the example rendered in this process, reading back what the
@@ -612,18 +733,7 @@ fn the_cache_is_outside_the_output() {
 
 /// The files in the workspace's cache directory, by name.
 fn caches(workspace: &Workspace) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(workspace.path("cache/flakegen"))
-        .expect("a cache directory")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
+    names_in(&workspace.path("cache/flakegen"))
 }
 
 /// A render that writes its cache removes those of output directories that

@@ -11,6 +11,11 @@
 //! before any is renamed into place; another makes the renames durable before
 //! the final manifest records them (a first render's transition manifest is
 //! already the final one). When `render` returns, every file is on disk.
+//!
+//! A first render, into a directory that is not there, writes the whole tree
+//! into a new directory beside it under its final names, makes it durable, and
+//! renames it into place: a crash leaves no output directory (and a staged one,
+//! which the next render removes) or all of it, for one rename in all.
 
 pub mod diff;
 pub mod manifest;
@@ -53,6 +58,16 @@ pub trait Disk {
     }
     /// Removes the file at `path`.
     fn remove(&mut self, path: &Path) -> io::Result<()>;
+    /// Makes a new, empty directory beside `dir` (named after it, see
+    /// [`staging_prefix`]), creating their parent; returns it.
+    fn stage_directory(&mut self, dir: &Path) -> io::Result<PathBuf>;
+    /// Writes `contents` to a new file at `path`, creating its directory. Not yet durable.
+    fn create(&mut self, path: &Path, contents: &[u8]) -> io::Result<()>;
+    /// Creates each file as [`Disk::create`] does, in any order; the result of
+    /// each file tried, in order. This one stops at the first failure.
+    fn create_all(&mut self, files: &[(PathBuf, &[u8])]) -> Vec<io::Result<()>> {
+        until_failure(files, |(path, contents)| self.create(path, contents))
+    }
 }
 
 /// The result of `each` for every item in turn, up to the first failure.
@@ -114,10 +129,43 @@ impl Disk for RealDisk {
     fn remove(&mut self, path: &Path) -> io::Result<()> {
         fs::remove_file(path)
     }
+
+    fn stage_directory(&mut self, dir: &Path) -> io::Result<PathBuf> {
+        let prefix = staging_prefix(dir)
+            .ok_or_else(|| io::Error::other("the output directory has no name"))?;
+        fs::create_dir_all(parent_of(dir))?;
+        let staged = tempfile::Builder::new()
+            .prefix(&prefix)
+            .make_in(parent_of(dir), |path| fs::create_dir(path))?;
+        staged.into_temp_path().keep().map_err(|error| error.error)
+    }
+
+    fn create(&mut self, path: &Path, contents: &[u8]) -> io::Result<()> {
+        fs::create_dir_all(parent_of(path))?;
+        create_file(path, contents)
+    }
+
+    fn create_all(&mut self, files: &[(PathBuf, &[u8])]) -> Vec<io::Result<()>> {
+        by_directory(
+            files,
+            |(path, _)| path,
+            |dir| fs::create_dir_all(dir),
+            |(path, contents)| create_file(path, contents),
+        )
+    }
 }
 
+/// The start of the name of a directory staged to become `dir`, when `dir` has a name.
+pub fn staging_prefix(dir: &Path) -> Option<String> {
+    let name = dir.file_name()?.to_str()?;
+    Some(format!("{TEMPORARY_PREFIX}{name}."))
+}
+
+/// The directory holding `path`; `.` for a bare name.
 fn parent_of(path: &Path) -> &Path {
-    path.parent().unwrap_or(Path::new("."))
+    path.parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// `each` of `items`, in parallel across directories and in turn within one;
@@ -176,6 +224,17 @@ fn stage_file(path: &Path, contents: &[u8]) -> io::Result<PathBuf> {
         .map_err(|error| error.error)
 }
 
+/// Writes `contents` to a new file at `path`, whose directory exists, read like
+/// any source file.
+fn create_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(contents)?;
+    file.set_permissions(fs::Permissions::from_mode(0o644))
+}
+
 /// Replaces the user's file at `path` with `contents`, as an editor that keeps
 /// backups would: a sibling written and synced, then renamed over it, with the
 /// file's permissions. A crash leaves the old file or the new one.
@@ -228,17 +287,31 @@ pub fn apply(plan: &Plan, force: bool, disk: &mut dyn Disk) -> Result<Applied, E
         });
     }
     remove_leftover_temporaries(plan);
+    remove_leftover_staged_directories(&plan.out);
     let mut writer = Writer {
         out: &plan.out,
         disk,
         staged: VecDeque::new(),
+        staged_directory: None,
     };
-    let applied = writer.apply(plan);
-    // Files staged but never renamed, after a failure; the next run would clear them too.
+    let applied = if is_absent(&plan.out) && staging_prefix(&plan.out).is_some() {
+        writer.publish(plan)
+    } else {
+        writer.apply(plan)
+    };
+    // What was staged but never renamed, after a failure; the next run would clear it too.
     for (temporary, _, _) in &writer.staged {
         let _ = fs::remove_file(temporary);
     }
+    if let Some(dir) = &writer.staged_directory {
+        let _ = fs::remove_dir_all(dir);
+    }
     applied
+}
+
+/// Whether nothing is at `path`, not even a link.
+fn is_absent(path: &Path) -> bool {
+    matches!(fs::symlink_metadata(path), Err(error) if error.kind() == io::ErrorKind::NotFound)
 }
 
 /// Applying a plan: the disk, and the files staged and not yet renamed into place.
@@ -247,9 +320,46 @@ struct Writer<'a> {
     disk: &'a mut dyn Disk,
     /// Temporary file, destination and output path of each staged file.
     staged: VecDeque<(PathBuf, PathBuf, String)>,
+    /// The directory a first render writes, until it is renamed into place.
+    staged_directory: Option<PathBuf>,
 }
 
 impl Writer<'_> {
+    /// A first render: the whole tree written into a directory beside the
+    /// output directory, made durable, then renamed to it at once.
+    fn publish(&mut self, plan: &Plan) -> Result<Applied, Error> {
+        let failed = |path: &Path| {
+            let path = path.to_owned();
+            move |source| Error::Write { path, source }
+        };
+        let staged = self
+            .disk
+            .stage_directory(self.out)
+            .map_err(failed(self.out))?;
+        self.staged_directory = Some(staged.clone());
+        let manifest = plan.manifest.to_bytes()?;
+        let mut places = Destinations::new(&staged);
+        let mut files = vec![(places.of(MANIFEST)?, manifest.as_slice())];
+        let mut applied = Applied::default();
+        for entry in &plan.entries {
+            if let Some(new) = &entry.new {
+                files.push((places.of(&entry.path)?, new.as_slice()));
+                applied.written.push(entry.path.clone());
+            }
+        }
+        let results = self.disk.create_all(&files);
+        for ((path, _), result) in files.iter().zip(results) {
+            result.map_err(failed(path))?;
+        }
+        self.disk.sync(&staged).map_err(failed(&staged))?;
+        self.disk
+            .commit(&staged, self.out)
+            .map_err(failed(self.out))?;
+        self.staged_directory = None;
+        self.sync()?;
+        Ok(applied)
+    }
+
     fn apply(&mut self, plan: &Plan) -> Result<Applied, Error> {
         let transition = if plan.is_current() {
             None
@@ -442,6 +552,19 @@ fn remove_leftover_temporaries(plan: &Plan) {
     }
 }
 
+/// Directories a first render into `out` staged and a crash left beside it.
+fn remove_leftover_staged_directories(out: &Path) {
+    let (Some(prefix), Ok(listing)) = (staging_prefix(out), fs::read_dir(parent_of(out))) else {
+        return;
+    };
+    for entry in listing.flatten() {
+        let is_staged = entry.file_name().to_string_lossy().starts_with(&prefix);
+        if is_staged && entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Directories left empty by a removal go too, up to the output directory.
 fn remove_empty_parents(out: &Path, removed: &Path) {
     let mut dir = removed.parent();
@@ -508,7 +631,7 @@ mod tests {
         );
         let mut prepared = prepared.into_inner().unwrap_or_default();
         prepared.sort();
-        let expected: Vec<PathBuf> = ["", "hosts/a", "hosts/b", "s"]
+        let expected: Vec<PathBuf> = [".", "hosts/a", "hosts/b", "s"]
             .iter()
             .map(PathBuf::from)
             .collect();

@@ -286,46 +286,62 @@ fn no_path_leaves_the_output_directory() {
     );
 }
 
-/// A disk that fails at its `fail_at`-th operation, as a crash would stop a render there.
+/// A disk that fails at its `fail_at`-th operation, as a crash would stop a
+/// render there, and records the operations it was asked for.
 struct FailingDisk {
     operations: usize,
     fail_at: usize,
+    log: Vec<&'static str>,
 }
 
 impl Disk for FailingDisk {
     fn stage(&mut self, path: &Path, contents: &[u8]) -> std::io::Result<std::path::PathBuf> {
-        self.step()?;
+        self.step("stage")?;
         RealDisk.stage(path, contents)
     }
 
     fn sync(&mut self, dir: &Path) -> std::io::Result<()> {
-        self.step()?;
+        self.step("sync")?;
         RealDisk.sync(dir)
     }
 
     fn commit(&mut self, staged: &Path, path: &Path) -> std::io::Result<()> {
-        self.step()?;
+        self.step("commit")?;
         RealDisk.commit(staged, path)
     }
 
     fn remove(&mut self, path: &Path) -> std::io::Result<()> {
-        self.step()?;
+        self.step("remove")?;
         RealDisk.remove(path)
     }
 
     fn stage_directory(&mut self, dir: &Path) -> std::io::Result<PathBuf> {
-        self.step()?;
+        self.step("stage_directory")?;
         RealDisk.stage_directory(dir)
     }
 
+    fn publish(&mut self, staged: &Path, dir: &Path) -> std::io::Result<()> {
+        self.step("publish")?;
+        RealDisk.publish(staged, dir)
+    }
+
     fn create(&mut self, path: &Path, contents: &[u8]) -> std::io::Result<()> {
-        self.step()?;
+        self.step("create")?;
         RealDisk.create(path, contents)
     }
 }
 
 impl FailingDisk {
-    fn step(&mut self) -> std::io::Result<()> {
+    fn new(fail_at: usize) -> Self {
+        Self {
+            operations: 0,
+            fail_at,
+            log: Vec::new(),
+        }
+    }
+
+    fn step(&mut self, operation: &'static str) -> std::io::Result<()> {
+        self.log.push(operation);
         self.operations += 1;
         if self.operations == self.fail_at {
             Err(std::io::Error::other("injected failure"))
@@ -352,10 +368,7 @@ fn an_interrupted_render_leaves_old_or_new_files_and_the_next_one_converges() {
             .iter()
             .filter_map(|entry| Some((entry.path.clone(), entry.new.clone()?)))
             .collect();
-        let mut disk = FailingDisk {
-            operations: 0,
-            fail_at,
-        };
+        let mut disk = FailingDisk::new(fail_at);
         let finished = apply(&plan, false, &mut disk).is_ok();
         runs += 1;
 
@@ -480,10 +493,7 @@ fn an_interrupted_first_render_leaves_nothing_or_everything() {
     for fail_at in 1.. {
         let workspace = Workspace::with(&root().join("inventory.yaml"));
         let plan = workspace.plan();
-        let mut disk = FailingDisk {
-            operations: 0,
-            fail_at,
-        };
+        let mut disk = FailingDisk::new(fail_at);
         let finished = apply(&plan, false, &mut disk).is_ok();
         runs += 1;
         if workspace.out().exists() {
@@ -508,6 +518,65 @@ fn an_interrupted_first_render_leaves_nothing_or_everything() {
         runs > 5,
         "a first render has several operations to interrupt"
     );
+}
+
+/// A first render makes its files durable, then puts the directory in place,
+/// then makes that durable; nothing is renamed file by file.
+#[test]
+fn a_first_render_syncs_before_and_after_putting_the_directory_in_place() {
+    let workspace = Workspace::with(&root().join("inventory.yaml"));
+    let mut disk = FailingDisk::new(0);
+    apply(&workspace.plan(), false, &mut disk).expect("first render");
+    assert_eq!(disk.log.first(), Some(&"stage_directory"));
+    assert!(
+        disk.log[1..disk.log.len() - 3]
+            .iter()
+            .all(|op| *op == "create")
+    );
+    assert_eq!(disk.log[disk.log.len() - 3..], ["sync", "publish", "sync"]);
+}
+
+/// Only directories named as a first render names its staged directory go,
+/// and only when no render holds them.
+#[test]
+fn only_a_crashed_renders_staged_directory_is_removed() {
+    let workspace = Workspace::with(&root().join("inventory.yaml"));
+    let leftover = ["generated.AbC123", "generated.XyZ789"];
+    let kept = ["generated.v2.AbC123", "generated.keep", "other.AbC123"];
+    for name in leftover.iter().chain(&kept) {
+        let dir = workspace.path(&format!("{}{name}", flakegen::output::TEMPORARY_PREFIX));
+        std::fs::create_dir(&dir).expect("mkdir");
+        std::fs::write(dir.join("x"), "mine").expect("write");
+    }
+    // The second one is held by a render still running.
+    let held = std::fs::File::open(workspace.path(".gen-tmp-generated.XyZ789")).expect("open");
+    rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).expect("lock");
+    workspace.renders("with directories beside the output");
+    let mut expected: Vec<String> = std::iter::once("generated.XyZ789")
+        .chain(kept)
+        .map(|name| format!("{}{name}", flakegen::output::TEMPORARY_PREFIX))
+        .collect();
+    expected.sort();
+    assert_eq!(beside_the_output(&workspace), expected);
+}
+
+/// `--out` written with a trailing `/.`, or beneath directories not there yet.
+#[test]
+fn a_first_render_accepts_any_spelling_of_a_new_directory() {
+    let expected = tree(&Workspace::rendered().out());
+    for out in ["fresh/.", "fresh/", "a/b/c"] {
+        let workspace = Workspace::with(&root().join("inventory.yaml"));
+        let run = workspace.run(&["render", "--out", out]);
+        assert_eq!(run.status.code(), Some(0), "--out {out}: {}", stderr(&run));
+        assert_same_tree(&workspace.path(out), &expected, &format!("--out {out}"));
+        let again = workspace.run(&["check", "--out", out]);
+        assert_eq!(
+            again.status.code(),
+            Some(0),
+            "--out {out}: {}",
+            stderr(&again)
+        );
+    }
 }
 
 /// A first render killed at spread-out moments leaves no output directory or

@@ -61,6 +61,8 @@ pub trait Disk {
     /// Makes a new, empty directory beside `dir` (named after it, see
     /// [`staging_prefix`]), creating their parent; returns it.
     fn stage_directory(&mut self, dir: &Path) -> io::Result<PathBuf>;
+    /// Renames the staged directory to `dir`, where nothing may be yet.
+    fn publish(&mut self, staged: &Path, dir: &Path) -> io::Result<()>;
     /// Writes `contents` to a new file at `path`, creating its directory. Not yet durable.
     fn create(&mut self, path: &Path, contents: &[u8]) -> io::Result<()>;
     /// Creates each file as [`Disk::create`] does, in any order; the result of
@@ -136,8 +138,18 @@ impl Disk for RealDisk {
         fs::create_dir_all(parent_of(dir))?;
         let staged = tempfile::Builder::new()
             .prefix(&prefix)
+            .rand_bytes(STAGING_SUFFIX_LEN)
             .make_in(parent_of(dir), |path| fs::create_dir(path))?;
         staged.into_temp_path().keep().map_err(|error| error.error)
+    }
+
+    fn publish(&mut self, staged: &Path, dir: &Path) -> io::Result<()> {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, staged, CWD, dir, RenameFlags::NOREPLACE) {
+            // A file system that cannot refuse to replace (NFS before Linux 6.x).
+            Err(rustix::io::Errno::INVAL) if is_absent(dir) => fs::rename(staged, dir),
+            result => result.map_err(io::Error::from),
+        }
     }
 
     fn create(&mut self, path: &Path, contents: &[u8]) -> io::Result<()> {
@@ -155,10 +167,37 @@ impl Disk for RealDisk {
     }
 }
 
-/// The start of the name of a directory staged to become `dir`, when `dir` has a name.
+/// Random characters that end the name of a staged directory.
+const STAGING_SUFFIX_LEN: usize = 6;
+
+/// The start of the name of a directory staged to become `dir`, when `dir` has
+/// a name short enough to make one.
 pub fn staging_prefix(dir: &Path) -> Option<String> {
+    const NAME_MAX: usize = 255;
     let name = dir.file_name()?.to_str()?;
-    Some(format!("{TEMPORARY_PREFIX}{name}."))
+    let prefix = format!("{TEMPORARY_PREFIX}{name}.");
+    (prefix.len() + STAGING_SUFFIX_LEN <= NAME_MAX).then_some(prefix)
+}
+
+/// Whether `name` is one gen gives a directory staged under `prefix`.
+fn is_staged_name(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix).is_some_and(|suffix| {
+        suffix.len() == STAGING_SUFFIX_LEN && suffix.chars().all(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+/// An exclusive lock on the directory at `path`, held while the handle lives:
+/// a render staging it holds it, so another never takes it for a crash's leftover.
+fn lock_directory(path: &Path, wait: bool) -> io::Result<fs::File> {
+    use rustix::fs::{FlockOperation, flock};
+    let handle = fs::File::open(path)?;
+    let operation = if wait {
+        FlockOperation::LockExclusive
+    } else {
+        FlockOperation::NonBlockingLockExclusive
+    };
+    flock(&handle, operation)?;
+    Ok(handle)
 }
 
 /// The directory holding `path`; `.` for a bare name.
@@ -328,36 +367,49 @@ impl Writer<'_> {
     /// A first render: the whole tree written into a directory beside the
     /// output directory, made durable, then renamed to it at once.
     fn publish(&mut self, plan: &Plan) -> Result<Applied, Error> {
-        let failed = |path: &Path| {
-            let path = path.to_owned();
-            move |source| Error::Write { path, source }
+        let failed = |path: PathBuf| move |source| Error::Write { path, source };
+        // `out` by its name beside the staged directory (`generated/.` is `generated`).
+        let target = match self.out.file_name() {
+            Some(name) => parent_of(self.out).join(name),
+            None => self.out.to_owned(),
         };
         let staged = self
             .disk
-            .stage_directory(self.out)
-            .map_err(failed(self.out))?;
+            .stage_directory(&target)
+            .map_err(failed(target.clone()))?;
         self.staged_directory = Some(staged.clone());
+        let _lock = lock_directory(&staged, true).map_err(failed(staged.clone()))?;
         let manifest = plan.manifest.to_bytes()?;
+        let mut relative = vec![MANIFEST];
+        let mut files = vec![(staged.join(MANIFEST), manifest.as_slice())];
         let mut places = Destinations::new(&staged);
-        let mut files = vec![(places.of(MANIFEST)?, manifest.as_slice())];
-        let mut applied = Applied::default();
         for entry in &plan.entries {
             if let Some(new) = &entry.new {
                 files.push((places.of(&entry.path)?, new.as_slice()));
-                applied.written.push(entry.path.clone());
+                relative.push(&entry.path);
             }
         }
-        let results = self.disk.create_all(&files);
-        for ((path, _), result) in files.iter().zip(results) {
-            result.map_err(failed(path))?;
+        let mut results = self.disk.create_all(&files).into_iter();
+        for path in &relative {
+            let result = results
+                .next()
+                .unwrap_or_else(|| Err(io::Error::other("not written")));
+            result.map_err(failed(target.join(path)))?;
         }
-        self.disk.sync(&staged).map_err(failed(&staged))?;
+        self.disk.sync(&staged).map_err(failed(target.clone()))?;
         self.disk
-            .commit(&staged, self.out)
-            .map_err(failed(self.out))?;
+            .publish(&staged, &target)
+            .map_err(failed(target.clone()))?;
         self.staged_directory = None;
         self.sync()?;
-        Ok(applied)
+        Ok(Applied {
+            written: relative
+                .iter()
+                .skip(1)
+                .map(|path| (*path).to_owned())
+                .collect(),
+            ..Applied::default()
+        })
     }
 
     fn apply(&mut self, plan: &Plan) -> Result<Applied, Error> {
@@ -552,14 +604,18 @@ fn remove_leftover_temporaries(plan: &Plan) {
     }
 }
 
-/// Directories a first render into `out` staged and a crash left beside it.
+/// Directories a first render into `out` staged and a crash left beside it:
+/// named as gen names them, and locked by no render still running.
 fn remove_leftover_staged_directories(out: &Path) {
     let (Some(prefix), Ok(listing)) = (staging_prefix(out), fs::read_dir(parent_of(out))) else {
         return;
     };
     for entry in listing.flatten() {
-        let is_staged = entry.file_name().to_string_lossy().starts_with(&prefix);
-        if is_staged && entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+        let is_staged = is_staged_name(&entry.file_name().to_string_lossy(), &prefix);
+        if is_staged
+            && entry.file_type().is_ok_and(|kind| kind.is_dir())
+            && let Ok(_lock) = lock_directory(&entry.path(), false)
+        {
             let _ = fs::remove_dir_all(entry.path());
         }
     }

@@ -98,7 +98,7 @@ impl Plan {
                 if file.reused.is_some() {
                     Ok(OnDisk::Same)
                 } else if absent {
-                    Ok(OnDisk::Missing)
+                    plain(&file.path).map(|()| OnDisk::Missing)
                 } else {
                     read(out, dir.as_ref(), &file.path)
                 }
@@ -314,6 +314,18 @@ impl OutDir {
     }
 }
 
+/// `relative`, refused unless it is a plain relative path.
+fn plain(relative: &str) -> Result<(), Error> {
+    if is_plain(relative) {
+        Ok(())
+    } else {
+        Err(Error::UnsafePath {
+            path: relative.to_owned(),
+            reason: "only plain relative paths may be written",
+        })
+    }
+}
+
 /// Whether `relative` is a plain relative path: names only, no `..`, no root.
 fn is_plain(relative: &str) -> bool {
     !relative.is_empty()
@@ -346,13 +358,11 @@ impl<'a> Destinations<'a> {
 
     /// The place of `relative`, as [`destination`] finds it.
     pub fn of(&mut self, relative: &str) -> Result<PathBuf, Error> {
+        plain(relative)?;
         let unsafe_path = |reason| Error::UnsafePath {
             path: relative.to_owned(),
             reason,
         };
-        if !is_plain(relative) {
-            return Err(unsafe_path("only plain relative paths may be written"));
-        }
         let path = Path::new(relative);
         let mut ancestor = self.out.to_owned();
         for part in path.parent().into_iter().flat_map(Path::components) {

@@ -146,7 +146,7 @@ fn write_reversed(value: &serde_json::Value, out: &mut String) {
 #[test]
 fn synthetic_inventories_render() {
     let mut largest_per_kind = Vec::new();
-    for hosts in [50, 200] {
+    for hosts in [50, 300] {
         let text = flakegen::synthetic::inventory(hosts);
         let prepared = flakegen::prepare_bytes("synthetic.yaml", text.as_bytes())
             .unwrap_or_else(|error| panic!("{hosts} hosts: {error}"));
@@ -157,6 +157,20 @@ fn synthetic_inventories_render() {
             flakegen::render_cluster(Path::new("synthetic.yaml"), &prepared.cluster, &templates)
                 .unwrap_or_else(|error| panic!("{hosts} hosts do not render: {error}"));
         assert!(files.len() > 2 * hosts - 10);
+        // Laid out in pieces from 64 KB on: as the formatter lays out the whole.
+        let flake = files
+            .iter()
+            .find(|file| file.path == "flake.nix")
+            .expect("flake.nix");
+        assert_eq!(
+            nixfmt_rs::format(&flake.contents).ok().as_deref(),
+            Some(flake.contents.as_str()),
+            "{hosts} hosts: `nix fmt` would change flake.nix"
+        );
+        for entry in [" = host \"", "profiles.system = {"] {
+            let count = flake.contents.matches(entry).count();
+            assert_eq!(count, prepared.cluster.hosts.len(), "{entry}");
+        }
         largest_per_kind.push(largest_per_host_or_service(&files));
     }
     // A file per host or per service that grew with the cluster would make the
@@ -164,7 +178,7 @@ fn synthetic_inventories_render() {
     for ((kind, small), (_, large)) in largest_per_kind[0].iter().zip(&largest_per_kind[1]) {
         assert!(
             *large < small + small / 2,
-            "{kind} grows with the cluster: {small} bytes at 50 hosts, {large} at 200"
+            "{kind} grows with the cluster: {small} bytes at 50 hosts, {large} at 300"
         );
     }
 }

@@ -10,8 +10,7 @@ use std::fmt::Write;
 /// Lays out one file and prepends its header comment.
 pub fn lay_out(path: &str, header: &str, raw: &str) -> Result<String, String> {
     if path.ends_with(".nix") {
-        let source = format!("{header}{raw}");
-        nixfmt_rs::format(&source).map_err(|error| error.to_string())
+        super::pieces::format_nix(&format!("{header}{raw}"))
     } else if path.ends_with(".hcl") {
         Ok(format!("{header}{}", hcl(raw)?))
     } else if path.ends_with(".md") {

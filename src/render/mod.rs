@@ -3,6 +3,7 @@
 pub mod filters;
 mod layout;
 mod lint;
+mod pieces;
 pub mod templates;
 
 use std::borrow::Borrow;

@@ -86,8 +86,7 @@ pub fn render_reusing(
     reuse: &Reuse,
 ) -> Result<Vec<RenderedFile>, Error> {
     let header = header_for(inventory_name);
-    let steps = render_templates(cluster.borrow(), &header, templates, reuse)?;
-    drop(cluster);
+    let steps = render_templates(cluster, &header, templates, reuse)?;
     crate::memory::give_back_freed();
     lay_out_all(steps, &header, templates, reuse)
 }
@@ -95,16 +94,17 @@ pub fn render_reusing(
 /// Every file's template rendered, or the file read back where nothing that
 /// feeds its template changed, in path order. Templates render before any file
 /// is laid out: the cluster's template value, which holds all of it, is freed
-/// before the layout of large files needs memory.
+/// before the layout of large files needs memory. A view given by value is
+/// freed as soon as that value is made.
 fn render_templates(
-    cluster: &ClusterView,
+    cluster: impl Borrow<ClusterView>,
     header: &str,
     templates: &Templates,
     reuse: &Reuse,
 ) -> Result<Vec<Step>, Error> {
-    let cluster_digest =
-        digest_of(cluster).map_err(|source| unusable_view("every template", source.to_string()))?;
-    let mut jobs = plan(cluster);
+    let cluster_digest = digest_of(cluster.borrow())
+        .map_err(|source| unusable_view("every template", source.to_string()))?;
+    let mut jobs = plan(cluster.borrow());
     jobs.sort_by(|a, b| a.path.cmp(&b.path));
     let found: Vec<Found> = jobs
         .into_par_iter()
@@ -131,7 +131,9 @@ fn render_templates(
             .collect());
     }
     // Some file needs its template: the engine and the cluster's value, at once.
-    let (shared, engine) = rayon::join(|| cluster_value(cluster), || templates.engine().map(drop));
+    let view: &ClusterView = cluster.borrow();
+    let (shared, engine) = rayon::join(|| cluster_value(view), || templates.engine().map(drop));
+    drop(cluster);
     engine?;
     let shared = shared.map_err(|message| unusable_view("every template", message))?;
     found

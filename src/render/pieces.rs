@@ -283,6 +283,20 @@ mod tests {
         }
     }
 
+    /// The example's `flake.nix`, laid out already, comes out the same in any
+    /// number of pieces: every set of three entries or more is cut.
+    #[test]
+    fn the_examples_flake_is_the_same_in_pieces() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/generated/flake.nix");
+        let flake = std::fs::read_to_string(path).expect("generated/flake.nix");
+        for per_piece in 1..=4 {
+            assert_eq!(
+                in_pieces(&flake, 3, per_piece).as_deref(),
+                Some(flake.as_str())
+            );
+        }
+    }
+
     #[test]
     fn small_sets_are_not_cut() {
         assert!(in_pieces(&flake(4), 5, 1).is_none());

@@ -6,7 +6,7 @@ use crate::support::root;
 
 fn adopt(repository: &Path) -> (tempfile::TempDir, String, std::process::Output) {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+    let output = crate::support::gen_command()
         .arg("init")
         .arg("--from")
         .arg(repository)
@@ -107,7 +107,7 @@ fn a_hand_written_repository_is_read_as_far_as_it_can_be() {
 fn init_from_never_overwrites_an_inventory() {
     let dir = tempfile::tempdir().expect("temporary directory");
     std::fs::write(dir.path().join("inventory.yaml"), "mine").expect("write");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+    let output = crate::support::gen_command()
         .args(["init", "--from"])
         .arg(root().join("generated"))
         .arg(dir.path())

@@ -7,7 +7,7 @@ use std::process::Output;
 use crate::support::root;
 
 fn run_in(dir: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+    crate::support::gen_command()
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")

@@ -12,7 +12,7 @@ fn an_inventory_over_the_size_budget_is_refused_unread() {
         "#".repeat(flakegen::load::MAX_BYTES)
     );
     let (dir, path) = inventory_in_tempdir(&huge);
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+    let output = crate::support::gen_command()
         .args(["validate", "--format", "json", "--inventory"])
         .arg(&path)
         .output()
@@ -24,7 +24,7 @@ fn an_inventory_over_the_size_budget_is_refused_unread() {
 
 #[test]
 fn usage_errors_exit_with_2() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+    let output = crate::support::gen_command()
         .args(["validate", "--format", "xml"])
         .output()
         .expect("run gen validate");
@@ -37,7 +37,7 @@ fn a_refused_render_leaves_the_output_directory_untouched() {
         std::fs::read_to_string(root().join("inventory.yaml")).expect("example inventory");
     let (dir, inventory) = inventory_in_tempdir(&example);
     let render = |inventory: &Path| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+        crate::support::gen_command()
             .args(["render", "--inventory"])
             .arg(inventory)
             .arg("--out")
@@ -97,7 +97,7 @@ fn the_docs_list_every_diagnostic_code() {
 /// A device that never ends is read only up to the budget, then refused.
 #[test]
 fn an_endless_file_is_refused_at_the_budget() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+    let output = crate::support::gen_command()
         .args(["validate", "--format", "json", "--inventory", "/dev/zero"])
         .output()
         .expect("run gen validate");
@@ -109,7 +109,7 @@ fn an_endless_file_is_refused_at_the_budget() {
 #[test]
 fn the_size_budget_is_a_flag() {
     let validate = |budget: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+        crate::support::gen_command()
             .args([
                 "validate",
                 "--format",
@@ -130,7 +130,7 @@ fn the_size_budget_is_a_flag() {
 /// Unknown keys are read past, so the rules report the rest in the same run.
 #[test]
 fn a_misspelt_key_does_not_hide_rule_problems() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+    let output = crate::support::gen_command()
         .args(["validate", "--format", "json", "--inventory"])
         .arg("tests/fixtures/invalid/yaml-unknown-key-and-rule-problems.yaml")
         .current_dir(root())

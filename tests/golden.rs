@@ -48,7 +48,7 @@ fn moving_the_nfs_primary() {
         std::fs::read_to_string(root().join("inventory.yaml")).expect("example inventory");
     let (dir, inventory) = inventory_in_tempdir(&example);
     let before = render(&inventory);
-    let failover = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+    let failover = crate::support::gen_command()
         .args(["failover", "sparky"])
         .current_dir(dir.path())
         .output()

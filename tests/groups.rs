@@ -160,7 +160,7 @@ fn a_bad_group_value_is_reported_once_where_the_group_writes_it() {
         "      services.openssh.enable: true\n      \"Bad..path\": 1\n",
     );
     let (_dir, path) = crate::support::inventory_in_tempdir(&text);
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+    let output = crate::support::gen_command()
         .args(["validate", "--format", "json", "--inventory"])
         .arg(&path)
         .output()

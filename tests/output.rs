@@ -38,7 +38,7 @@ impl Workspace {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+        crate::support::gen_command()
             .args(args)
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1")
@@ -62,7 +62,7 @@ impl Workspace {
 
     /// Starts `gen render` and kills it (SIGKILL) after `delay`.
     fn render_killed_after(&self, delay: std::time::Duration) {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+        let mut child = crate::support::gen_command()
             .arg("render")
             .current_dir(self.dir.path())
             .env("XDG_CACHE_HOME", self.path("cache"))

@@ -2,12 +2,12 @@
 //! user saw instead of what they see now.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use crate::support::root;
 
 fn gen_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gen"))
+    crate::support::gen_command()
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
@@ -84,7 +84,7 @@ fn a_closed_pipe_ends_output_quietly() {
         ["context"].as_slice(),
         ["schema"].as_slice(),
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gen"))
+        let mut child = crate::support::gen_command()
             .args(args)
             .current_dir(root())
             .stdout(Stdio::piped())

@@ -126,7 +126,7 @@ pub fn plan(dir: &Path, extra: &[&str]) -> Output {
 
 /// `gen ARGS` in `dir`, with a cache of its own.
 pub fn run_gen(dir: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+    crate::support::gen_command()
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")

@@ -34,7 +34,7 @@ fn a_value_a_filter_refuses_names_template_and_host_and_writes_nothing() {
     )
     .expect("write override");
     let out = dir.path().join("out");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_gen"))
+    let status = crate::support::gen_command()
         .args(["render", "--inventory"])
         .arg(&inventory)
         .arg("--out")

@@ -4,14 +4,14 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 use crate::support::{render, root};
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gen"))
+    crate::support::gen_command()
         .args(args)
         .current_dir(root())
         .env("NO_COLOR", "1")

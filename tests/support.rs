@@ -9,6 +9,17 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The `gen` binary, with its cache of earlier renders under the build's
+/// temporary directory, not the developer's home (a test may set its own).
+pub fn gen_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gen"));
+    command.env(
+        "XDG_CACHE_HOME",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("cache"),
+    );
+    command
+}
+
 /// Renders an inventory, failing the test with the error when it does not render.
 pub fn render(inventory: &Path) -> Vec<RenderedFile> {
     flakegen::render_inventory(inventory)

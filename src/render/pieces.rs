@@ -70,6 +70,10 @@ struct Split<'a> {
 
 impl<'a> Split<'a> {
     fn of(source: &'a str, large: usize) -> Option<Self> {
+        // The marks must be the only ones, and no region may be copied verbatim.
+        if source.contains("gen-layout-") || source.contains("/*nixfmt:") {
+            return None;
+        }
         let root = rnix::Root::parse(source);
         if !root.errors().is_empty() {
             return None;
@@ -102,12 +106,26 @@ impl<'a> Split<'a> {
                     token.kind() == rnix::SyntaxKind::TOKEN_COMMENT
                         || token.text().matches('\n').count() > 1
                 });
-            let opened_on_its_own_line = source[range.start..entries[0].start].contains('\n');
-            if between_entries || !opened_on_its_own_line {
+            // Copies keep every column (the lexer reads them): each entry, and
+            // the closing brace, on a line of its own, taken with its indentation.
+            let on_own_lines = entries.iter().all(|entry| {
+                source[line_start(source, entry.start)..entry.start]
+                    .bytes()
+                    .all(|byte| byte == b' ')
+            });
+            let closed_on_its_own_line = entries
+                .last()
+                .is_some_and(|last| source[last.end..range.end].contains('\n'));
+            if between_entries || !on_own_lines || !closed_on_its_own_line {
                 continue;
             }
             taken.push(range);
-            sets.push(entries);
+            sets.push(
+                entries
+                    .into_iter()
+                    .map(|entry| line_start(source, entry.start)..entry.end)
+                    .collect(),
+            );
         }
         if sets.is_empty() {
             return None;
@@ -116,11 +134,11 @@ impl<'a> Split<'a> {
         let mut frame = Vec::with_capacity(sets.len() + 1);
         let mut at = 0;
         for entries in &sets {
-            // Up to the end of the line that opens the set, and from the start
-            // of the line that closes it: the entries' own lines go between.
-            frame.push(source[at..entries[0].start].trim_end());
-            at = entries.last()?.end;
-            at += source[at..].len() - source[at..].trim_start().len();
+            // Through the line that opens the set, and from the start of the
+            // line that closes it: the entries' own lines go between.
+            frame.push(&source[at..entries[0].start]);
+            let last = entries.last()?.end;
+            at = line_start(source, last + source[last..].find('}')?);
         }
         frame.push(&source[at..]);
         let entries = sets
@@ -140,12 +158,11 @@ impl<'a> Split<'a> {
                 .get(range.start.min(entries.len())..range.end.min(entries.len()))
                 .unwrap_or_default();
             for entry in slice {
-                text.push('\n');
                 text.push_str(ENTRY_MARK);
                 text.push('\n');
                 text.push_str(entry);
+                text.push('\n');
             }
-            text.push('\n');
             text.push_str(END_MARK);
             text.push('\n');
         }
@@ -212,6 +229,11 @@ impl Laid {
         entries.pop();
         Some(Self { frame, entries })
     }
+}
+
+/// Where the line holding byte `at` starts.
+fn line_start(source: &str, at: usize) -> usize {
+    source[..at].rfind('\n').map_or(0, |newline| newline + 1)
 }
 
 fn to_range(range: rowan::TextRange) -> std::ops::Range<usize> {
@@ -295,6 +317,39 @@ mod tests {
                 Some(flake.as_str())
             );
         }
+    }
+
+    /// Columns the lexer reads (a comment under the next token is leading), a
+    /// comment after a large set's closing brace, the marks already in the
+    /// source, a region the formatter copies verbatim: each comes out as the
+    /// whole does, or is laid out whole.
+    #[test]
+    fn tricky_sources_come_out_as_the_whole() {
+        let flake = flake(10);
+        let sources = [
+            flake.replacen(
+                "    h1 = host \"x86_64-linux\" ./hosts/h1;",
+                "    h1 = [ # c\n           bar\n         ];",
+                1,
+            ),
+            flake.replacen("  };\n\n  deploy.nodes", "  }; # c\n     deploy.nodes", 1),
+            flake.replacen(
+                "./hosts/h3;",
+                "./hosts/h3 ''\n      # gen-layout-end\n    '';",
+                1,
+            ),
+            flake.replacen("{\n  outputs", "{\n/*nixfmt:disable*/\n  outputs", 1),
+        ];
+        for source in &sources {
+            let expected = whole(source).expect("formats");
+            if let Some(pieces) = in_pieces(source, 5, 2) {
+                assert_eq!(pieces, expected, "{source}");
+            }
+        }
+        assert!(in_pieces(&sources[0], 5, 2).is_some());
+        assert!(in_pieces(&sources[1], 5, 2).is_some());
+        assert!(in_pieces(&sources[2], 5, 2).is_none());
+        assert!(in_pieces(&sources[3], 5, 2).is_none());
     }
 
     #[test]

@@ -236,7 +236,7 @@ fn by_directory<T: Sync, R: Send>(
             run.map(|index| {
                 let result = match &prepared {
                     Ok(()) => each(&items[index]),
-                    Err(error) => Err(io::Error::new(error.kind(), error.to_string())),
+                    Err(error) => Err(same_error(error)),
                 };
                 (index, result)
             })
@@ -245,6 +245,15 @@ fn by_directory<T: Sync, R: Send>(
         .collect();
     done.sort_unstable_by_key(|(index, _)| *index);
     done.into_iter().map(|(_, result)| result).collect()
+}
+
+/// `error` again, for another file of the directory it stopped: the same
+/// system error where it is one.
+fn same_error(error: &io::Error) -> io::Error {
+    error.raw_os_error().map_or_else(
+        || io::Error::new(error.kind(), error.to_string()),
+        io::Error::from_raw_os_error,
+    )
 }
 
 /// Writes `contents` to a new temporary file beside `path`, whose directory exists.
@@ -663,7 +672,7 @@ mod tests {
                     .map_err(|_| std::io::Error::other("poisoned"))?
                     .push(dir.to_owned());
                 if dir == Path::new("hosts/b") {
-                    return Err(std::io::Error::other("no room"));
+                    return Err(std::io::Error::from_raw_os_error(28));
                 }
                 Ok(())
             },
@@ -671,7 +680,9 @@ mod tests {
         );
         let written: Vec<String> = results
             .into_iter()
-            .map(|result| result.unwrap_or_else(|error| format!("error: {error}")))
+            .map(|result| {
+                result.unwrap_or_else(|error| format!("error {:?}", error.raw_os_error()))
+            })
             .collect();
         assert_eq!(
             written,
@@ -679,7 +690,7 @@ mod tests {
                 "flake.nix",
                 "hosts/a/x",
                 "hosts/a/y",
-                "error: no room",
+                "error Some(28)",
                 "s/1",
                 "s/2",
                 "s/3"

@@ -78,8 +78,7 @@ impl Plan {
         let previous = Manifest::read(out)?;
         let dir = OutDir::open(out);
         // Nothing is beneath a directory that is not there (a first render).
-        let absent = matches!(std::fs::symlink_metadata(out),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound);
+        let absent = super::is_absent(out);
         let manifest = Manifest::from_files(files.iter().map(|file| {
             let known = file.reused.as_deref();
             (file.path.as_str(), file.contents.as_bytes(), known)

@@ -303,38 +303,48 @@ fn viable_attempts(
 ) -> bool {
     match function {
         DelayFunction::Constant => f64::from(attempts) * delay <= interval,
-        DelayFunction::Exponential => {
-            let mut needed = 0.0;
-            let mut possible = 0;
-            for attempt in 0..attempts {
-                let next = 2f64.powi(i32::try_from(attempt).unwrap_or(i32::MAX)) * delay;
-                if next > max_delay {
-                    needed += max_delay;
-                } else {
-                    needed = next;
-                }
-                if needed < interval {
-                    possible += 1;
-                }
-            }
-            possible >= attempts
+        DelayFunction::Exponential => exponential_fits(delay, max_delay, attempts, interval),
+        DelayFunction::Fibonacci => fibonacci_fits(delay, max_delay, attempts, interval),
+    }
+}
+
+/// Nomad sums the waits once they reach `max_delay`, and counts the attempts
+/// whose sum so far is below `interval`; the sum only grows, so the attempts
+/// fit when the last one's does. Waits double from `delay` (5s or more), so
+/// the ceiling comes within a few dozen attempts, however many are asked for.
+fn exponential_fits(delay: f64, max_delay: f64, attempts: u32, interval: f64) -> bool {
+    let mut needed = 0.0;
+    for attempt in 0..attempts {
+        let next = 2f64.powi(i32::try_from(attempt).unwrap_or(i32::MAX)) * delay;
+        if next > max_delay {
+            return needed + f64::from(attempts - attempt) * max_delay < interval;
         }
-        DelayFunction::Fibonacci => {
-            let mut slots = vec![delay, delay];
-            let mut ceiling = false;
-            for index in 2..usize::try_from(attempts).unwrap_or(usize::MAX) {
-                let next = if ceiling {
-                    slots[index - 1] + max_delay
-                } else {
-                    let next = slots[index - 1] + slots[index - 2];
-                    ceiling = next > max_delay;
-                    next.min(max_delay)
-                };
-                slots.push(next);
-            }
-            slots.last().is_some_and(|last| *last <= interval)
+        needed = next;
+        if needed >= interval {
+            return false;
         }
     }
+    needed < interval
+}
+
+/// Nomad's waits grow as Fibonacci's numbers from `delay`, then, past
+/// `max_delay`, by `max_delay` each; the last wait must fit in `interval`.
+/// Only the last two waits are kept, and the ceiling is reached within a few
+/// dozen attempts, however many are asked for.
+fn fibonacci_fits(delay: f64, max_delay: f64, attempts: u32, interval: f64) -> bool {
+    let (mut before, mut last) = (delay, delay);
+    for attempt in 2..attempts {
+        let next = before + last;
+        if next > max_delay {
+            last = f64::from(attempts - attempt) * max_delay;
+            break;
+        }
+        (before, last) = (last, next);
+        if last > interval {
+            break;
+        }
+    }
+    last <= interval
 }
 
 /// Nomad's `UpdateStrategy.Validate`, and a kill timeout within the progress deadline.
@@ -408,7 +418,7 @@ fn disconnect(rules: &mut Rules, name: &str, service: &Service) {
 #[cfg(test)]
 mod tests {
     use super::viable_attempts;
-    use crate::inventory::DelayFunction::{Constant, Exponential, Fibonacci};
+    use crate::inventory::DelayFunction::{self, Constant, Exponential, Fibonacci};
 
     /// As Nomad's `viableAttempts` counts them: the last wait, not their sum.
     #[test]
@@ -419,5 +429,68 @@ mod tests {
         assert!(!viable_attempts(Constant, 60.0, 60.0, 11, 600.0));
         assert!(viable_attempts(Fibonacci, 10.0, 300.0, 5, 3600.0));
         assert!(!viable_attempts(Fibonacci, 60.0, 600.0, 8, 600.0));
+    }
+
+    /// Nomad's `viableAttempts`, step by step as its Go source counts: every
+    /// wait of every attempt.
+    fn nomad_counts(
+        function: DelayFunction,
+        delay: f64,
+        max: f64,
+        attempts: u32,
+        interval: f64,
+    ) -> bool {
+        match function {
+            Constant => f64::from(attempts) * delay <= interval,
+            Exponential => {
+                let (mut needed, mut possible) = (0.0, 0);
+                for attempt in 0..attempts {
+                    let next = 2f64.powi(i32::try_from(attempt).expect("small")) * delay;
+                    needed = if next > max { needed + max } else { next };
+                    possible += u32::from(needed < interval);
+                }
+                possible >= attempts
+            }
+            Fibonacci => {
+                let (mut slots, mut ceiling) = (vec![delay, delay], false);
+                for index in 2..usize::try_from(attempts).expect("small") {
+                    let next = if ceiling {
+                        slots[index - 1] + max
+                    } else {
+                        let next = slots[index - 1] + slots[index - 2];
+                        ceiling = next > max;
+                        next.min(max)
+                    };
+                    slots.push(next);
+                }
+                slots.last().is_some_and(|last| *last <= interval)
+            }
+        }
+    }
+
+    #[test]
+    fn placements_fit_exactly_when_nomad_counts_they_do() {
+        for function in [Constant, Exponential, Fibonacci] {
+            for (delay, max) in [(5.0, 5.0), (5.0, 60.0), (30.0, 600.0), (10.0, 3600.0)] {
+                for interval in [15.0, 60.0, 600.0, 3600.0, 86400.0] {
+                    for attempts in 0..300 {
+                        assert_eq!(
+                            viable_attempts(function, delay, max, attempts, interval),
+                            nomad_counts(function, delay, max, attempts, interval),
+                            "{function} from {delay}s to {max}s, {attempts} in {interval}s"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Nomad would keep four billion waits; gen keeps two and stops at the ceiling.
+    #[test]
+    fn any_number_of_attempts_is_judged_without_counting_each() {
+        for function in [Constant, Exponential, Fibonacci] {
+            assert!(!viable_attempts(function, 5.0, 60.0, u32::MAX, 86400.0));
+            assert!(viable_attempts(function, 5.0, 60.0, u32::MAX, 1e12));
+        }
     }
 }

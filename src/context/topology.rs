@@ -2,6 +2,8 @@
 //! the jobs and where they may run, the share's replication and the backups.
 //! One view feeds both the Mermaid and the Graphviz templates.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -70,17 +72,11 @@ const OUTSIDE: &str = "g_outside";
 const JOBS: &str = "g_jobs";
 
 pub fn build(cluster: &Cluster) -> TopologyView {
-    let host_id = |name: &str| {
-        cluster
-            .hosts
-            .iter()
-            .position(|host| host.name == name)
-            .map_or_else(|| outside_id(cluster, name), |index| format!("h{index}"))
-    };
+    let index = Index::new(cluster);
     let groups = groups(cluster);
     let mut links = Vec::new();
-    jobs_edges(cluster, &host_id, &mut links);
-    storage_edges(cluster, &groups, &host_id, &mut links);
+    jobs_edges(cluster, &index, &mut links);
+    storage_edges(cluster, &groups, &index, &mut links);
     // A group with no host in it is not drawn, nor its edges.
     let endpoint = |id: &str| match groups.iter().find(|group| group.id == id) {
         Some(group) => Some((group.anchor(), Some(format!("cluster_{id}")))),
@@ -188,24 +184,77 @@ fn outside(cluster: &Cluster) -> Vec<&model::Peer> {
     peers
 }
 
-fn outside_id(cluster: &Cluster, name: &str) -> String {
-    outside(cluster)
-        .iter()
-        .position(|peer| peer.name == name)
-        .map_or_else(String::new, |index| format!("x{index}"))
+/// Each node's id by name, and the workers each kind of placement points at,
+/// found in one pass over the hosts: the edges of every job are then found in
+/// time linear in the hosts, jobs and edges, not the hosts times the jobs.
+struct Index<'a> {
+    ids: HashMap<&'a str, String>,
+    workers_by_name: HashMap<&'a str, &'a model::Host>,
+    workers_by_role: BTreeMap<Role, Vec<&'a model::Host>>,
+    workers_by_group: HashMap<&'a str, Vec<&'a model::Host>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(cluster: &'a Cluster) -> Self {
+        let mut index = Self {
+            ids: HashMap::new(),
+            workers_by_name: HashMap::new(),
+            workers_by_role: BTreeMap::new(),
+            workers_by_group: HashMap::new(),
+        };
+        for (position, peer) in outside(cluster).into_iter().enumerate() {
+            index.ids.insert(&peer.name, format!("x{position}"));
+        }
+        for (position, host) in cluster.hosts.iter().enumerate() {
+            index.ids.insert(&host.name, format!("h{position}"));
+            if host.has(Role::NomadWorker) {
+                index.add_worker(host);
+            }
+        }
+        index
+    }
+
+    fn add_worker(&mut self, host: &'a model::Host) {
+        self.workers_by_name.entry(&host.name).or_insert(host);
+        for role in &host.roles {
+            self.workers_by_role.entry(*role).or_default().push(host);
+        }
+        let groups: BTreeSet<&str> = host.groups.iter().map(String::as_str).collect();
+        for group in groups {
+            self.workers_by_group.entry(group).or_default().push(host);
+        }
+    }
+
+    /// The node id of the host or outside peer called `name`; empty for neither.
+    fn id(&self, name: &str) -> String {
+        self.ids.get(name).cloned().unwrap_or_default()
+    }
+
+    /// The workers `placement` points at, in the inventory's order.
+    fn preferred(&self, placement: &Placement) -> Vec<&'a model::Host> {
+        let by_role = |role: Role| self.workers_by_role.get(&role).cloned();
+        match placement {
+            Placement::NfsPrimary => by_role(Role::NfsServicesServer),
+            Placement::Role(role) => by_role(*role),
+            Placement::Host(name) => self
+                .workers_by_name
+                .get(name.as_str())
+                .map(|host| vec![*host]),
+            Placement::Group(group) => self.workers_by_group.get(group.as_str()).cloned(),
+        }
+        .unwrap_or_default()
+    }
 }
 
 /// Where each job may run: the hosts it requires or prefers, the ingress'
 /// hosts, or any worker; and the share its data is on.
-fn jobs_edges(cluster: &Cluster, host_id: &dyn Fn(&str) -> String, edges: &mut Vec<Link>) {
-    for (index, service) in cluster.services.iter().enumerate() {
-        let job = format!("j{index}");
+fn jobs_edges(cluster: &Cluster, index: &Index, edges: &mut Vec<Link>) {
+    for (position, service) in cluster.services.iter().enumerate() {
+        let job = format!("j{position}");
         let (hosts, label, style): (Vec<&model::Host>, _, _) =
             match (&service.requirement, &service.placement, &service.ingress) {
-                (Some(required), _, _) => (hosts_preferred(cluster, required), "only on", "solid"),
-                (None, Some(placement), _) => {
-                    (hosts_preferred(cluster, placement), "prefers", "dashed")
-                }
+                (Some(required), _, _) => (index.preferred(required), "only on", "solid"),
+                (None, Some(placement), _) => (index.preferred(placement), "prefers", "dashed"),
                 (None, None, Some(_)) => (
                     cluster
                         .hosts
@@ -225,49 +274,36 @@ fn jobs_edges(cluster: &Cluster, host_id: &dyn Fn(&str) -> String, edges: &mut V
             edges.push(edge(&job, WORKERS, label, "solid"));
         }
         for host in hosts {
-            edges.push(edge(&job, &host_id(&host.name), label, style));
+            edges.push(edge(&job, &index.id(&host.name), label, style));
         }
         if let (Some(required), Some(placement)) = (&service.requirement, &service.placement) {
-            for host in hosts_preferred(cluster, placement) {
+            for host in index.preferred(placement) {
                 if host.is_preferred_by(required) {
-                    edges.push(edge(&job, &host_id(&host.name), "prefers", "dashed"));
+                    edges.push(edge(&job, &index.id(&host.name), "prefers", "dashed"));
                 }
             }
         }
         if let (Some(_), Some(nfs)) = (&service.data, &cluster.nfs) {
-            edges.push(edge(&job, &host_id(&nfs.primary.name), "data", "dashed"));
+            edges.push(edge(&job, &index.id(&nfs.primary.name), "data", "dashed"));
         }
     }
 }
 
-fn hosts_preferred<'a>(cluster: &'a Cluster, placement: &Placement) -> Vec<&'a model::Host> {
-    cluster
-        .hosts
-        .iter()
-        .filter(|host| host.has(Role::NomadWorker) && host.is_preferred_by(placement))
-        .collect()
-}
-
 /// The share's replication to each standby, and every group's backups.
-fn storage_edges(
-    cluster: &Cluster,
-    groups: &[GroupView],
-    host_id: &dyn Fn(&str) -> String,
-    edges: &mut Vec<Link>,
-) {
+fn storage_edges(cluster: &Cluster, groups: &[GroupView], index: &Index, edges: &mut Vec<Link>) {
     if let Some(nfs) = &cluster.nfs {
         let label = format!("replicates every {} min", nfs.every_minutes);
         for standby in &nfs.standbys {
             edges.push(edge(
-                &host_id(&nfs.primary.name),
-                &host_id(&standby.name),
+                &index.id(&nfs.primary.name),
+                &index.id(&standby.name),
                 &label,
                 "bold",
             ));
         }
     }
     if let Some(kopia) = &cluster.kopia {
-        let server = host_id(&kopia.server.name);
+        let server = index.id(&kopia.server.name);
         let label = format!("backs up ({})", kopia.every);
         // A managed server's own group is not drawn backing up into itself.
         let apart = |group: &&GroupView| {

@@ -2,29 +2,105 @@
 //! values is: every stage that points into the file reads it from here.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use miette::NamedSource;
+use miette::{MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents};
 
 /// The inventory text, kept for the whole run so any stage can point into it.
 #[derive(Debug, Clone)]
 pub struct Source {
     pub name: String,
     pub text: Arc<str>,
+    /// Where each line starts, found when a diagnostic first needs it.
+    lines: Arc<OnceLock<Lines>>,
 }
 
 impl Source {
-    pub fn named(&self) -> NamedSource<Arc<str>> {
-        NamedSource::new(&self.name, Arc::clone(&self.text))
+    pub fn new(name: String, text: Arc<str>) -> Self {
+        Self {
+            name,
+            text,
+            lines: Arc::default(),
+        }
+    }
+
+    /// The text as miette reads it for an excerpt.
+    pub fn named(&self) -> NamedSource<Lines> {
+        NamedSource::new(&self.name, self.lines().clone())
+    }
+
+    fn lines(&self) -> &Lines {
+        self.lines
+            .get_or_init(|| Lines::new(Arc::clone(&self.text)))
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
-        let before = &self.text[..floor_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
-        let column = before[line_start..].chars().count() + 1;
-        (line, column)
+        let offset = floor_boundary(&self.text, offset);
+        let lines = self.lines();
+        let line = lines.line_of(offset);
+        let column = self.text[lines.starts[line]..offset].chars().count() + 1;
+        (line + 1, column)
+    }
+}
+
+/// A text and where each of its lines starts, as miette counts lines (after
+/// `\n`, `\r\n` or a lone `\r`). An excerpt is read from a few lines before
+/// its span, found by a binary search: miette alone counts from the top of the
+/// text for each one, and a run printing a warning for each of thousands of
+/// hosts would read the inventory thousands of times.
+#[derive(Debug, Clone)]
+pub struct Lines {
+    text: Arc<str>,
+    starts: Arc<[usize]>,
+}
+
+impl Lines {
+    fn new(text: Arc<str>) -> Self {
+        let bytes = text.as_bytes();
+        let breaks = bytes.iter().enumerate().filter(|&(at, &byte)| {
+            byte == b'\n' || (byte == b'\r' && bytes.get(at + 1) != Some(&b'\n'))
+        });
+        let starts = std::iter::once(0)
+            .chain(breaks.map(|(at, _)| at + 1))
+            .collect();
+        Self { text, starts }
+    }
+
+    /// The 0-based line holding byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset) - 1
+    }
+}
+
+impl SourceCode for Lines {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        // One line more than the context, so miette finds the context as it would in the whole text.
+        let first = self
+            .line_of(span.offset())
+            .saturating_sub(context_lines_before + 1);
+        let base = self.starts[first];
+        let local = SourceSpan::new((span.offset() - base).into(), span.len());
+        let contents = self.text.as_bytes()[base..].read_span(
+            &local,
+            context_lines_before,
+            context_lines_after,
+        )?;
+        Ok(Box::new(MietteSpanContents::new(
+            contents.data(),
+            SourceSpan::new(
+                (contents.span().offset() + base).into(),
+                contents.span().len(),
+            ),
+            contents.line() + first,
+            contents.column(),
+            contents.line_count() + first,
+        )))
     }
 }
 
@@ -99,4 +175,50 @@ pub fn token_len(text: &str, offset: usize) -> usize {
         .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}' | ':'))
         .unwrap_or(text.len() - offset)
         .max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use miette::{SourceCode, SourceSpan};
+
+    use super::{Lines, Source};
+
+    /// Every excerpt is the one miette reads from the whole text: the same
+    /// bytes, span, line, column and line count, whatever the line endings.
+    #[test]
+    fn excerpts_are_those_of_the_whole_text() {
+        let text = "a: 1\nhosts:\r\n  c1: {x: é}\r  c2: 2\n\n  c3:   3\nend";
+        let lines = Lines::new(text.into());
+        // Spans within the text: miette's own reading panics past its end.
+        for offset in 0..=text.len() {
+            for len in [0, 1, 4, 12].into_iter().filter(|len| offset + len <= text.len()) {
+                for (before, after) in [(0, 0), (1, 1), (2, 3), (9, 9)] {
+                    let span = SourceSpan::new(offset.into(), len);
+                    let ours = lines.read_span(&span, before, after);
+                    let whole = text.read_span(&span, before, after);
+                    let at = format!("offset {offset}, length {len}, context {before}/{after}");
+                    match (ours, whole) {
+                        (Ok(ours), Ok(whole)) => {
+                            assert_eq!(ours.data(), whole.data(), "{at}");
+                            assert_eq!(ours.span(), whole.span(), "{at}");
+                            assert_eq!(ours.line(), whole.line(), "{at}");
+                            assert_eq!(ours.column(), whole.column(), "{at}");
+                            assert_eq!(ours.line_count(), whole.line_count(), "{at}");
+                        }
+                        (ours, whole) => assert_eq!(ours.is_ok(), whole.is_ok(), "{at}"),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lines_and_columns_count_characters_from_one() {
+        let source = Source::new("inventory.yaml".to_owned(), "a: 1\r\nb: é x\nc".into());
+        assert_eq!(source.line_column(0), (1, 1));
+        assert_eq!(source.line_column(6), (2, 1));
+        assert_eq!(source.line_column(12), (2, 6));
+        assert_eq!(source.line_column(14), (3, 1));
+        assert_eq!(source.line_column(99), (3, 2));
+    }
 }

@@ -5,10 +5,10 @@
 
 mod code;
 
-use std::sync::Arc;
-
 use miette::{LabeledSpan, NamedSource, SourceSpan};
 use serde_saphyr::Location;
+
+use crate::source::Lines;
 
 pub use code::{Code, table};
 
@@ -114,7 +114,7 @@ fn span_of(location: Location) -> Option<SourceSpan> {
 #[error("{}{}", .diagnostic.message, path_suffix(&.diagnostic.path))]
 pub struct Located {
     pub diagnostic: Diagnostic,
-    pub source_code: NamedSource<Arc<str>>,
+    pub source_code: NamedSource<Lines>,
 }
 
 fn path_suffix(path: &str) -> String {

@@ -188,10 +188,7 @@ pub fn from_bytes_within(name: String, bytes: &[u8], max_bytes: usize) -> Result
 /// or holds a tag gen does not read.
 fn checked_source(name: String, bytes: &[u8], max_bytes: usize) -> Result<Source, Error> {
     let (text, problem) = decode(bytes, max_bytes);
-    let source = Source {
-        name,
-        text: Arc::from(text),
-    };
+    let source = Source::new(name, Arc::from(text));
     let invalid = |problem: Diagnostic| Error::Invalid {
         source_text: source.clone(),
         problems: vec![problem],

@@ -448,16 +448,17 @@ pub fn resolve(inv: &inventory::Inventory) -> Cluster {
     let systems: BTreeSet<System> = managed(inv).map(|(_, host)| host.value.system).collect();
     // Each host and service is resolved on its own: in parallel.
     let managed_hosts: Vec<_> = managed(inv).collect();
+    let ingress_hosts = inv.ingress.as_ref().map(|ingress| ingress.value.placed());
     let hosts: Vec<Host> = managed_hosts
         .par_iter()
         .map(|(name, host)| {
             resolve_host(
                 inv,
-                name,
-                &host.value,
+                (name, &host.value),
                 &systems,
                 nfs.as_ref(),
                 cifs.as_ref(),
+                ingress_hosts.as_ref(),
             )
         })
         .collect();
@@ -687,11 +688,11 @@ fn resolve_nfs(
 
 fn resolve_host(
     inv: &inventory::Inventory,
-    name: &str,
-    host: &inventory::Host,
+    (name, host): (&str, &inventory::Host),
     systems: &BTreeSet<System>,
     nfs: Option<&Nfs>,
     cifs: Option<&CifsShares>,
+    ingress_hosts: Option<&inventory::IngressHosts>,
 ) -> Host {
     let mut roles: BTreeSet<Role> = host.roles.iter().map(|role| role.value).collect();
     if let Some(nfs) = nfs {
@@ -736,11 +737,7 @@ fn resolve_host(
             .ingress
             .as_ref()
             .map(|ingress| &ingress.value)
-            .filter(|ingress| {
-                runs_jobs
-                    && (ingress.hosts.is_empty()
-                        || ingress.hosts.iter().any(|host| host.value == name))
-            })
+            .filter(|_| runs_jobs && ingress_hosts.is_some_and(|placed| placed.runs_on(name)))
             .map(ingress::ports)
             .unwrap_or_default(),
         roles,

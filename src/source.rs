@@ -191,7 +191,10 @@ mod tests {
         let lines = Lines::new(text.into());
         // Spans within the text: miette's own reading panics past its end.
         for offset in 0..=text.len() {
-            for len in [0, 1, 4, 12].into_iter().filter(|len| offset + len <= text.len()) {
+            for len in [0, 1, 4, 12]
+                .into_iter()
+                .filter(|len| offset + len <= text.len())
+            {
                 for (before, after) in [(0, 0), (1, 1), (2, 3), (9, 9)] {
                     let span = SourceSpan::new(offset.into(), len);
                     let ours = lines.read_span(&span, before, after);

@@ -19,8 +19,13 @@ pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -
 pub fn hint(wrong: &str, candidates: &[&str]) -> String {
     match closest(wrong, candidates.iter().copied()) {
         Some(candidate) => format!("did you mean `{candidate}`?"),
-        None => format!("expected one of: {}", quoted(candidates)),
+        None => expected(candidates),
     }
+}
+
+/// "expected one of: `a`, `b`".
+pub fn expected(candidates: &[&str]) -> String {
+    format!("expected one of: {}", quoted(candidates))
 }
 
 fn quoted(names: &[&str]) -> String {

@@ -28,9 +28,23 @@ pub struct Ingress {
 }
 
 impl Ingress {
+    /// The workers Traefik runs on, looked up by name: asked of every worker,
+    /// a list searched each time would cost the workers times the list.
+    pub fn placed(&self) -> IngressHosts<'_> {
+        IngressHosts(
+            (!self.hosts.is_empty())
+                .then(|| self.hosts.iter().map(|host| host.value.as_str()).collect()),
+        )
+    }
+}
+
+/// The workers named by `ingress.hosts`, or none named: every worker.
+pub struct IngressHosts<'a>(Option<std::collections::HashSet<&'a str>>);
+
+impl IngressHosts<'_> {
     /// Whether Traefik runs on the worker `host`.
     pub fn runs_on(&self, host: &str) -> bool {
-        self.hosts.is_empty() || self.hosts.iter().any(|name| name.value == host)
+        self.0.as_ref().is_none_or(|named| named.contains(host))
     }
 }
 

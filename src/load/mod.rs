@@ -9,6 +9,7 @@ mod shape;
 mod tags;
 pub mod tree;
 
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -49,8 +50,10 @@ pub struct Loaded {
 /// them, nor references to the hosts or services among them.
 #[derive(Debug, Default)]
 pub struct Unchecked {
-    paths: Vec<String>,
-    names: Vec<String>,
+    /// Sets, as every problem is asked about: a shape error in each of
+    /// thousands of hosts raises thousands of problems.
+    paths: HashSet<String>,
+    names: HashSet<String>,
 }
 
 impl Unchecked {
@@ -58,7 +61,7 @@ impl Unchecked {
         let mut unchecked = Self::default();
         for part in damaged {
             if let Some(place) = places.get(&part.pointer) {
-                unchecked.paths.push(place.path.clone());
+                unchecked.paths.insert(place.path.clone());
             }
             unchecked.names.extend(part.name);
         }
@@ -68,24 +71,22 @@ impl Unchecked {
     /// Whether a rule's `problem` is about an unchecked part, or points at the
     /// name of one, so it follows from a shape error instead of being its own.
     pub fn covers(&self, problem: &Diagnostic, text: &str) -> bool {
-        let inside = |path: &String| {
-            problem
-                .path
-                .strip_prefix(path.as_str())
-                .is_some_and(|rest| {
-                    rest.is_empty() || rest.starts_with('.') || rest.starts_with('[')
-                })
-        };
+        // The problem's path, and each part of it that ends before a `.` or `[`.
+        let mut within = problem
+            .path
+            .match_indices(['.', '['])
+            .map(|(end, _)| &problem.path[..end])
+            .chain([problem.path.as_str()]);
         let names_one = || {
             problem.at.is_some_and(|span| {
                 let quoted = text
                     .get(span.offset()..span.offset() + span.len())
                     .unwrap_or_default();
-                let name = quoted.trim_matches(|c| c == '"' || c == '\'');
-                self.names.iter().any(|unchecked| unchecked == name)
+                self.names
+                    .contains(quoted.trim_matches(|c| c == '"' || c == '\''))
             })
         };
-        self.paths.iter().any(inside) || names_one()
+        within.any(|part| self.paths.contains(part)) || names_one()
     }
 }
 

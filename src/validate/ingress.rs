@@ -1,7 +1,7 @@
 //! The ingress and the services' `host` names: where Traefik runs, where its
 //! certificates come from, and which names it routes to which service.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::cluster::is_dns_name;
 use super::services::is_image_reference;
@@ -127,9 +127,9 @@ fn account(rules: &mut Rules, acme: &Acme) {
 
 /// The hosts it runs on are workers; ACME on many of them hits the CA's limits.
 fn hosts(rules: &mut Rules, ingress: &Ingress) {
-    let workers: Vec<&String> = rules.workers().into_iter().map(|(name, _)| name).collect();
+    let workers: BTreeSet<&String> = rules.workers().into_iter().map(|(name, _)| name).collect();
     for (index, host) in ingress.hosts.iter().enumerate() {
-        if !workers.contains(&&host.value) {
+        if !workers.contains(&host.value) {
             rules.flag(
                 Code::IngressUnknownHost,
                 value(&["ingress", "hosts", &index.to_string()], "not a worker"),
@@ -137,9 +137,10 @@ fn hosts(rules: &mut Rules, ingress: &Ingress) {
             );
         }
     }
+    let placed = ingress.placed();
     let running = workers
         .iter()
-        .filter(|worker| ingress.runs_on(worker))
+        .filter(|worker| placed.runs_on(worker))
         .count();
     if ingress.tls == IngressTls::Acme
         && ingress.acme.is_some()

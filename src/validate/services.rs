@@ -61,6 +61,7 @@ impl<'a> Workers<'a> {
 pub(super) fn check(rules: &mut Rules) {
     let inventory = rules.inventory;
     let workers = Workers::of(rules);
+    let mut placement_hints = BTreeMap::new();
     let mut static_ports: BTreeMap<u16, (String, String)> = BTreeMap::new();
     for (name, service) in &inventory.services {
         let value = &service.value;
@@ -75,7 +76,7 @@ pub(super) fn check(rules: &mut Rules) {
         }
         data(rules, name, value);
         memory(rules, name, value);
-        placement(rules, name, value, &workers);
+        placement(rules, name, value, &workers, &mut placement_hints);
         count_fits_workers(rules, name, value, &workers);
         health_check(rules, name, value);
         environment(rules, name, value);
@@ -216,31 +217,42 @@ fn ports(
     }
 }
 
-fn placement(rules: &mut Rules, name: &str, service: &Service, workers: &Workers) {
+/// The help of each placement that names nothing, by the name it gives: a
+/// group renamed while many services prefer it is looked for once.
+type PlacementHints<'a> = BTreeMap<&'a str, String>;
+
+fn placement<'a>(
+    rules: &mut Rules<'a>,
+    name: &str,
+    service: &'a Service,
+    workers: &Workers,
+    hints: &mut PlacementHints<'a>,
+) {
     for (field, wanted) in [("prefer", &service.prefer), ("require", &service.require)] {
         if let Some(wanted) = wanted {
-            placement_names(rules, name, field, &wanted.value, workers);
+            placement_names(rules, (name, field), &wanted.value, workers, hints);
         }
     }
 }
 
 /// `prefer` or `require` names the NFS primary, a role, a group or a host, one
 /// that some worker, but not every worker, matches.
-fn placement_names(rules: &mut Rules, name: &str, field: &str, wanted: &str, workers: &Workers) {
+fn placement_names<'a>(
+    rules: &mut Rules<'a>,
+    (name, field): (&str, &str),
+    wanted: &'a str,
+    workers: &Workers,
+    hints: &mut PlacementHints<'a>,
+) {
     let inventory = rules.inventory;
     if let Some(placement) = inventory.placement(wanted) {
         placement_reaches_workers(rules, name, field, wanted, &placement, workers);
         return;
     }
-    let help = if wanted == NFS_PRIMARY {
-        format!("`{NFS_PRIMARY}` needs `storage.services`")
-    } else {
-        let mut candidates: Vec<&str> = vec![NFS_PRIMARY];
-        candidates.extend(Role::all().map(|role| role.as_str() as &str));
-        candidates.extend(inventory.groups.keys().map(String::as_str));
-        candidates.extend(inventory.hosts.keys().map(String::as_str));
-        suggest::hint(wanted, &candidates)
-    };
+    let help = hints
+        .entry(wanted)
+        .or_insert_with(|| unknown_placement_help(inventory, wanted))
+        .clone();
     rules
         .flag(
             Code::ReferenceUnknownPlacement,
@@ -248,6 +260,22 @@ fn placement_names(rules: &mut Rules, name: &str, field: &str, wanted: &str, wor
             format!("Placement `{wanted}` names no host, role or group"),
         )
         .hint(help);
+}
+
+/// The closest name a placement may give, or the kinds of name it may be:
+/// hosts are not listed, as a cluster has thousands.
+fn unknown_placement_help(inventory: &crate::inventory::Inventory, wanted: &str) -> String {
+    if wanted == NFS_PRIMARY {
+        return format!("`{NFS_PRIMARY}` needs `storage.services`");
+    }
+    let mut candidates: Vec<&str> = vec![NFS_PRIMARY];
+    candidates.extend(Role::all().map(|role| role.as_str() as &str));
+    candidates.extend(inventory.groups.keys().map(String::as_str));
+    let hosts = inventory.hosts.keys().map(String::as_str);
+    match suggest::closest(wanted, candidates.iter().copied().chain(hosts)) {
+        Some(closest) => format!("did you mean `{closest}`?"),
+        None => format!("{}, or the name of a host", suggest::expected(&candidates)),
+    }
 }
 
 /// A placement no worker matches places nothing; a preference every worker

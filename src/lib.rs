@@ -58,8 +58,18 @@ impl Prepared {
     /// The view alone, the rest freed: a partial move (`let Prepared { cluster,
     /// .. } = prepared`) would keep the inventory, the model and the generic
     /// values alive to the end of the caller, through rendering and layout.
+    /// They are freed on another thread, while the caller goes on.
     pub fn into_view(self) -> ClusterView {
-        self.cluster
+        let Self {
+            source,
+            inventory,
+            model,
+            cluster,
+            warnings,
+            values,
+        } = self;
+        rayon::spawn(move || drop((source, inventory, model, warnings, values)));
+        cluster
     }
 }
 

@@ -102,9 +102,18 @@ fn render_templates(
     templates: &Templates,
     reuse: &Reuse,
 ) -> Result<Vec<Step>, Error> {
-    let cluster_digest = digest_of(cluster.borrow())
-        .map_err(|source| unusable_view("every template", source.to_string()))?;
-    let mut jobs = plan(cluster.borrow());
+    let view: &ClusterView = cluster.borrow();
+    // With nothing to read back every file renders: the digest, which only
+    // records what made them, is found while the templates' value is made.
+    let (cluster_digest, shared) = if reuse.is_empty() {
+        let (digest, shared) = rayon::join(|| digest_of(view), || shared_value(view, templates));
+        (digest, Some(shared))
+    } else {
+        (digest_of(view), None)
+    };
+    let cluster_digest =
+        cluster_digest.map_err(|source| unusable_view("every template", source.to_string()))?;
+    let mut jobs = plan(view);
     jobs.sort_by(|a, b| a.path.cmp(&b.path));
     let found: Vec<Found> = jobs
         .into_par_iter()
@@ -130,12 +139,9 @@ fn render_templates(
             })
             .collect());
     }
-    // Some file needs its template: the engine and the cluster's value, at once.
-    let view: &ClusterView = cluster.borrow();
-    let (shared, engine) = rayon::join(|| cluster_value(view), || templates.engine().map(drop));
+    // Some file needs its template: the engine and the cluster's value.
+    let shared = shared.unwrap_or_else(|| shared_value(view, templates))?;
     drop(cluster);
-    engine?;
-    let shared = shared.map_err(|message| unusable_view("every template", message))?;
     found
         .into_par_iter()
         .map(|found| match found {
@@ -148,6 +154,13 @@ fn render_templates(
         .collect::<Vec<Result<Step, Error>>>()
         .into_iter()
         .collect()
+}
+
+/// The cluster's template value, made while the templates compile.
+fn shared_value(view: &ClusterView, templates: &Templates) -> Result<Value, Error> {
+    let (shared, engine) = rayon::join(|| cluster_value(view), || templates.engine().map(drop));
+    engine?;
+    shared.map_err(|message| unusable_view("every template", message))
 }
 
 /// Every file laid out (or read back) from its template's output, in order.

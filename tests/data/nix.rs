@@ -175,11 +175,12 @@ fn the_tool_flake_evaluates() -> Result<(), Failed> {
     {
         wrong.push(format!("the app runs {}", flake["app"]));
     }
-    // Cargo reads these to build: the manifest, the lock, the targets it finds,
-    // and the templates the code embeds.
+    // Cargo reads these to build: the manifest, the lock, the build script, the
+    // targets it finds, and the templates the code embeds.
     for needed in [
         "Cargo.toml",
         "Cargo.lock",
+        "build.rs",
         "src",
         "templates",
         "benches",

@@ -13,12 +13,18 @@ use crate::render::RenderedFile;
 /// parse is the one reported.
 pub fn check(files: &[RenderedFile]) -> Result<(), Error> {
     // A file read back was checked when it was written from the same source.
-    let results: Vec<Result<(), Error>> = files
-        .par_iter()
-        .filter(|file| file.reused.is_none())
-        .map(check_file)
+    let mut unchecked: Vec<(usize, &RenderedFile)> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, file)| file.reused.is_none())
         .collect();
-    results.into_iter().collect()
+    // Largest first: `flake.nix` checked last would leave the other threads idle.
+    unchecked.sort_by_key(|(_, file)| std::cmp::Reverse(file.contents.len()));
+    let failed = unchecked
+        .into_par_iter()
+        .filter_map(|(index, file)| check_file(file).err().map(|error| (index, error)))
+        .min_by_key(|(index, _)| *index);
+    failed.map_or(Ok(()), |(_, error)| Err(error))
 }
 
 fn check_file(file: &RenderedFile) -> Result<(), Error> {
@@ -197,6 +203,40 @@ pub(crate) fn attr_name(attr: &rnix::ast::Attr) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use crate::error::Error;
+    use crate::render::{RenderedFile, Target};
+
+    fn file(path: &str, contents: String) -> RenderedFile {
+        RenderedFile {
+            path: path.to_owned(),
+            contents,
+            template: path.to_owned(),
+            overridden: false,
+            target: Target::Cluster,
+            input: String::new(),
+            source: String::new(),
+            reused: None,
+        }
+    }
+
+    /// Files are checked largest first; the one reported is still the first
+    /// in path order that fails, however large the others are.
+    #[test]
+    fn the_first_file_in_path_order_that_fails_is_reported() {
+        let large_and_broken = format!("{{ {} a = ; }}", "x = 1; ".repeat(10_000));
+        let files = [
+            file("a.nix", "{ }".to_owned()),
+            file("b.nix", "{ b = ; }".to_owned()),
+            file("c.nix", large_and_broken),
+            file("d.nix", "{ d = 1; }".to_owned()),
+        ];
+        match super::check(&files) {
+            Err(Error::InvalidOutput { path, .. }) => assert_eq!(path, "b.nix"),
+            other => panic!("b.nix fails first, not {other:?}"),
+        }
+        assert!(super::check(&[files[0].clone(), files[3].clone()]).is_ok());
+    }
+
     /// The attribute `text` defines twice, if any.
     fn duplicate_attribute(text: &str) -> Option<String> {
         super::duplicate_attribute(text, &rnix::Root::parse(text).syntax())

@@ -83,7 +83,7 @@ impl SourceCode for Lines {
         // One line more than the context, so miette finds the context as it would in the whole text.
         let first = self
             .line_of(span.offset())
-            .saturating_sub(context_lines_before + 1);
+            .saturating_sub(context_lines_before.saturating_add(1));
         let base = self.starts[first];
         let local = SourceSpan::new((span.offset() - base).into(), span.len());
         let contents = self.text.as_bytes()[base..].read_span(
@@ -217,11 +217,13 @@ mod tests {
 
     #[test]
     fn lines_and_columns_count_characters_from_one() {
-        let source = Source::new("inventory.yaml".to_owned(), "a: 1\r\nb: é x\nc".into());
+        // A lone `\r` ends a line, as in YAML and in miette's excerpts.
+        let source = Source::new("inventory.yaml".to_owned(), "a: 1\r\nb: é x\nc\rd".into());
         assert_eq!(source.line_column(0), (1, 1));
         assert_eq!(source.line_column(6), (2, 1));
         assert_eq!(source.line_column(12), (2, 6));
         assert_eq!(source.line_column(14), (3, 1));
-        assert_eq!(source.line_column(99), (3, 2));
+        assert_eq!(source.line_column(16), (4, 1));
+        assert_eq!(source.line_column(99), (4, 2));
     }
 }

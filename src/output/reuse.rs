@@ -127,12 +127,12 @@ impl Reuse {
         ])
     }
 
-    /// The inventory the cached files were rendered from, when it is known.
     /// Whether no file may be read back: a first render, or one with no cache.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
 
+    /// The inventory the cached files were rendered from, when it is known.
     pub fn known(&self) -> Option<&Known> {
         self.inventory.as_ref()
     }

@@ -335,7 +335,8 @@ fn fibonacci_fits(delay: f64, max_delay: f64, attempts: u32, interval: f64) -> b
     let (mut before, mut last) = (delay, delay);
     for attempt in 2..attempts {
         let next = before + last;
-        if next > max_delay {
+        // Waits past any duration (a `max_delay` too long for a number) are past the ceiling too.
+        if next > max_delay || next.is_infinite() {
             last = f64::from(attempts - attempt) * max_delay;
             break;
         }
@@ -429,6 +430,17 @@ mod tests {
         assert!(!viable_attempts(Constant, 60.0, 60.0, 11, 600.0));
         assert!(viable_attempts(Fibonacci, 10.0, 300.0, 5, 3600.0));
         assert!(!viable_attempts(Fibonacci, 60.0, 600.0, 8, 600.0));
+        // Nomad counts whole nanoseconds: ten waits of 6.4s are 64s, not below
+        // 64s, where adding 6.4 ten times in floating point comes just short.
+        assert!(!viable_attempts(Exponential, 6.4, 6.4, 10, 64.0));
+        assert!(viable_attempts(Fibonacci, 6.4, 6.4, 10, 64.0));
+        assert!(!viable_attempts(
+            Fibonacci,
+            6.4,
+            6.4,
+            12,
+            63.999_999_999_999_99
+        ));
     }
 
     /// Nomad's `viableAttempts`, step by step as its Go source counts: every
@@ -492,5 +504,10 @@ mod tests {
             assert!(!viable_attempts(function, 5.0, 60.0, u32::MAX, 86400.0));
             assert!(viable_attempts(function, 5.0, 60.0, u32::MAX, 1e12));
         }
+        // Durations too long for a number are infinite; the answer, Nomad's
+        // count's, comes as fast: the sum of waits is never below infinity.
+        let endless =
+            |function| viable_attempts(function, 5.0, f64::INFINITY, u32::MAX, f64::INFINITY);
+        assert!(endless(Constant) && !endless(Exponential) && endless(Fibonacci));
     }
 }

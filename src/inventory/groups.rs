@@ -80,32 +80,69 @@ pub fn is_pattern(member: &str) -> bool {
     member.contains(['*', '?', '[', '{'])
 }
 
-/// The hosts a member entry names: the host of that name, or the managed hosts
-/// its pattern matches (an unmanaged one, a storage box, takes no settings). A
-/// pattern that does not compile names none (validation says why).
-pub fn matching<'h>(member: &str, hosts: &'h BTreeMap<String, Located<Host>>) -> Vec<&'h String> {
-    if !is_pattern(member) {
-        return hosts
-            .get_key_value(member)
-            .map(|(name, _)| name)
-            .into_iter()
-            .collect();
-    }
-    let Ok(glob) = globset::Glob::new(member) else {
-        return Vec::new();
-    };
-    matched(&glob.compile_matcher(), hosts).collect()
-}
+/// The managed hosts each glob pattern among the groups' members matches (an
+/// unmanaged one, a storage box, takes no settings), in name order. All
+/// patterns are matched at once, in one pass over the hosts: a group per rack,
+/// each with its pattern, costs the hosts, not the hosts times the patterns. A
+/// pattern that does not compile matches none (validation says why).
+#[derive(Debug, Default)]
+pub struct PatternMatches(BTreeMap<String, Vec<String>>);
 
-/// The managed hosts `matcher` matches, by name.
-pub fn matched<'h>(
-    matcher: &globset::GlobMatcher,
-    hosts: &'h BTreeMap<String, Located<Host>>,
-) -> impl Iterator<Item = &'h String> {
-    hosts
-        .iter()
-        .filter(move |(name, host)| host.value.managed && matcher.is_match(name.as_str()))
-        .map(|(name, _)| name)
+impl PatternMatches {
+    pub fn of(inventory: &Inventory) -> Self {
+        let globs: Vec<(&str, globset::Glob)> = inventory
+            .groups
+            .values()
+            .flat_map(|group| &group.value.members)
+            .map(|member| member.value.as_str())
+            .filter(|member| is_pattern(member))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .filter_map(|pattern| Some((pattern, globset::Glob::new(pattern).ok()?)))
+            .collect();
+        let mut builder = globset::GlobSetBuilder::new();
+        for (_, glob) in &globs {
+            builder.add(glob.clone());
+        }
+        let mut matches: BTreeMap<String, Vec<String>> = globs
+            .iter()
+            .map(|(pattern, _)| ((*pattern).to_owned(), Vec::new()))
+            .collect();
+        // One set of every pattern; should it be too large to build, each on its own.
+        let set = builder.build().ok();
+        let one_by_one: Vec<globset::GlobMatcher> = match set {
+            Some(_) => Vec::new(),
+            None => globs
+                .iter()
+                .map(|(_, glob)| glob.compile_matcher())
+                .collect(),
+        };
+        let mut found = Vec::new();
+        for (name, host) in &inventory.hosts {
+            if !host.value.managed {
+                continue;
+            }
+            if let Some(set) = &set {
+                set.matches_into(name.as_str(), &mut found);
+            } else {
+                found.clear();
+                found.extend(
+                    (0..one_by_one.len()).filter(|&index| one_by_one[index].is_match(name)),
+                );
+            }
+            for &index in &found {
+                if let Some(hosts) = matches.get_mut(globs[index].0) {
+                    hosts.push(name.clone());
+                }
+            }
+        }
+        Self(matches)
+    }
+
+    /// The hosts `pattern` matches; none for a pattern no group names.
+    pub fn hosts(&self, pattern: &str) -> &[String] {
+        self.0.get(pattern).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Whether two option paths set the same option, or one sets a part of the other.
@@ -120,12 +157,26 @@ fn overlap(a: &str, b: &str) -> bool {
 /// Writes every group's values into its member hosts; the host's own win.
 pub fn apply(inventory: &mut Inventory) -> Origins {
     let mut origins = Origins::default();
+    let patterns = PatternMatches::of(inventory);
     for (group_name, group) in &inventory.groups {
+        // Each member entry's hosts: the host of that name, or those its pattern matches.
         let mut matched: Vec<&String> = group
             .value
             .members
             .iter()
-            .flat_map(|member| matching(&member.value, &inventory.hosts))
+            .flat_map(|member| {
+                let member = member.value.as_str();
+                if is_pattern(member) {
+                    patterns.hosts(member).iter().collect()
+                } else {
+                    inventory
+                        .hosts
+                        .get_key_value(member)
+                        .map(|(name, _)| name)
+                        .into_iter()
+                        .collect::<Vec<_>>()
+                }
+            })
             .collect();
         // One member's hosts come in name order already.
         if group.value.members.len() > 1 {

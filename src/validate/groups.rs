@@ -5,18 +5,19 @@ use std::collections::BTreeMap;
 
 use super::{Rules, is_dns_label, key, value};
 use crate::diagnostic::Code;
-use crate::inventory::groups::{is_pattern, matched};
+use crate::inventory::groups::{PatternMatches, is_pattern};
 use crate::inventory::{NFS_PRIMARY, Role};
 use crate::suggest;
 
 pub(super) fn check(rules: &mut Rules) {
     let inventory = rules.inventory;
+    let patterns = PatternMatches::of(inventory);
     for (name, group) in &inventory.groups {
         group_name(rules, name);
         for (index, member) in group.value.members.iter().enumerate() {
             let index = index.to_string();
             let path = ["groups", name.as_str(), "members", index.as_str()];
-            member_names_hosts(rules, &member.value, &path);
+            member_names_hosts(rules, &member.value, &path, &patterns);
         }
     }
     conflicts(rules);
@@ -58,7 +59,7 @@ fn group_name(rules: &mut Rules, name: &str) {
     }
 }
 
-fn member_names_hosts(rules: &mut Rules, member: &str, path: &[&str]) {
+fn member_names_hosts(rules: &mut Rules, member: &str, path: &[&str], patterns: &PatternMatches) {
     let hosts = &rules.inventory.hosts;
     if is_pattern(member) {
         match globset::Glob::new(member) {
@@ -69,7 +70,7 @@ fn member_names_hosts(rules: &mut Rules, member: &str, path: &[&str]) {
                     format!("`{member}` is not a pattern: {}", error.kind()),
                 );
             }
-            Ok(glob) if matched(&glob.compile_matcher(), hosts).next().is_none() => {
+            Ok(_) if patterns.hosts(member).is_empty() => {
                 rules
                 .flag(
                     Code::GroupUnknownMember,

@@ -52,6 +52,8 @@ pub struct Origins {
     pub conflicts: Vec<Conflict>,
     /// Hosts that more than [`MAX_GROUPS_PER_HOST`] groups name.
     pub overfull: std::collections::BTreeSet<String>,
+    /// The hosts each member pattern matched.
+    pub patterns: PatternMatches,
 }
 
 /// Groups a host may be a member of.
@@ -156,8 +158,10 @@ fn overlap(a: &str, b: &str) -> bool {
 
 /// Writes every group's values into its member hosts; the host's own win.
 pub fn apply(inventory: &mut Inventory) -> Origins {
-    let mut origins = Origins::default();
-    let patterns = PatternMatches::of(inventory);
+    let mut origins = Origins {
+        patterns: PatternMatches::of(inventory),
+        ..Origins::default()
+    };
     for (group_name, group) in &inventory.groups {
         // Each member entry's hosts: the host of that name, or those its pattern matches.
         let mut matched: Vec<&String> = group
@@ -167,7 +171,7 @@ pub fn apply(inventory: &mut Inventory) -> Origins {
             .flat_map(|member| {
                 let member = member.value.as_str();
                 if is_pattern(member) {
-                    patterns.hosts(member).iter().collect()
+                    origins.patterns.hosts(member).iter().collect()
                 } else {
                     inventory
                         .hosts

@@ -11,13 +11,14 @@ use crate::suggest;
 
 pub(super) fn check(rules: &mut Rules) {
     let inventory = rules.inventory;
-    let patterns = PatternMatches::of(inventory);
+    // Matched as the groups' values were given: once, for every pattern at once.
+    let patterns = &inventory.origins.patterns;
     for (name, group) in &inventory.groups {
         group_name(rules, name);
         for (index, member) in group.value.members.iter().enumerate() {
             let index = index.to_string();
             let path = ["groups", name.as_str(), "members", index.as_str()];
-            member_names_hosts(rules, &member.value, &path, &patterns);
+            member_names_hosts(rules, &member.value, &path, patterns);
         }
     }
     conflicts(rules);
